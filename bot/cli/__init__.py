@@ -1,0 +1,31 @@
+"""The ``clio`` command line. Each command group lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+import click
+
+from bot.config import get_settings
+
+# module path -> the attribute (or attributes) holding click commands or groups
+COMMANDS = {
+    "bot.cli.ingest": ("import_command", "tag_command"),
+}
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="clio-bot")
+def main() -> None:
+    """Clio: tags recurring arguments in history discussions and posts sourced digests."""
+    logging.basicConfig(
+        level=get_settings().log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+for module_name, attributes in COMMANDS.items():
+    module = importlib.import_module(module_name)
+    for attribute in (attributes,) if isinstance(attributes, str) else attributes:
+        main.add_command(getattr(module, attribute))

@@ -1,0 +1,49 @@
+"""Process-wide settings, read from ``CLIO_``-prefixed environment variables and ``.env``.
+
+Per-guild settings (watched channels, thresholds...) live in the database instead: see
+:mod:`bot.store.guild_settings`.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+PROMPTS_ROOT = PACKAGE_ROOT.parent / "prompts"
+DEFAULT_MODEL_DIR = PACKAGE_ROOT / "weights" / "matcher-v1"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CLIO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    database: Path = Field(Path("clio.sqlite3"), description="SQLite database file (WAL mode).")
+    model_dir: Path = Field(DEFAULT_MODEL_DIR, description="Folder of the ONNX matcher model.")
+    catalogue_dir: Path = Field(PROMPTS_ROOT / "catalogue", description="Argument catalogue packs.")
+    templates_dir: Path = Field(PROMPTS_ROOT / "templates", description="Digest templates.")
+    threads: int = Field(2, ge=1, description="Threads for model inference.")
+    batch_size: int = Field(64, ge=1, description="Messages embedded per model call.")
+    top_k: int = Field(3, ge=1, description="Tags kept per message.")
+    log_level: str = Field("INFO")
+
+    # Discovery: a cluster becomes a candidate when it recurs this much.
+    discovery_min_messages: int = Field(5, ge=2)
+    discovery_min_authors: int = Field(3, ge=1)
+    discovery_min_days: int = Field(2, ge=1)
+    discovery_similarity: float = Field(0.55, gt=0, lt=1)
+
+    # Discord: the token is read without the prefix, as every Discord tool names it.
+    discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
+    discord_api: str | None = Field(None, description="Base REST URL of a Discord-compatible API.")
+    discord_gateway: str | None = Field(None, description="Gateway websocket URL override.")
+    sharded: bool = Field(False, description="Use AutoShardedBot.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

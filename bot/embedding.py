@@ -1,0 +1,119 @@
+"""Sentence embeddings from an ONNX MiniLM, with no torch at run time.
+
+The model folder holds ``model.onnx``, the ``tokenizer.json`` it was trained with and ``model.json``
+(model id, pooling, maximum length). The model loads once per process; every call is batched, and
+:meth:`Embedder.embed` runs inference on a single worker thread so the event loop never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    model_id: str
+    dimensions: int
+    max_length: int
+    pooling: str = "mean"
+    normalize: bool = True
+    # Training may prepend context to every text (ArgKP topics, say); the runtime uses the same prefix.
+    text_prefix: str = ""
+
+
+class ModelNotFound(FileNotFoundError):
+    pass
+
+
+class Embedder:
+    """Turns texts into L2-normalised float32 vectors."""
+
+    def __init__(self, model_dir: Path, threads: int = 2, batch_size: int = 64) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        model_dir = Path(model_dir)
+        for name in ("model.onnx", "tokenizer.json", "model.json"):
+            if not (model_dir / name).is_file():
+                raise ModelNotFound(f"model folder {model_dir} lacks {name}")
+        self.info = ModelInfo(**json.loads((model_dir / "model.json").read_text("utf-8")))
+        self.batch_size = batch_size
+
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=self.info.max_length)
+        self._tokenizer.no_padding()  # we pad each length-sorted batch ourselves
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = onnxruntime.InferenceSession(
+            str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+        self._input_names = {i.name for i in self._session.get_inputs()}
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clio-embed")
+
+    @property
+    def model_id(self) -> str:
+        return self.info.model_id
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed texts synchronously. Batches are formed from texts of similar length."""
+        out = np.zeros((len(texts), self.info.dimensions), dtype=np.float32)
+        if not texts:
+            return out
+        prefix = self.info.text_prefix
+        encodings = self._tokenizer.encode_batch([prefix + (t or " ") for t in texts])
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        for start in range(0, len(order), self.batch_size):
+            batch_idx = order[start : start + self.batch_size]
+            out[batch_idx] = self._run([encodings[i] for i in batch_idx])
+        return out
+
+    async def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return await self.in_worker(self.encode, list(texts))
+
+    async def in_worker(self, func, *args):
+        """Run model work on the embedder's own thread: off the event loop, one inference at a time."""
+        return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
+
+    def _run(self, encodings: list) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        mask = np.zeros_like(ids)
+        for row, enc in enumerate(encodings):
+            ids[row, : len(enc.ids)] = enc.ids
+            mask[row, : len(enc.ids)] = 1
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        hidden = self._session.run(None, feeds)[0]
+        if hidden.ndim == 2:  # the export already pooled
+            pooled = hidden
+        else:
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        if self.info.normalize:
+            pooled = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return pooled.astype(np.float32)
+
+
+_shared: dict[tuple[str, int, int], Embedder] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_embedder(model_dir: Path, threads: int = 2, batch_size: int = 64) -> Embedder:
+    """The process-wide embedder for a model folder: models load once."""
+    key = (str(Path(model_dir).resolve()), threads, batch_size)
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = Embedder(model_dir, threads=threads, batch_size=batch_size)
+        return _shared[key]

@@ -1,0 +1,49 @@
+"""Persistence: one SQLite file, one repository class per kind of record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.store.arguments import ArgumentStore
+from bot.store.database import Database
+from bot.store.embeddings import EmbeddingStore
+from bot.store.guild_settings import GuildSettingsStore
+from bot.store.messages import MessageStore
+from bot.store.tags import TagStore
+
+
+@dataclass
+class Store:
+    """The repositories over one database connection."""
+
+    db: Database
+    messages: MessageStore
+    embeddings: EmbeddingStore
+    tags: TagStore
+    arguments: ArgumentStore
+    settings: GuildSettingsStore
+
+    @classmethod
+    async def open(cls, path: str | Path) -> "Store":
+        db = await Database.open(path)
+        return cls(
+            db=db,
+            messages=MessageStore(db),
+            embeddings=EmbeddingStore(db),
+            tags=TagStore(db),
+            arguments=ArgumentStore(db),
+            settings=GuildSettingsStore(db),
+        )
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def __aenter__(self) -> "Store":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+__all__ = ["Store", "Database"]

@@ -1,0 +1,172 @@
+"""Messages and their context (guilds, channels, authors): batched idempotent upserts and guild-scoped reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from bot.records import IncomingMessage, StoredMessage
+from bot.store.database import Database
+
+_UPSERT_GUILD = """
+INSERT INTO guilds(id, name) VALUES (?, ?)
+ON CONFLICT(id) DO UPDATE SET name = excluded.name WHERE excluded.name != ''
+"""
+_UPSERT_CHANNEL = """
+INSERT INTO channels(id, guild_id, name) VALUES (?, ?, ?)
+ON CONFLICT(id) DO UPDATE SET name = excluded.name
+    WHERE excluded.name != '' AND channels.guild_id = excluded.guild_id
+"""
+_UPSERT_AUTHOR = """
+INSERT INTO authors(guild_id, id, name, display_name, is_bot) VALUES (?, ?, ?, ?, ?)
+ON CONFLICT(guild_id, id) DO UPDATE SET
+    name = CASE WHEN excluded.name != '' THEN excluded.name ELSE authors.name END,
+    display_name = COALESCE(excluded.display_name, authors.display_name),
+    is_bot = excluded.is_bot
+"""
+# The guild check stops a forged or mistaken id from moving a message into another guild.
+_UPSERT_MESSAGE = """
+INSERT INTO messages(id, guild_id, channel_id, author_id, created_at, edited_at, content, reply_to_id, attachments)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT(id) DO UPDATE SET
+    edited_at = excluded.edited_at, content = excluded.content, attachments = excluded.attachments
+    WHERE messages.guild_id = excluded.guild_id
+"""
+
+_SELECT_STORED = """
+SELECT m.id, m.guild_id, m.channel_id, m.author_id,
+       COALESCE(a.display_name, a.name, '') AS author_name,
+       m.created_at, m.content, m.reply_to_id, m.edited_at
+FROM messages m LEFT JOIN authors a ON a.guild_id = m.guild_id AND a.id = m.author_id
+"""
+
+
+def _placeholders(n: int) -> str:
+    return ",".join("?" * n)
+
+
+def _chunks(items: Sequence, size: int = 500) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _stored(row) -> StoredMessage:
+    return StoredMessage(*row)
+
+
+class MessageStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def upsert(self, messages: Sequence[IncomingMessage]) -> list[int]:
+        """Store a batch in one transaction. Returns the ids that are new or whose text changed.
+
+        A changed text invalidates the message's embedding and model tags; moderator tags stay.
+        """
+        if not messages:
+            return []
+        # The last copy of a message in a batch wins, as it would arriving one by one.
+        latest = {m.id: m for m in messages}
+        async with self.db.transaction() as conn:
+            previous: dict[int, tuple[int, str]] = {}
+            for chunk in _chunks(list(latest)):
+                cursor = await conn.execute(
+                    f"SELECT id, guild_id, content FROM messages WHERE id IN ({_placeholders(len(chunk))})", chunk
+                )
+                previous.update({row[0]: (row[1], row[2]) for row in await cursor.fetchall()})
+            accepted = [m for m in latest.values() if m.id not in previous or previous[m.id][0] == m.guild_id]
+            await conn.executemany(_UPSERT_GUILD, {(m.guild_id, m.guild_name) for m in accepted})
+            await conn.executemany(_UPSERT_CHANNEL, {(m.channel_id, m.guild_id, m.channel_name) for m in accepted})
+            await conn.executemany(
+                _UPSERT_AUTHOR,
+                {(m.guild_id, m.author_id, m.author_name, m.author_display_name, int(m.author_is_bot)) for m in accepted},
+            )
+            await conn.executemany(
+                _UPSERT_MESSAGE,
+                [
+                    (m.id, m.guild_id, m.channel_id, m.author_id, m.created_at, m.edited_at,
+                     m.content, m.reply_to_id, m.attachments)
+                    for m in accepted
+                ],
+            )
+            changed = [m.id for m in accepted if m.id not in previous or previous[m.id][1] != m.content]
+            stale = [m.id for m in accepted if m.id in previous and previous[m.id][1] != m.content]
+            for chunk in _chunks(stale):
+                marks = _placeholders(len(chunk))
+                await conn.execute(f"DELETE FROM message_embeddings WHERE message_id IN ({marks})", chunk)
+                await conn.execute(f"DELETE FROM tags WHERE source = 'model' AND message_id IN ({marks})", chunk)
+        return changed
+
+    async def delete(self, guild_id: int, message_ids: Sequence[int]) -> int:
+        """Delete messages with their embeddings and tags (by cascade). Returns how many existed."""
+        deleted = 0
+        async with self.db.transaction() as conn:
+            for chunk in _chunks(list(message_ids)):
+                cursor = await conn.execute(
+                    f"DELETE FROM messages WHERE guild_id = ? AND id IN ({_placeholders(len(chunk))})",
+                    [guild_id, *chunk],
+                )
+                deleted += cursor.rowcount
+        return deleted
+
+    async def delete_channel(self, guild_id: int, channel_id: int) -> None:
+        await self.db.execute("DELETE FROM channels WHERE guild_id = ? AND id = ?", (guild_id, channel_id))
+
+    async def delete_author(self, guild_id: int, author_id: int) -> int:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM messages WHERE guild_id = ? AND author_id = ?", (guild_id, author_id)
+            )
+            return cursor.rowcount
+
+    async def delete_older_than(self, guild_id: int, cutoff: float) -> int:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM messages WHERE guild_id = ? AND created_at < ?", (guild_id, cutoff)
+            )
+            return cursor.rowcount
+
+    async def get(self, guild_id: int, message_ids: Sequence[int]) -> dict[int, StoredMessage]:
+        found: dict[int, StoredMessage] = {}
+        for chunk in _chunks(list(message_ids)):
+            rows = await self.db.fetchall(
+                f"{_SELECT_STORED} WHERE m.guild_id = ? AND m.id IN ({_placeholders(len(chunk))})",
+                [guild_id, *chunk],
+            )
+            found.update({row[0]: _stored(row) for row in rows})
+        return found
+
+    async def window(
+        self, guild_id: int, since: float, until: float, channel_id: int | None = None
+    ) -> list[StoredMessage]:
+        """Messages of a guild (or one of its channels) with since <= created_at < until, oldest first."""
+        sql = f"{_SELECT_STORED} WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ?"
+        params: list = [guild_id, since, until]
+        if channel_id is not None:
+            sql += " AND m.channel_id = ?"
+            params.append(channel_id)
+        rows = await self.db.fetchall(sql + " ORDER BY m.created_at, m.id", params)
+        return [_stored(row) for row in rows]
+
+    async def latest_id(self, guild_id: int, channel_id: int) -> int | None:
+        """The newest stored message of a channel: backfill resumes after it."""
+        row = await self.db.fetchone(
+            "SELECT MAX(id) FROM messages WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
+        )
+        return row[0] if row else None
+
+    async def count(self, guild_id: int) -> int:
+        row = await self.db.fetchone("SELECT COUNT(*) FROM messages WHERE guild_id = ?", (guild_id,))
+        return row[0]
+
+    async def guild_ids(self) -> list[int]:
+        return [row[0] for row in await self.db.fetchall("SELECT id FROM guilds ORDER BY id")]
+
+    async def channel_names(self, guild_id: int) -> dict[int, str]:
+        rows = await self.db.fetchall("SELECT id, name FROM channels WHERE guild_id = ?", (guild_id,))
+        return {row[0]: row[1] for row in rows}
+
+    async def channel_by_name(self, guild_id: int, name: str) -> int | None:
+        row = await self.db.fetchone(
+            "SELECT id FROM channels WHERE guild_id = ? AND name = ?", (guild_id, name.lstrip("#"))
+        )
+        return row[0] if row else None

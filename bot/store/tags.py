@@ -1,0 +1,106 @@
+"""Tags link a message to an argument, set by the model or by a moderator (whose word wins)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.store.database import Database
+
+
+@dataclass(frozen=True)
+class Tag:
+    message_id: int
+    argument_id: int
+    score: float
+    source: str
+    accepted: bool
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A moderator's verdict on one message, used as a training example or matcher hint."""
+
+    argument_id: int
+    message_id: int
+    content: str
+    accepted: bool
+
+
+class TagStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def replace_model_tags(self, guild_id: int, tags: dict[int, Sequence[tuple[int, float]]]) -> None:
+        """Set the model's tags of these messages, leaving moderator tags untouched."""
+        now = time.time()
+        ids = list(tags)
+        async with self.db.transaction() as conn:
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                await conn.execute(
+                    f"DELETE FROM tags WHERE guild_id = ? AND source = 'model'"
+                    f" AND message_id IN ({','.join('?' * len(chunk))})",
+                    [guild_id, *chunk],
+                )
+            await conn.executemany(
+                "INSERT INTO tags(message_id, argument_id, guild_id, score, source, accepted, created_at)"
+                " VALUES (?, ?, ?, ?, 'model', 1, ?) ON CONFLICT(message_id, argument_id) DO NOTHING",
+                [(mid, aid, guild_id, score, now) for mid, pairs in tags.items() for aid, score in pairs],
+            )
+
+    async def set_by_moderator(
+        self, guild_id: int, message_id: int, argument_id: int, accepted: bool, moderator_id: int | None
+    ) -> None:
+        await self.db.execute(
+            "INSERT INTO tags(message_id, argument_id, guild_id, score, source, accepted, set_by, created_at)"
+            " SELECT m.id, a.id, ?, ?, 'moderator', ?, ?, ? FROM messages m, arguments a"
+            " WHERE m.id = ? AND m.guild_id = ? AND a.id = ? AND a.guild_id = ?"
+            " ON CONFLICT(message_id, argument_id) DO UPDATE SET score = excluded.score,"
+            " source = 'moderator', accepted = excluded.accepted, set_by = excluded.set_by,"
+            " created_at = excluded.created_at",
+            (guild_id, 1.0 if accepted else 0.0, int(accepted), moderator_id, time.time(),
+             message_id, guild_id, argument_id, guild_id),
+        )
+
+    async def for_messages(self, guild_id: int, message_ids: Sequence[int]) -> dict[int, list[Tag]]:
+        found: dict[int, list[Tag]] = {}
+        ids = list(message_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = await self.db.fetchall(
+                "SELECT message_id, argument_id, score, source, accepted FROM tags WHERE guild_id = ?"
+                f" AND message_id IN ({','.join('?' * len(chunk))}) ORDER BY score DESC",
+                [guild_id, *chunk],
+            )
+            for row in rows:
+                found.setdefault(row[0], []).append(Tag(row[0], row[1], row[2], row[3], bool(row[4])))
+        return found
+
+    async def accepted_in_window(
+        self, guild_id: int, since: float, until: float, channel_id: int | None = None
+    ) -> list[Tag]:
+        sql = (
+            "SELECT t.message_id, t.argument_id, t.score, t.source, t.accepted FROM tags t"
+            " JOIN messages m ON m.id = t.message_id"
+            " WHERE t.guild_id = ? AND t.accepted = 1 AND m.created_at >= ? AND m.created_at < ?"
+        )
+        params: list = [guild_id, since, until]
+        if channel_id is not None:
+            sql += " AND m.channel_id = ?"
+            params.append(channel_id)
+        rows = await self.db.fetchall(sql, params)
+        return [Tag(row[0], row[1], row[2], row[3], bool(row[4])) for row in rows]
+
+    async def corrections(self, guild_id: int | None = None) -> list[Correction]:
+        sql = (
+            "SELECT t.argument_id, t.message_id, m.content, t.accepted FROM tags t"
+            " JOIN messages m ON m.id = t.message_id WHERE t.source = 'moderator'"
+        )
+        params: tuple = ()
+        if guild_id is not None:
+            sql += " AND t.guild_id = ?"
+            params = (guild_id,)
+        rows = await self.db.fetchall(sql + " ORDER BY t.created_at", params)
+        return [Correction(row[0], row[1], row[2], bool(row[3])) for row in rows]

@@ -1,0 +1,99 @@
+import dataclasses
+
+import numpy as np
+
+from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
+
+
+async def test_upsert_is_idempotent_and_reports_only_new_or_changed(store):
+    batch = [make_message(f"text {i}") for i in range(5)]
+    assert sorted(await store.messages.upsert(batch)) == sorted(m.id for m in batch)
+    assert await store.messages.upsert(batch) == []
+    edited = dataclasses.replace(batch[0], content="edited", edited_at=batch[0].created_at + 60)
+    assert await store.messages.upsert([edited]) == [edited.id]
+    assert await store.messages.count(GUILD) == 5
+    stored = await store.messages.get(GUILD, [edited.id])
+    assert stored[edited.id].content == "edited"
+    assert stored[edited.id].edited_at == edited.edited_at
+
+
+async def test_an_edit_drops_the_embedding_and_model_tags_but_keeps_moderator_tags(store):
+    message = make_message("stalin played both sides")
+    await store.messages.upsert([message])
+    arg_a = await store.arguments.add(GUILD, "a", "claim a")
+    arg_b = await store.arguments.add(GUILD, "b", "claim b")
+    await store.embeddings.put({message.id: np.ones(4, dtype=np.float32)}, "m1")
+    await store.tags.replace_model_tags(GUILD, {message.id: [(arg_a, 0.9)]})
+    await store.tags.set_by_moderator(GUILD, message.id, arg_b, True, moderator_id=5)
+
+    await store.messages.upsert([dataclasses.replace(message, content="something else")])
+
+    assert await store.embeddings.get(GUILD, [message.id], "m1") == {}
+    tags = (await store.tags.for_messages(GUILD, [message.id]))[message.id]
+    assert [(t.argument_id, t.source) for t in tags] == [(arg_b, "moderator")]
+
+
+async def test_delete_removes_content_embedding_and_tags(store):
+    message = make_message("to be deleted")
+    await store.messages.upsert([message])
+    arg = await store.arguments.add(GUILD, "a", "claim a")
+    await store.embeddings.put({message.id: np.ones(4, dtype=np.float32)}, "m1")
+    await store.tags.replace_model_tags(GUILD, {message.id: [(arg, 0.9)]})
+
+    assert await store.messages.delete(GUILD, [message.id, 123]) == 1
+
+    for table in ("messages", "message_embeddings", "tags"):
+        column = "id" if table == "messages" else "message_id"
+        row = await store.db.fetchone(f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (message.id,))
+        assert row[0] == 0, table
+
+
+async def test_a_message_id_cannot_move_to_another_guild(store):
+    message = make_message("mine", guild_id=GUILD)
+    await store.messages.upsert([message])
+    forged = dataclasses.replace(message, guild_id=OTHER_GUILD, channel_id=999, content="stolen")
+    assert await store.messages.upsert([forged]) == []
+    assert (await store.messages.get(GUILD, [message.id]))[message.id].content == "mine"
+    assert await store.messages.get(OTHER_GUILD, [message.id]) == {}
+
+
+async def test_deleting_from_another_guild_deletes_nothing(store):
+    message = make_message("mine", guild_id=GUILD)
+    await store.messages.upsert([message])
+    assert await store.messages.delete(OTHER_GUILD, [message.id]) == 0
+    assert await store.messages.count(GUILD) == 1
+
+
+async def test_window_is_scoped_to_guild_channel_and_time(store):
+    await store.messages.upsert([
+        make_message("early", created_at=100.0),
+        make_message("inside", created_at=200.0),
+        make_message("other channel", created_at=200.0, channel_id=1002),
+        make_message("other guild", created_at=200.0, guild_id=OTHER_GUILD, channel_id=2001),
+        make_message("late", created_at=300.0),
+    ])
+    assert [m.content for m in await store.messages.window(GUILD, 150, 300)] == ["inside", "other channel"]
+    assert [m.content for m in await store.messages.window(GUILD, 150, 300, channel_id=1001)] == ["inside"]
+
+
+async def test_channel_delete_cascades_to_its_messages(store):
+    await store.messages.upsert([make_message("a", channel_id=1001), make_message("b", channel_id=1002)])
+    await store.messages.delete_channel(GUILD, 1001)
+    assert [m.content for m in await store.messages.window(GUILD, 0, 1e12)] == ["b"]
+
+
+async def test_huge_and_empty_messages_are_stored_whole(store):
+    huge = "word " * 200_000
+    await store.messages.upsert([make_message(huge, message_id=1), make_message("", message_id=2)])
+    stored = await store.messages.get(GUILD, [1, 2])
+    assert stored[1].content == huge and stored[2].content == ""
+
+
+async def test_a_batch_is_one_transaction(store, monkeypatch):
+    good = make_message("good")
+    bad = dataclasses.replace(make_message("bad"), created_at=None)  # NOT NULL violation
+    try:
+        await store.messages.upsert([good, bad])
+    except Exception:
+        pass
+    assert await store.messages.count(GUILD) == 0

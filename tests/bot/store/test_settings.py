@@ -1,0 +1,27 @@
+import pydantic
+import pytest
+
+from tests.bot.conftest import GUILD, OTHER_GUILD
+
+
+async def test_settings_default_then_persist_and_stay_per_guild(store, tmp_path):
+    assert (await store.settings.get(GUILD)).watched_channels == []
+    await store.settings.set(GUILD, watched_channels=[1, 2], retention_days=30)
+    assert (await store.settings.get(OTHER_GUILD)).watched_channels == []
+
+    from bot.store import Store
+
+    reopened = await Store.open(store.db.path)
+    try:
+        config = await reopened.settings.get(GUILD)
+        assert config.watched_channels == [1, 2] and config.retention_days == 30
+    finally:
+        await reopened.close()
+
+
+async def test_bad_settings_are_rejected_and_change_nothing(store):
+    with pytest.raises(KeyError):
+        await store.settings.set(GUILD, no_such_setting=1)
+    with pytest.raises(pydantic.ValidationError):
+        await store.settings.set(GUILD, note_threshold=7)
+    assert (await store.settings.get(GUILD)).note_threshold == 0.8
