@@ -1,0 +1,25 @@
+"""A fake Discord (REST + gateway on loopback) that the real discord.py client can talk to.
+
+Used by the end-to-end tests and by ``clio sandbox`` to try the bot without a token. It needs only
+aiohttp: it never imports discord.py, it speaks the wire protocol that discord.py speaks.
+"""
+
+from .errors import ApiError
+from .interactions import InteractionRecord
+from .records import GatewayFrame, Log, RequestRecord, SentMessage, UploadedFile
+from .server import FakeDiscord
+from .state import MANAGE_MESSAGES, Guild, snowflake_time
+
+__all__ = [
+    "ApiError",
+    "FakeDiscord",
+    "GatewayFrame",
+    "Guild",
+    "InteractionRecord",
+    "Log",
+    "MANAGE_MESSAGES",
+    "RequestRecord",
+    "SentMessage",
+    "UploadedFile",
+    "snowflake_time",
+]
