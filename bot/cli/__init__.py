@@ -12,6 +12,12 @@ from bot.config import get_settings
 # module path -> the attribute (or attributes) holding click commands or groups
 COMMANDS = {
     "bot.cli.ingest": ("import_command", "tag_command"),
+    "bot.cli.bench": "bench_command",
+    "bot.cli.demo": "demo_command",
+    "bot.cli.digest": "digest_command",
+    "bot.cli.discover": "discover",
+    "bot.cli.matcher_commands": ("eval_group", "match"),
+    "bot.cli.train": "train_group",
 }
 
 

@@ -161,6 +161,11 @@ class MessageStore:
     async def guild_ids(self) -> list[int]:
         return [row[0] for row in await self.db.fetchall("SELECT id FROM guilds ORDER BY id")]
 
+    async def guild_names(self) -> dict[int, str]:
+        """Every stored guild's id and name ('' when the name is unknown), ordered by id."""
+        rows = await self.db.fetchall("SELECT id, name FROM guilds ORDER BY id")
+        return {row[0]: row[1] for row in rows}
+
     async def channel_names(self, guild_id: int) -> dict[int, str]:
         rows = await self.db.fetchall("SELECT id, name FROM channels WHERE guild_id = ?", (guild_id,))
         return {row[0]: row[1] for row in rows}

@@ -1,0 +1,1 @@
+"""Figures for `clio bench`: each benchmark returns a dict of measurements."""

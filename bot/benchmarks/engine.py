@@ -1,0 +1,55 @@
+"""Engine benchmarks: ingest-and-tag throughput, digest time over a large store, memory."""
+
+from __future__ import annotations
+
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bot.benchmarks.synthetic import discord_like_messages
+from bot.config import Settings
+from bot.engine import open_engine
+
+INGEST_BATCH = 256
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+async def run_engine_benchmarks(settings: Settings, messages: int = 3000, digest_messages: int = 10_000) -> dict:
+    with tempfile.TemporaryDirectory(prefix="clio-bench-") as folder:
+        settings = settings.model_copy(update={"database": Path(folder) / "bench.sqlite3"})
+        async with open_engine(settings) as engine:
+            figures = {"model_id": engine.embedder.model_id}
+            corpus = discord_like_messages(max(messages, digest_messages))
+            words = sorted(len(m.content.split()) for m in corpus[:messages])
+            figures["median_words"] = statistics.median(words)
+
+            await engine.tagging.matcher_for(1)  # index the catalogue outside the timed part
+            started = time.perf_counter()
+            for start in range(0, messages, INGEST_BATCH):
+                await engine.tagging.ingest(corpus[start : min(start + INGEST_BATCH, messages)])
+            elapsed = time.perf_counter() - started
+            figures["ingest_messages"] = messages
+            figures["ingest_per_second"] = round(messages / elapsed, 1)
+
+            for start in range(messages, digest_messages, INGEST_BATCH * 4):
+                await engine.tagging.ingest(corpus[start : min(start + INGEST_BATCH * 4, digest_messages)])
+            figures["digest_messages"] = await engine.store.messages.count(1)
+            figures["digest_seconds"] = round(await _time_digest(engine, corpus), 3)
+            figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
+            return figures
+
+
+async def _time_digest(engine, corpus) -> float:
+    from bot.digest import build_digest, render_embeds, render_markdown
+
+    since, until = corpus[0].created_at, corpus[-1].created_at + 1
+    started = time.perf_counter()
+    digest = await build_digest(engine.store, engine.tagging, 1, since, until)
+    render_markdown(digest)
+    render_embeds(digest)
+    return time.perf_counter() - started

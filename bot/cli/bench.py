@@ -1,0 +1,42 @@
+"""``clio bench``: measure the engine against the project's speed and memory bars."""
+
+from __future__ import annotations
+
+import click
+
+from bot.benchmarks.engine import run_engine_benchmarks
+from bot.cli.common import emit_json, json_option, run_async
+from bot.config import get_settings
+
+# figure -> (bar, whether higher is better)
+BARS = {
+    "ingest_per_second": (300.0, True),
+    "digest_seconds": (2.0, False),
+    "peak_rss_mb": (500.0, False),
+    "flag_median_ms": (2.0, False),
+}
+
+
+def verdicts(figures: dict) -> dict[str, str]:
+    result = {}
+    for name, (bar, higher_is_better) in BARS.items():
+        if name in figures:
+            ok = figures[name] >= bar if higher_is_better else figures[name] <= bar
+            result[name] = f"{'ok' if ok else 'MISSED'} (bar {'>=' if higher_is_better else '<='} {bar:g})"
+    return result
+
+
+@click.command("bench")
+@click.option("--messages", default=3000, show_default=True, help="Messages ingested for the throughput figure.")
+@click.option("--digest-messages", default=10_000, show_default=True, help="Stored messages for the digest figure.")
+@json_option
+@run_async
+async def bench_command(messages: int, digest_messages: int, as_json: bool) -> None:
+    """Ingest throughput, digest time over a large store, flagging cost and peak memory."""
+    figures = await run_engine_benchmarks(get_settings(), messages=messages, digest_messages=digest_messages)
+    if as_json:
+        emit_json({"figures": figures, "bars": verdicts(figures)})
+        return
+    bars = verdicts(figures)
+    for name, value in figures.items():
+        click.echo(f"{name:>22}: {value}  {bars.get(name, '')}".rstrip())

@@ -1,0 +1,94 @@
+"""``clio discover``: find recurring arguments no argument explains yet and list them as candidates."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timezone
+
+import click
+
+from bot.cli.common import emit_json, json_option, run_async
+
+_RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([mhdw])$")
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+class When(click.ParamType):
+    """A moment: an ISO date or date-time (UTC unless it says otherwise), or an age such as 30d, 12h, 2w."""
+
+    name = "when"
+
+    def convert(self, value, param, ctx) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = value.strip()
+        relative = _RELATIVE.match(text)
+        if relative:
+            return time.time() - float(relative.group(1)) * _UNIT_SECONDS[relative.group(2)]
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{value!r} is neither a date (2024-05-01), a date-time nor an age (30d, 12h, 2w)", param, ctx)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return moment.timestamp()
+
+
+def _day(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d")
+
+
+def _as_dict(guild_id: int, result) -> dict:
+    argument = result.argument
+    return {
+        "guild_id": guild_id,
+        "argument_id": argument.id,
+        "slug": argument.slug,
+        "status": argument.status,
+        "new": result.created,
+        "claim": argument.claim,
+        "examples": list(argument.examples),
+        "evidence": argument.evidence,
+    }
+
+
+def _print(guild_id: int, results) -> None:
+    click.echo(f"Guild {guild_id}: {len(results)} candidate(s)")
+    for result in results:
+        argument, evidence = result.argument, result.argument.evidence
+        marker = "new" if result.created else "updated"
+        click.echo(f"\n  #{argument.id} [{marker}] {argument.claim}")
+        click.echo(
+            f"    {evidence['messages']} messages ({evidence['distinct_texts']} distinct),"
+            f" {evidence['authors']} authors, {evidence['days']} days,"
+            f" {_day(evidence['first_seen'])} to {_day(evidence['last_seen'])}"
+        )
+        for link in evidence.get("example_links", []):
+            click.echo(f"    {link}")
+
+
+@click.command("discover")
+@click.option("--guild", "guild_id", type=int, default=None, help="Guild id (default: every stored guild).")
+@click.option("--since", type=When(), default=None, help="Only messages from then on (date, date-time or age: 30d).")
+@click.option("--until", type=When(), default=None, help="Only messages before then.")
+@json_option
+@run_async
+async def discover(guild_id: int | None, since: float | None, until: float | None, as_json: bool) -> None:
+    """Cluster messages no argument explains; recurring clusters become candidates for moderators."""
+    from bot import discovery
+    from bot.engine import open_engine
+
+    async with open_engine() as engine:
+        guild_ids = [guild_id] if guild_id is not None else await engine.store.messages.guild_ids()
+        found = {
+            gid: await discovery.discover(engine.store, engine.tagging, gid, since, until, engine.settings)
+            for gid in guild_ids
+        }
+    if as_json:
+        emit_json([_as_dict(gid, result) for gid, results in found.items() for result in results])
+        return
+    if not guild_ids:
+        click.echo("No stored guilds.")
+    for gid, results in found.items():
+        _print(gid, results)

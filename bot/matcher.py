@@ -1,0 +1,303 @@
+"""Runtime matching of message embeddings against the argument catalogue (numpy only).
+
+Each argument is represented by its claim and example phrasings (moderator-confirmed messages among
+them). A message's similarity to an argument is its best cosine similarity over those texts; Platt
+scaling (``calibration.json`` beside the model) turns it into a probability of match.
+
+Tagging rule, per message and argument:
+
+1. ``probability >= threshold`` (the argument's own threshold, else the model's default one, chosen
+   on held-out training topics for precision first);
+2. *negative corrections*: when a moderator rejected texts for an argument (``rejected``), a message
+   whose best similarity to a rejected text is higher than its similarity to the argument is not
+   tagged with that argument, whatever its probability: the message is closer to a known mistake
+   than to any accepted phrasing;
+3. of the arguments left, the ``top_k`` most probable are kept, best first.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+
+class SupportsEncode(Protocol):
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class ArgumentProfile:
+    argument_id: int
+    claim: str
+    examples: tuple[str, ...] = ()
+    threshold: float | None = None
+    rejected: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """probability = sigmoid(slope * similarity + intercept); tag when probability >= threshold."""
+
+    slope: float
+    intercept: float
+    default_threshold: float
+
+    def probability(self, similarity: np.ndarray | float) -> np.ndarray:
+        z = self.slope * np.asarray(similarity, dtype=np.float64) + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0)))
+
+    def similarity_at(self, probability: float) -> float:
+        """The similarity whose calibrated probability is ``probability``."""
+        p = min(max(probability, 1e-12), 1 - 1e-12)
+        return (math.log(p / (1 - p)) - self.intercept) / self.slope
+
+    @classmethod
+    def load(cls, path: Path | str) -> Calibration:
+        data = json.loads(Path(path).read_text("utf-8"))
+        return cls(float(data["slope"]), float(data["intercept"]), float(data["default_threshold"]))
+
+    def to_dict(self) -> dict:
+        return {
+            "slope": self.slope,
+            "intercept": self.intercept,
+            "default_threshold": self.default_threshold,
+        }
+
+    @classmethod
+    def fit(
+        cls,
+        similarities: np.ndarray,
+        labels: np.ndarray,
+        target_precision: float = 0.85,
+        min_tagged: int = 20,
+    ) -> Calibration:
+        """Platt scaling on one feature, then the lowest threshold whose precision reaches the target."""
+        slope, intercept = fit_platt(similarities, labels)
+        probabilities = 1.0 / (1.0 + np.exp(-(slope * np.asarray(similarities) + intercept)))
+        threshold = precision_threshold(probabilities, labels, target_precision, min_tagged)
+        return cls(slope, intercept, threshold)
+
+
+def fit_platt(x: np.ndarray, y: np.ndarray, iterations: int = 100) -> tuple[float, float]:
+    """Logistic regression of y on x (Newton's method, a tiny ridge for stability): (slope, intercept)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.size == 0 or y.min() == y.max():
+        raise ValueError("calibration needs both matching and non-matching pairs")
+    features = np.stack([x, np.ones_like(x)], axis=1)
+    w = np.zeros(2)
+    ridge = 1e-6 * np.eye(2)
+    for _ in range(iterations):
+        p = 1.0 / (1.0 + np.exp(-np.clip(features @ w, -60, 60)))
+        gradient = features.T @ (p - y)
+        hessian = features.T @ (features * (p * (1 - p))[:, None]) + ridge
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.max(np.abs(step)) < 1e-10:
+            break
+    return float(w[0]), float(w[1])
+
+
+def precision_threshold(
+    probabilities: np.ndarray, labels: np.ndarray, target: float = 0.85, min_tagged: int = 20
+) -> float:
+    """The lowest probability threshold at which precision (p >= threshold) reaches ``target``,
+    counting only thresholds that tag at least ``min_tagged`` pairs; the highest such threshold
+    with the best precision when none reaches it."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    y = np.asarray(labels, dtype=np.float64)
+    order = np.argsort(-p, kind="mergesort")
+    p, y = p[order], y[order]
+    ends = np.r_[np.nonzero(np.diff(p))[0], p.size - 1]  # last index of each tied run
+    tagged = ends + 1
+    precision = np.cumsum(y)[ends] / tagged
+    ok = (precision >= target) & (tagged >= min(min_tagged, p.size))
+    if ok.any():
+        return float(p[ends[np.nonzero(ok)[0].max()]])
+    eligible = tagged >= min(min_tagged, p.size)
+    best = np.nonzero(eligible)[0][np.argmax(precision[eligible])]
+    return float(p[ends[best]])
+
+
+@dataclass(frozen=True)
+class _Index:
+    profiles: tuple[ArgumentProfile, ...]
+    vectors: np.ndarray  # (n_texts, dim): each argument's claim, then its examples
+    starts: np.ndarray  # first row of each argument in ``vectors``
+    rejected_vectors: np.ndarray  # (n_rejected, dim)
+    rejected_owner: np.ndarray  # argument position of each rejected row
+    thresholds: np.ndarray  # per argument: its own threshold, else the default
+
+
+class Matcher:
+    """Scores message embeddings against indexed arguments and decides the tags.
+
+    Thresholds (``ArgumentProfile.threshold`` and ``Calibration.default_threshold``) are on the
+    calibrated probability scale. Vectors must come from the same embedder (L2-normalised rows).
+    """
+
+    def __init__(self, embedder: SupportsEncode, calibration: Calibration, top_k: int = 3) -> None:
+        if top_k < 1:
+            raise ValueError("top_k must be at least 1")
+        self.embedder = embedder
+        self.calibration = calibration
+        self.top_k = top_k
+        self._index = self._build(())
+
+    @classmethod
+    def from_model_dir(
+        cls, embedder: SupportsEncode, model_dir: Path | str, top_k: int = 3
+    ) -> Matcher:
+        path = Path(model_dir) / "calibration.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"model folder {model_dir} lacks calibration.json")
+        return cls(embedder, Calibration.load(path), top_k=top_k)
+
+    # --- indexing --------------------------------------------------------------------------------
+
+    @property
+    def profiles(self) -> tuple[ArgumentProfile, ...]:
+        return self._index.profiles
+
+    def index(self, profiles: Sequence[ArgumentProfile]) -> None:
+        """Embed every claim, example and rejected text in one batched call. Call again whenever the
+        arguments change; the new index replaces the old one in a single assignment."""
+        self._index = self._build(tuple(profiles))
+
+    def _build(self, profiles: tuple[ArgumentProfile, ...]) -> _Index:
+        texts: list[str] = []
+        starts: list[int] = []
+        rejected_owner: list[int] = []
+        for position, profile in enumerate(profiles):
+            starts.append(len(texts))
+            texts.append(profile.claim)
+            texts.extend(profile.examples)
+        n_accepted = len(texts)
+        for position, profile in enumerate(profiles):
+            texts.extend(profile.rejected)
+            rejected_owner.extend([position] * len(profile.rejected))
+        dim = 0
+        vectors = np.zeros((0, 0), dtype=np.float32)
+        if texts:
+            vectors = np.asarray(self.embedder.encode(texts), dtype=np.float32)
+            dim = vectors.shape[1]
+        thresholds = np.asarray(
+            [
+                self.calibration.default_threshold if p.threshold is None else p.threshold
+                for p in profiles
+            ],
+            dtype=np.float64,
+        )
+        return _Index(
+            profiles=profiles,
+            vectors=vectors[:n_accepted].reshape(n_accepted, dim),
+            starts=np.asarray(starts, dtype=np.int64),
+            rejected_vectors=vectors[n_accepted:].reshape(len(texts) - n_accepted, dim),
+            rejected_owner=np.asarray(rejected_owner, dtype=np.int64),
+            thresholds=thresholds,
+        )
+
+    # --- scoring ---------------------------------------------------------------------------------
+
+    @staticmethod
+    def _as_matrix(message_vectors: np.ndarray) -> np.ndarray:
+        m = np.asarray(message_vectors, dtype=np.float32)
+        return m[None, :] if m.ndim == 1 else m
+
+    def similarity(self, message_vectors: np.ndarray) -> np.ndarray:
+        """(n_messages, n_arguments): best cosine over each argument's claim and examples."""
+        return self._similarity(self._index, self._as_matrix(message_vectors))
+
+    @staticmethod
+    def _similarity(index: _Index, m: np.ndarray) -> np.ndarray:
+        if not index.profiles:
+            return np.zeros((len(m), 0), dtype=np.float32)
+        return np.maximum.reduceat(m @ index.vectors.T, index.starts, axis=1)
+
+    @staticmethod
+    def _rejected_similarity(index: _Index, m: np.ndarray) -> np.ndarray:
+        """(n_messages, n_arguments): best cosine to the argument's rejected texts, -inf if none."""
+        out = np.full((len(m), len(index.profiles)), -np.inf, dtype=np.float32)
+        if len(index.rejected_owner):
+            sims = m @ index.rejected_vectors.T
+            for column, owner in enumerate(index.rejected_owner):
+                np.maximum(out[:, owner], sims[:, column], out=out[:, owner])
+        return out
+
+    def probabilities(self, message_vectors: np.ndarray) -> np.ndarray:
+        """Calibrated probability of match, (n_messages, n_arguments), in [0, 1]."""
+        return self.calibration.probability(self.similarity(message_vectors))
+
+    def _decide(self, index: _Index, m: np.ndarray):
+        sim = self._similarity(index, m)
+        prob = self.calibration.probability(sim)
+        blocked = self._rejected_similarity(index, m) > sim
+        eligible = (prob >= index.thresholds[None, :]) & ~blocked
+        return sim, prob, blocked, eligible
+
+    def tag(self, message_vectors: np.ndarray) -> list[list[tuple[int, float]]]:
+        """Per message, ``(argument_id, probability)`` of the arguments it is tagged with: at or above
+        the argument's threshold, not closer to one of its rejected texts, the ``top_k`` most
+        probable, best first."""
+        index = self._index
+        m = self._as_matrix(message_vectors)
+        if not index.profiles:
+            return [[] for _ in range(len(m))]
+        _, prob, _, eligible = self._decide(index, m)
+        out = []
+        for row in range(len(m)):
+            candidates = np.nonzero(eligible[row])[0]
+            best = candidates[np.argsort(-prob[row, candidates], kind="stable")][: self.top_k]
+            out.append([(index.profiles[i].argument_id, float(prob[row, i])) for i in best])
+        return out
+
+    def tag_texts(self, texts: Sequence[str]) -> list[list[tuple[int, float]]]:
+        """Embed texts and tag them (the embeddings are not kept)."""
+        return self.tag(self.embedder.encode(list(texts)))
+
+    def explain(self, message_vector: np.ndarray) -> list[dict]:
+        """Why a message got (or did not get) each tag: per argument, most probable first, the
+        similarity to the claim and to each example and rejected text, the probability, the
+        threshold, whether a rejected text blocked it and whether it is tagged."""
+        index = self._index
+        m = self._as_matrix(message_vector)[:1]
+        if not index.profiles:
+            return []
+        sim, prob, blocked, eligible = self._decide(index, m)
+        tagged = {a for a, _ in self.tag(m)[0]}
+        text_sims = (m @ index.vectors.T)[0]
+        rejected_sims = (m @ index.rejected_vectors.T)[0] if len(index.rejected_owner) else []
+        ends = np.r_[index.starts[1:], len(index.vectors)]
+        out = []
+        for position, profile in enumerate(index.profiles):
+            start, end = int(index.starts[position]), int(ends[position])
+            rejected = [
+                {"text": text, "similarity": float(rejected_sims[column])}
+                for column, text in zip(np.nonzero(index.rejected_owner == position)[0], profile.rejected)
+            ]
+            out.append(
+                {
+                    "argument_id": profile.argument_id,
+                    "claim": profile.claim,
+                    "claim_similarity": float(text_sims[start]),
+                    "examples": [
+                        {"text": text, "similarity": float(s)}
+                        for text, s in zip(profile.examples, text_sims[start + 1 : end])
+                    ],
+                    "rejected": rejected,
+                    "similarity": float(sim[0, position]),
+                    "probability": float(prob[0, position]),
+                    "threshold": float(index.thresholds[position]),
+                    "own_threshold": profile.threshold is not None,
+                    "blocked_by_rejected": bool(blocked[0, position]),
+                    "tagged": profile.argument_id in tagged,
+                }
+            )
+        out.sort(key=lambda d: -d["probability"])
+        return out

@@ -1,0 +1,144 @@
+"""Ingest and tag: store a batch of messages, embed the new texts once, tag them with the guild's arguments."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bot.catalogue import all_arguments, load_catalogue
+from bot.embedding import Embedder
+from bot.matcher import ArgumentProfile, Matcher
+from bot.records import IncomingMessage
+from bot.store import Store
+from bot.store.arguments import Argument
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    stored: int = 0
+    embedded: int = 0
+    # message id -> [(argument id, probability)], best first, for the messages tagged in this batch
+    tags: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
+    vectors: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+def profiles_for(
+    arguments: Sequence[Argument], corrections: Sequence = (), guild_threshold: float | None = None
+) -> list[ArgumentProfile]:
+    """Turn stored arguments plus moderator corrections into what the matcher indexes.
+
+    An argument's own threshold wins over the guild's, which wins over the matcher's calibrated default.
+    """
+    confirmed: dict[int, list[str]] = defaultdict(list)
+    rejected: dict[int, list[str]] = defaultdict(list)
+    for correction in corrections:
+        if correction.content.strip():
+            (confirmed if correction.accepted else rejected)[correction.argument_id].append(correction.content)
+    return [
+        ArgumentProfile(
+            argument_id=arg.id,
+            claim=arg.claim,
+            examples=tuple(arg.examples) + tuple(confirmed[arg.id]),
+            threshold=arg.threshold if arg.threshold is not None else guild_threshold,
+            rejected=tuple(rejected[arg.id]),
+        )
+        for arg in arguments
+    ]
+
+
+class TaggingService:
+    """Owns the per-guild matchers; the embedder is shared and loaded once."""
+
+    def __init__(self, store: Store, embedder: Embedder, model_dir: Path, catalogue_dir: Path, top_k: int = 3):
+        self.store = store
+        self.embedder = embedder
+        self.model_dir = Path(model_dir)
+        self.top_k = top_k
+        packs = load_catalogue(Path(catalogue_dir))
+        self._catalogue = all_arguments(packs)
+        self._pack_of = {arg.id: pack.pack for pack in packs for arg in pack.arguments}
+        self._matchers: dict[int, Matcher] = {}
+        self._seeded: set[int] = set()
+
+    async def ensure_guild(self, guild_id: int) -> None:
+        """Give a guild the catalogue arguments it does not have yet."""
+        if guild_id not in self._seeded:
+            await self.store.arguments.sync_catalogue(guild_id, self._catalogue, self._pack_of)
+            self._seeded.add(guild_id)
+
+    def invalidate(self, guild_id: int) -> None:
+        """Call after a guild's arguments, thresholds or corrections change."""
+        self._matchers.pop(guild_id, None)
+
+    async def matcher_for(self, guild_id: int) -> Matcher:
+        matcher = self._matchers.get(guild_id)
+        if matcher is None:
+            await self.ensure_guild(guild_id)
+            arguments = await self.store.arguments.list(guild_id)
+            corrections = await self.store.tags.corrections(guild_id)
+            config = await self.store.settings.get(guild_id)
+            matcher = Matcher.from_model_dir(self.embedder, self.model_dir, top_k=self.top_k)
+            profiles = profiles_for(arguments, corrections, config.tag_threshold)
+            texts_to_embed = sum(1 + len(p.examples) + len(p.rejected) for p in profiles)
+            log.debug("indexing %d arguments (%d texts) for guild %d", len(profiles), texts_to_embed, guild_id)
+            await self.embedder.in_worker(matcher.index, profiles)
+            self._matchers[guild_id] = matcher
+        return matcher
+
+    async def ingest(self, messages: Sequence[IncomingMessage]) -> IngestResult:
+        """Store, embed and tag one batch. Safe to repeat: unchanged messages cost only the upsert."""
+        result = IngestResult()
+        changed = set(await self.store.messages.upsert(messages))
+        result.stored = len(messages)
+        fresh = {m.id: m for m in messages if m.id in changed and m.content.strip()}
+        if not fresh:
+            return result
+        ids = list(fresh)
+        vectors = await self.embedder.embed([fresh[i].content for i in ids])
+        result.embedded = len(ids)
+        result.vectors = dict(zip(ids, vectors))
+        await self.store.embeddings.put(result.vectors, self.embedder.model_id)
+        by_guild: dict[int, list[int]] = defaultdict(list)
+        for position, message_id in enumerate(ids):
+            by_guild[fresh[message_id].guild_id].append(position)
+        for guild_id, positions in by_guild.items():
+            matcher = await self.matcher_for(guild_id)
+            tagged = matcher.tag(vectors[positions])
+            guild_tags = {ids[p]: pairs for p, pairs in zip(positions, tagged)}
+            await self.store.tags.replace_model_tags(guild_id, guild_tags)
+            result.tags.update({mid: pairs for mid, pairs in guild_tags.items() if pairs})
+        return result
+
+    async def retag_guild(self, guild_id: int, batch_size: int = 512) -> int:
+        """Re-tag every stored message of a guild, embedding only those not embedded yet."""
+        self.invalidate(guild_id)
+        matcher = await self.matcher_for(guild_id)
+        rows = await self.store.db.fetchall(
+            "SELECT id, content FROM messages WHERE guild_id = ? AND content != '' ORDER BY id", (guild_id,)
+        )
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start : start + batch_size]
+            ids = [row[0] for row in chunk]
+            vectors = await self.vectors(guild_id, {row[0]: row[1] for row in chunk})
+            tagged = matcher.tag(np.stack([vectors[i] for i in ids]))
+            await self.store.tags.replace_model_tags(guild_id, dict(zip(ids, tagged)))
+        return len(rows)
+
+    async def vectors(self, guild_id: int, texts_by_id: dict[int, str]) -> dict[int, np.ndarray]:
+        """Embeddings for stored messages: from the cache, computing and caching the missing ones."""
+        model_id = self.embedder.model_id
+        found = await self.store.embeddings.get(guild_id, list(texts_by_id), model_id)
+        missing = [mid for mid in texts_by_id if mid not in found]
+        if missing:
+            computed = await self.embedder.embed([texts_by_id[mid] for mid in missing])
+            new = dict(zip(missing, computed))
+            await self.store.embeddings.put(new, model_id)
+            found.update(new)
+        return found
