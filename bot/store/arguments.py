@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.store.database import Database
+from bot.store.sql import placeholders
 
 ACTIVE = "active"
 CANDIDATE = "candidate"
@@ -115,7 +116,7 @@ class ArgumentStore:
 
     async def list(self, guild_id: int, statuses: Sequence[str] = (ACTIVE,)) -> list[Argument]:
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM arguments WHERE guild_id = ? AND status IN ({','.join('?' * len(statuses))})"
+            f"SELECT {_COLUMNS} FROM arguments WHERE guild_id = ? AND status IN ({placeholders(len(statuses))})"
             " ORDER BY id",
             [guild_id, *statuses],
         )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from bot.store.database import Database
+from bot.store.sql import chunks, placeholders
 
 
 class EmbeddingStore:
@@ -15,12 +16,10 @@ class EmbeddingStore:
 
     async def get(self, guild_id: int, message_ids: Sequence[int], model_id: str) -> dict[int, np.ndarray]:
         found: dict[int, np.ndarray] = {}
-        ids = list(message_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk in chunks(message_ids):
             rows = await self.db.fetchall(
                 "SELECT e.message_id, e.vector FROM message_embeddings e JOIN messages m ON m.id = e.message_id"
-                f" WHERE m.guild_id = ? AND e.model_id = ? AND e.message_id IN ({','.join('?' * len(chunk))})",
+                f" WHERE m.guild_id = ? AND e.model_id = ? AND e.message_id IN ({placeholders(len(chunk))})",
                 [guild_id, model_id, *chunk],
             )
             found.update({row[0]: np.frombuffer(row[1], dtype="<f4") for row in rows})

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from bot.records import IncomingMessage, StoredMessage
 from bot.store.database import Database
+from bot.store.sql import chunks, placeholders
 
 _UPSERT_GUILD = """
 INSERT INTO guilds(id, name) VALUES (?, ?)
@@ -40,15 +41,6 @@ FROM messages m LEFT JOIN authors a ON a.guild_id = m.guild_id AND a.id = m.auth
 """
 
 
-def _placeholders(n: int) -> str:
-    return ",".join("?" * n)
-
-
-def _chunks(items: Sequence, size: int = 500) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _stored(row) -> StoredMessage:
     return StoredMessage(*row)
 
@@ -68,9 +60,9 @@ class MessageStore:
         latest = {m.id: m for m in messages}
         async with self.db.transaction() as conn:
             previous: dict[int, tuple[int, str]] = {}
-            for chunk in _chunks(list(latest)):
+            for chunk in chunks(list(latest)):
                 cursor = await conn.execute(
-                    f"SELECT id, guild_id, content FROM messages WHERE id IN ({_placeholders(len(chunk))})", chunk
+                    f"SELECT id, guild_id, content FROM messages WHERE id IN ({placeholders(len(chunk))})", chunk
                 )
                 previous.update({row[0]: (row[1], row[2]) for row in await cursor.fetchall()})
             accepted = [m for m in latest.values() if m.id not in previous or previous[m.id][0] == m.guild_id]
@@ -90,8 +82,8 @@ class MessageStore:
             )
             changed = [m.id for m in accepted if m.id not in previous or previous[m.id][1] != m.content]
             stale = [m.id for m in accepted if m.id in previous and previous[m.id][1] != m.content]
-            for chunk in _chunks(stale):
-                marks = _placeholders(len(chunk))
+            for chunk in chunks(stale):
+                marks = placeholders(len(chunk))
                 await conn.execute(f"DELETE FROM message_embeddings WHERE message_id IN ({marks})", chunk)
                 await conn.execute(f"DELETE FROM tags WHERE source = 'model' AND message_id IN ({marks})", chunk)
         return changed
@@ -100,9 +92,9 @@ class MessageStore:
         """Delete messages with their embeddings and tags (by cascade). Returns how many existed."""
         deleted = 0
         async with self.db.transaction() as conn:
-            for chunk in _chunks(list(message_ids)):
+            for chunk in chunks(list(message_ids)):
                 cursor = await conn.execute(
-                    f"DELETE FROM messages WHERE guild_id = ? AND id IN ({_placeholders(len(chunk))})",
+                    f"DELETE FROM messages WHERE guild_id = ? AND id IN ({placeholders(len(chunk))})",
                     [guild_id, *chunk],
                 )
                 deleted += cursor.rowcount
@@ -127,9 +119,9 @@ class MessageStore:
 
     async def get(self, guild_id: int, message_ids: Sequence[int]) -> dict[int, StoredMessage]:
         found: dict[int, StoredMessage] = {}
-        for chunk in _chunks(list(message_ids)):
+        for chunk in chunks(list(message_ids)):
             rows = await self.db.fetchall(
-                f"{_SELECT_STORED} WHERE m.guild_id = ? AND m.id IN ({_placeholders(len(chunk))})",
+                f"{_SELECT_STORED} WHERE m.guild_id = ? AND m.id IN ({placeholders(len(chunk))})",
                 [guild_id, *chunk],
             )
             found.update({row[0]: _stored(row) for row in rows})

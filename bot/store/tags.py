@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.store.database import Database
+from bot.store.sql import chunks, placeholders
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,11 @@ class TagStore:
     async def replace_model_tags(self, guild_id: int, tags: dict[int, Sequence[tuple[int, float]]]) -> None:
         """Set the model's tags of these messages, leaving moderator tags untouched."""
         now = time.time()
-        ids = list(tags)
         async with self.db.transaction() as conn:
-            for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
+            for chunk in chunks(list(tags)):
                 await conn.execute(
                     f"DELETE FROM tags WHERE guild_id = ? AND source = 'model'"
-                    f" AND message_id IN ({','.join('?' * len(chunk))})",
+                    f" AND message_id IN ({placeholders(len(chunk))})",
                     [guild_id, *chunk],
                 )
             await conn.executemany(
@@ -66,12 +65,10 @@ class TagStore:
 
     async def for_messages(self, guild_id: int, message_ids: Sequence[int]) -> dict[int, list[Tag]]:
         found: dict[int, list[Tag]] = {}
-        ids = list(message_ids)
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
+        for chunk in chunks(message_ids):
             rows = await self.db.fetchall(
                 "SELECT message_id, argument_id, score, source, accepted FROM tags WHERE guild_id = ?"
-                f" AND message_id IN ({','.join('?' * len(chunk))}) ORDER BY score DESC",
+                f" AND message_id IN ({placeholders(len(chunk))}) ORDER BY score DESC",
                 [guild_id, *chunk],
             )
             for row in rows:
