@@ -279,7 +279,9 @@ async def discover(
     if not rows:
         return []
     vectors = await tagging.vectors(guild_id, {row[0]: row[4] for row in rows})
-    items = [ClusterItem(row[0], row[2], row[3], row[4], vectors[row[0]]) for row in rows if row[0] in vectors]
+    rows = [row for row in rows if row[0] in vectors]
+    rows = await _drop_probably_explained(tagging, guild_id, rows, vectors, settings.discovery_explained)
+    items = [ClusterItem(row[0], row[2], row[3], row[4], vectors[row[0]]) for row in rows]
     clusters = await asyncio.to_thread(
         find_recurring_clusters, items, settings.discovery_min_messages, settings.discovery_min_authors,
         settings.discovery_min_days, similarity,
@@ -316,6 +318,22 @@ async def discover(
     log.info("guild %d: %d recurring clusters, %d candidates (%d new)", guild_id, len(clusters),
              len(results), sum(r.created for r in results))
     return results
+
+
+async def _drop_probably_explained(tagging: TaggingService, guild_id: int, rows: list, vectors: dict,
+                                   explained: float) -> list:
+    """Leave out messages a known argument probably explains, though not surely enough to tag them.
+
+    Tags are chosen for precision, so many messages about catalogued arguments stay untagged; without
+    this step they would cluster into "new" arguments the catalogue already has.
+    """
+    if not rows:
+        return rows
+    matcher = await tagging.matcher_for(guild_id)
+    if not matcher.profiles:
+        return rows
+    best = matcher.probabilities(np.stack([vectors[row[0]] for row in rows])).max(axis=1)
+    return [row for row, probability in zip(rows, best) if probability < explained]
 
 
 async def _argument_vectors(tagging: TaggingService, arguments: Sequence[Argument]) -> dict[int, np.ndarray]:

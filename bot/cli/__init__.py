@@ -18,6 +18,9 @@ COMMANDS = {
     "bot.cli.discover": "discover",
     "bot.cli.matcher_commands": ("eval_group", "match"),
     "bot.cli.train": "train_group",
+    "bot.cli.moderation": "flag_command",
+    # Adds `eval sample` to the eval group on import.
+    "bot.cli.sample_eval": (),
 }
 
 
