@@ -12,8 +12,10 @@ from bot.digest import Digest, build_digest
 from bot.discovery import CandidateResult, discover
 from bot.engine import Engine
 from bot.importers import read_export
+from bot.moderation import ModerationService, contexts_from_ingest, flagged_only, policy_map
 
 SAMPLE_DIR = PROMPTS_ROOT / "sample"
+INGEST_BATCH = 256
 
 
 def sample_exports() -> list[Path]:
@@ -47,7 +49,8 @@ async def run_demo(engine: Engine, exports: list[Path] | None = None) -> DemoRep
     report.channels = len({m.channel_id for m in messages})
     report.authors = len({m.author_id for m in messages})
     report.guild_id, report.guild_name = messages[0].guild_id, messages[0].guild_name
-    results = [await engine.tagging.ingest(messages[i : i + 256]) for i in range(0, len(messages), 256)]
+    results = [await engine.tagging.ingest(messages[i : i + INGEST_BATCH])
+               for i in range(0, len(messages), INGEST_BATCH)]
     tags = {mid: pairs for result in results for mid, pairs in result.tags.items()}
     report.seconds["import_and_tag"] = time.perf_counter() - timer
     report.tagged_messages = len(tags)
@@ -82,4 +85,16 @@ async def _top_arguments(engine: Engine, guild_id: int, tags: dict, messages) ->
 
 
 async def _flags(engine: Engine, messages, results) -> list[dict]:
-    return []
+    guild_id = messages[0].guild_id
+    service = ModerationService.for_embedder(engine.embedder.model_id)
+    config = await engine.store.settings.get(guild_id)
+    policies = policy_map(await engine.store.arguments.list(guild_id))
+    by_id = {m.id: m for m in messages}
+    flags = []
+    for start, result in zip(range(0, len(messages), INGEST_BATCH), results):
+        batch = messages[start : start + INGEST_BATCH]
+        verdicts = flagged_only(service.evaluate(contexts_from_ingest(batch, result), config, policies))
+        for message_id, hits in verdicts.items():
+            flags.extend({"message_id": message_id, "flagger": flag.flagger, "score": flag.score,
+                          "reason": flag.reason, "quote": by_id[message_id].content[:80]} for flag in hits)
+    return flags

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.benchmarks.synthetic import discord_like_messages
 from bot.config import Settings
 from bot.engine import open_engine
+from bot.moderation import ModerationService, contexts_from_ingest, median_flag_ms, policy_map
 
 INGEST_BATCH = 256
 
@@ -29,12 +30,15 @@ async def run_engine_benchmarks(settings: Settings, messages: int = 3000, digest
             figures["median_words"] = statistics.median(words)
 
             await engine.tagging.matcher_for(1)  # index the catalogue outside the timed part
+            batches = []
             started = time.perf_counter()
             for start in range(0, messages, INGEST_BATCH):
-                await engine.tagging.ingest(corpus[start : min(start + INGEST_BATCH, messages)])
+                batch = corpus[start : min(start + INGEST_BATCH, messages)]
+                batches.append((batch, await engine.tagging.ingest(batch)))
             elapsed = time.perf_counter() - started
             figures["ingest_messages"] = messages
             figures["ingest_per_second"] = round(messages / elapsed, 1)
+            figures["flag_median_ms"] = round(await _median_flag_ms(engine, batches), 3)
 
             for start in range(messages, digest_messages, INGEST_BATCH * 4):
                 await engine.tagging.ingest(corpus[start : min(start + INGEST_BATCH * 4, digest_messages)])
@@ -42,6 +46,15 @@ async def run_engine_benchmarks(settings: Settings, messages: int = 3000, digest
             figures["digest_seconds"] = round(await _time_digest(engine, corpus), 3)
             figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
             return figures
+
+
+async def _median_flag_ms(engine, batches) -> float:
+    """What flagging adds per message once ingest has embedded and tagged it."""
+    service = ModerationService.for_embedder(engine.embedder.model_id)
+    config = await engine.store.settings.get(1)
+    policies = policy_map(await engine.store.arguments.list(1))
+    contexts = [ctx for batch, result in batches for ctx in contexts_from_ingest(batch, result)]
+    return median_flag_ms(service, contexts, config, policies)
 
 
 async def _time_digest(engine, corpus) -> float:

@@ -239,3 +239,7 @@ def match(claims_path: Path, messages_path: Path, output_path: Path, top_k: int 
                     ])
             bar.update(len(vectors))
     click.echo(f"scored {len(texts)} messages x {len(claim_ids)} claims -> {output_path}", err=True)
+
+
+from bot.cli.moderation import eval_abuse_command  # noqa: E402
+eval_group.add_command(eval_abuse_command)

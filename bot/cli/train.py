@@ -33,10 +33,12 @@ def train_group() -> None:
 @click.option("--corrections", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Moderator corrections CSV: message,claim,label (1 match, 0 not).")
 @click.option("--seed", type=int, default=13, show_default=True)
+@click.option("--calibration-topics", type=click.IntRange(min=1), default=3, show_default=True,
+              help="Train topics held out of training to fit the calibration.")
 @click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Scratch folder for checkpoints and the report (default: .work/train-matcher).")
 def train_matcher(data_dir: Path, output_dir: Path | None, epochs: float, corrections: Path | None,
-                  seed: int, work_dir: Path | None) -> None:
+                  seed: int, calibration_topics: int, work_dir: Path | None) -> None:
     """Fine-tune all-MiniLM-L6-v2 on ArgKP (+ corrections), select on dev, export int8 ONNX with
     its calibration to the model folder."""
     _require_training_stack()
@@ -44,7 +46,8 @@ def train_matcher(data_dir: Path, output_dir: Path | None, epochs: float, correc
 
     from bot.training import train_matcher as pipeline
 
-    cfg = pipeline.TrainConfig(data_dir=data_dir, epochs=epochs, corrections=corrections, seed=seed)
+    cfg = pipeline.TrainConfig(data_dir=data_dir, epochs=epochs, corrections=corrections, seed=seed,
+                                   calibration_topics=calibration_topics)
     if output_dir is not None:
         cfg.output_dir = output_dir
     if work_dir is not None:
@@ -58,3 +61,7 @@ def train_matcher(data_dir: Path, output_dir: Path | None, epochs: float, correc
         f"{dev.get('threshold', float('nan')):.3f} precision {dev.get('precision', float('nan')):.3f}, "
         f"recall {dev.get('recall', float('nan')):.3f}"
     )
+
+
+from bot.cli.moderation import train_abuse_command  # noqa: E402  (clio train abuse: needs only scikit-learn)
+train_group.add_command(train_abuse_command)

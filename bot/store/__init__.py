@@ -7,9 +7,12 @@ from pathlib import Path
 
 from bot.store.arguments import ArgumentStore
 from bot.store.database import Database
+from bot.store.digests import DigestStore, ScheduleStore
 from bot.store.embeddings import EmbeddingStore
 from bot.store.guild_settings import GuildSettingsStore
 from bot.store.messages import MessageStore
+from bot.store.moderation import CaseStore, FlagStore
+from bot.store.notes import NoteStore
 from bot.store.tags import TagStore
 
 
@@ -23,6 +26,11 @@ class Store:
     tags: TagStore
     arguments: ArgumentStore
     settings: GuildSettingsStore
+    schedules: ScheduleStore
+    digests: DigestStore
+    notes: NoteStore
+    flags: FlagStore
+    cases: CaseStore
 
     @classmethod
     async def open(cls, path: str | Path) -> "Store":
@@ -34,6 +42,11 @@ class Store:
             tags=TagStore(db),
             arguments=ArgumentStore(db),
             settings=GuildSettingsStore(db),
+            schedules=ScheduleStore(db),
+            digests=DigestStore(db),
+            notes=NoteStore(db),
+            flags=FlagStore(db),
+            cases=CaseStore(db),
         )
 
     async def close(self) -> None:

@@ -1,0 +1,234 @@
+"""``clio flag`` (run every flagger over a CSV), ``clio eval abuse`` and ``clio train abuse``."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+from bot.cli.common import emit_json, json_option
+from bot.config import get_settings
+
+# The issue's bars for the abuse head on ConvAbuse valid, and for the benign history set.
+ABUSE_BARS = {"roc_auc": 0.90, "f1": 0.70, "benign_false_flag_rate": 0.03}
+
+data_option = click.option(
+    "--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+    help="Folder holding convabuse/ and davidson/ (default: ../shared/data beside the repository).",
+)
+weights_option = click.option(
+    "--weights", "weights_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Abuse weights folder (default: bot/weights/abuse-v1).",
+)
+
+
+def _embedder():
+    from bot.embedding import Embedder, ModelNotFound
+
+    settings = get_settings()
+    try:
+        return Embedder(settings.model_dir, threads=settings.threads, batch_size=settings.batch_size)
+    except ModelNotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+# --- clio flag ---------------------------------------------------------------------------------
+
+
+class _Ids:
+    """Discord ids stay ids; names in a hand-made CSV ("alice", "#general") get stable stand-ins."""
+
+    def __init__(self) -> None:
+        self._names: dict[str, int] = {}
+
+    def __call__(self, value: str | None) -> int | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if value.isdigit():
+            return int(value)
+        return self._names.setdefault(value, -1 - len(self._names))
+
+
+def _timestamp(value: str | None, where: str) -> float | None:
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.ClickException(f"{where}, column timestamp: {value!r} is neither Unix seconds nor ISO 8601") from None
+    # Exports without an offset are in UTC, as Discord's own timestamps are.
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
+
+
+def read_messages_csv(path: Path) -> tuple[list[str], list]:
+    """(message ids as written, contexts) from message_id,text[,author,channel,timestamp]."""
+    from bot.moderation import MessageContext
+
+    try:
+        handle = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise click.ClickException(f"{path}: {exc.strerror}") from exc
+    authors, channels = _Ids(), _Ids()
+    ids, contexts = [], []
+    with handle:
+        reader = csv.DictReader(handle)
+        missing = {"message_id", "text"} - set(reader.fieldnames or ())
+        if missing:
+            raise click.ClickException(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        for line, row in enumerate(reader, start=2):
+            message_id = (row.get("message_id") or "").strip()
+            if not message_id:
+                raise click.ClickException(f"{path}, row {line}, column message_id: empty")
+            ids.append(message_id)
+            created_at = _timestamp(row.get("timestamp"), f"{path}, row {line}")
+            contexts.append(MessageContext(
+                message_id=len(contexts), guild_id=0, channel_id=channels(row.get("channel")) or 0,
+                # Rates and cross-posting are about time: without one, an author's messages are not compared.
+                author_id=authors(row.get("author")) if created_at is not None else None,
+                text=row.get("text") or "", created_at=created_at,
+            ))
+    return ids, contexts
+
+
+def catalogue_policy(embedder, vectors) -> tuple[list[list[tuple[int, float]]], dict]:
+    """Tags of every message against the shipped catalogue, and its policy map, for the policy flagger."""
+    from bot.catalogue import all_arguments, load_catalogue
+    from bot.matcher import ArgumentProfile, Matcher
+    from bot.moderation import PolicyArgument
+
+    settings = get_settings()
+    arguments = all_arguments(load_catalogue(settings.catalogue_dir))
+    matcher = Matcher.from_model_dir(embedder, settings.model_dir, top_k=settings.top_k)
+    matcher.index([ArgumentProfile(i, arg.claim, tuple(arg.examples)) for i, arg in enumerate(arguments)])
+    policies = {i: PolicyArgument(arg.id, arg.policy) for i, arg in enumerate(arguments)}
+    return matcher.tag(vectors), policies
+
+
+@click.command("flag")
+@click.option("--messages", "messages_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV: message_id,text[,author,channel,timestamp] (timestamp: Unix seconds or ISO 8601).")
+@click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV written: message_id,flagger,score,flagged,reason.")
+def flag_command(messages_path: Path, output_path: Path) -> None:
+    """Run every flagger, with a guild's default settings, over a CSV of messages: one row per message and
+    flagger. Flood and cross-posting compare an author's messages over time, so they need the author and
+    timestamp columns; without them flood rows read "not checked"."""
+    from bot.guild_config import GuildConfig
+    from bot.moderation import ModerationService
+
+    ids, contexts = read_messages_csv(messages_path)
+    embedder = _embedder()
+    vectors = embedder.encode([ctx.text for ctx in contexts])
+    for ctx, vector in zip(contexts, vectors):
+        ctx.vector = vector
+    try:
+        tags, policies = catalogue_policy(embedder, vectors)
+    except (OSError, ValueError) as exc:
+        raise click.ClickException(f"policy flagger needs the catalogue and matcher: {exc}") from exc
+    for ctx, message_tags in zip(contexts, tags):
+        ctx.tags = message_tags
+
+    config = GuildConfig()
+    service = ModerationService.for_embedder(embedder.model_id)
+    results = service.evaluate(contexts, config, policies)
+    not_checked = {"abuse": "not checked: abuse weights do not match this embedder (see log)"
+                   if not service.abuse_enabled else "not checked: empty message"}
+
+    output_path.parent.mkdir(parents=True, exist_ok=True)
+    flagged = 0
+    with output_path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["message_id", "flagger", "score", "flagged", "reason"])
+        for message_id, ctx in zip(ids, contexts):
+            verdicts = {flag.flagger: flag for flag in results[ctx.message_id]}
+            for name in config.flaggers:
+                flag = verdicts.get(name)
+                if flag is None:
+                    reason = not_checked.get(name, "not checked: needs author and timestamp")
+                    writer.writerow([message_id, name, "0.0000", 0, reason])
+                    continue
+                flagged += flag.flagged
+                writer.writerow([message_id, name, f"{flag.score:.4f}", int(flag.flagged), flag.reason])
+    click.echo(f"{len(ids)} messages, {flagged} flags raised -> {output_path}", err=True)
+
+
+# --- clio eval abuse ---------------------------------------------------------------------------
+
+
+@click.command("abuse")
+@data_option
+@weights_option
+@json_option
+def eval_abuse_command(data_dir: Path | None, weights_dir: Path | None, as_json: bool) -> None:
+    """The abuse head at its shipped threshold: ROC AUC, precision, recall and F1 on ConvAbuse valid and on
+    our held-out Davidson split (neither used for training), and the benign-history false-flag rate."""
+    from bot.moderation.abuse import DEFAULT_WEIGHTS_DIR, AbuseModel
+    from bot.moderation.abuse_data import DEFAULT_DATA_DIR
+    from bot.moderation.abuse_eval import evaluate, format_report
+
+    embedder = _embedder()
+    model = AbuseModel.for_embedder(embedder.model_id, weights_dir or DEFAULT_WEIGHTS_DIR)
+    if model is None:
+        raise click.ClickException(
+            f"no abuse weights for embedder {embedder.model_id!r} (see the warning above): run `clio train abuse`"
+        )
+    report = evaluate(model, embedder, data_dir or DEFAULT_DATA_DIR)
+    report["bars"] = _bars(report)
+    if as_json:
+        emit_json(report)
+        return
+    click.echo(format_report(report))
+    for name, verdict in report["bars"].items():
+        click.echo(f"  bar {name}: {verdict}")
+
+
+def _bars(report: dict) -> dict[str, str]:
+    valid = report["convabuse_valid"]
+    figures = {"roc_auc": valid["roc_auc"], "f1": valid["f1"]}
+    if "benign_history" in report:
+        figures["benign_false_flag_rate"] = report["benign_history"]["false_flag_rate"]
+    verdicts = {}
+    for name, value in figures.items():
+        bar = ABUSE_BARS[name]
+        ok = value <= bar if name == "benign_false_flag_rate" else value >= bar
+        verdicts[name] = f"{value:.3f} {'ok' if ok else 'MISSED'} ({'<=' if name.startswith('benign') else '>='} {bar})"
+    return verdicts
+
+
+# --- clio train abuse --------------------------------------------------------------------------
+
+
+@click.command("abuse")
+@data_option
+@click.option("--output", "output_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Weights folder written (default: bot/weights/abuse-v1).")
+@click.option("--no-cache", is_flag=True, help="Embed everything afresh instead of reusing .work/abuse-embeddings.")
+def train_abuse_command(data_dir: Path | None, output_dir: Path | None, no_cache: bool) -> None:
+    """Fit the abuse head on the current embedder (re-run after every embedding-model swap), select it
+    on ConvAbuse valid, and write weights, metadata and README with figures. Needs scikit-learn."""
+    if importlib.util.find_spec("sklearn") is None:
+        raise click.ClickException("training the abuse head needs scikit-learn: pip install scikit-learn")
+    import logging
+
+    from bot.moderation import train_abuse
+
+    logging.getLogger("bot.moderation").setLevel(logging.INFO)
+    cfg = train_abuse.TrainConfig()
+    if data_dir is not None:
+        cfg.data_dir = data_dir
+    if output_dir is not None:
+        cfg.output_dir = output_dir
+    if no_cache:
+        cfg.cache_dir = None
+    result = train_abuse.train(_embedder(), cfg)
+    click.echo(result["report_text"])
+    click.echo(f"wrote {cfg.output_dir} ({result['head']}) in {result['seconds']:.0f} s")

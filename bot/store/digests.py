@@ -1,0 +1,172 @@
+"""Digest schedules, and the digests posted for them.
+
+A digest row is written *before* anything is posted and names its slot (UNIQUE per guild), so a
+slot that fires twice, or a post retried after an error, finds the row and never posts twice.
+The row lists the ids of the messages posted so far: a retry resumes after the last one.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+
+from bot.store.database import Database
+
+PENDING, POSTED, FAILED = "pending", "posted", "failed"
+
+_SCHEDULE_COLUMNS = (
+    "id, guild_id, scope_channel_id, target_channel_id, cron, timezone, kind, last_run_at, created_by, created_at"
+)
+_DIGEST_COLUMNS = (
+    "id, guild_id, schedule_id, slot_key, scope_channel_id, target_channel_id, window_start, window_end,"
+    " status, posted_message_ids"
+)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    id: int
+    guild_id: int
+    scope_channel_id: int | None
+    target_channel_id: int
+    cron: str  # "HH:MM" or a cron expression, as the moderator typed it
+    timezone: str
+    kind: str
+    last_run_at: float | None
+    created_by: int | None
+    created_at: float
+
+
+@dataclass(frozen=True)
+class DigestRecord:
+    id: int
+    guild_id: int
+    schedule_id: int | None
+    slot_key: str | None
+    scope_channel_id: int | None
+    target_channel_id: int | None
+    window_start: float
+    window_end: float
+    status: str
+    message_ids: tuple[int, ...]
+
+    @property
+    def posted(self) -> bool:
+        return self.status == POSTED
+
+
+def _digest(row) -> DigestRecord:
+    return DigestRecord(*row[:9], message_ids=tuple(json.loads(row[9])))
+
+
+class ScheduleStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add(
+        self, guild_id: int, target_channel_id: int, cron: str, timezone: str = "UTC", *,
+        scope_channel_id: int | None = None, created_by: int | None = None, kind: str = "digest",
+    ) -> Schedule:
+        now = time.time()
+        async with self.db.transaction() as conn:
+            await conn.execute("INSERT OR IGNORE INTO guilds(id) VALUES (?)", (guild_id,))
+            cursor = await conn.execute(
+                "INSERT INTO schedules(guild_id, scope_channel_id, target_channel_id, cron, timezone, kind,"
+                " created_by, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                (guild_id, scope_channel_id, target_channel_id, cron, timezone, kind, created_by, now),
+            )
+            schedule_id = cursor.lastrowid
+        return Schedule(schedule_id, guild_id, scope_channel_id, target_channel_id, cron, timezone, kind, None,
+                        created_by, now)
+
+    async def list(self, guild_id: int) -> list[Schedule]:
+        rows = await self.db.fetchall(
+            f"SELECT {_SCHEDULE_COLUMNS} FROM schedules WHERE guild_id = ? ORDER BY id", (guild_id,)
+        )
+        return [Schedule(*row) for row in rows]
+
+    async def all(self) -> list[Schedule]:
+        rows = await self.db.fetchall(f"SELECT {_SCHEDULE_COLUMNS} FROM schedules ORDER BY id")
+        return [Schedule(*row) for row in rows]
+
+    async def get(self, guild_id: int, schedule_id: int) -> Schedule | None:
+        row = await self.db.fetchone(
+            f"SELECT {_SCHEDULE_COLUMNS} FROM schedules WHERE guild_id = ? AND id = ?", (guild_id, schedule_id)
+        )
+        return Schedule(*row) if row else None
+
+    async def get_by_id(self, schedule_id: int) -> Schedule | None:
+        """For the scheduler, which holds ids only; commands must use :meth:`get` with their guild."""
+        row = await self.db.fetchone(f"SELECT {_SCHEDULE_COLUMNS} FROM schedules WHERE id = ?", (schedule_id,))
+        return Schedule(*row) if row else None
+
+    async def remove(self, guild_id: int, schedule_id: int) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM schedules WHERE guild_id = ? AND id = ?", (guild_id, schedule_id)
+            )
+            return cursor.rowcount == 1
+
+    async def mark_run(self, schedule_id: int, until: float) -> None:
+        """Record a successful run; the next digest starts where this one ended. Never moves back."""
+        await self.db.execute(
+            "UPDATE schedules SET last_run_at = MAX(COALESCE(last_run_at, 0), ?) WHERE id = ?",
+            (until, schedule_id),
+        )
+
+
+class DigestStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def claim(
+        self, guild_id: int, slot_key: str, target_channel_id: int, window_start: float, window_end: float, *,
+        scope_channel_id: int | None = None, schedule_id: int | None = None,
+    ) -> DigestRecord:
+        """The digest row of a slot: created pending on first call, returned as it stands afterwards."""
+        async with self.db.transaction() as conn:
+            await conn.execute("INSERT OR IGNORE INTO guilds(id) VALUES (?)", (guild_id,))
+            await conn.execute(
+                "INSERT INTO digests(guild_id, schedule_id, slot_key, scope_channel_id, target_channel_id,"
+                " window_start, window_end, created_at) VALUES (?,?,?,?,?,?,?,?)"
+                " ON CONFLICT(guild_id, slot_key) DO NOTHING",
+                (guild_id, schedule_id, slot_key, scope_channel_id, target_channel_id, window_start, window_end,
+                 time.time()),
+            )
+            cursor = await conn.execute(
+                f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE guild_id = ? AND slot_key = ?", (guild_id, slot_key)
+            )
+            return _digest(await cursor.fetchone())
+
+    async def record_messages(self, digest_id: int, message_ids: list[int]) -> None:
+        """Save progress after each message, so a retry does not post it again."""
+        await self.db.execute(
+            "UPDATE digests SET posted_message_ids = ? WHERE id = ?", (json.dumps(message_ids), digest_id)
+        )
+
+    async def set_status(self, digest_id: int, status: str) -> None:
+        posted_at = time.time() if status == POSTED else None
+        await self.db.execute(
+            "UPDATE digests SET status = ?, posted_at = COALESCE(?, posted_at) WHERE id = ?",
+            (status, posted_at, digest_id),
+        )
+
+    async def get(self, guild_id: int, slot_key: str) -> DigestRecord | None:
+        row = await self.db.fetchone(
+            f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE guild_id = ? AND slot_key = ?", (guild_id, slot_key)
+        )
+        return _digest(row) if row else None
+
+    async def unfinished(self) -> list[DigestRecord]:
+        """Digests left pending or failed (a crash, or Discord down): retried at start-up."""
+        rows = await self.db.fetchall(
+            f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE status != 'posted' ORDER BY id"
+        )
+        return [_digest(row) for row in rows]
+
+    async def recent(self, guild_id: int, limit: int = 10) -> list[DigestRecord]:
+        rows = await self.db.fetchall(
+            f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE guild_id = ? ORDER BY id DESC LIMIT ?", (guild_id, limit)
+        )
+        return [_digest(row) for row in rows]

@@ -1,0 +1,215 @@
+"""Flags awaiting review and the cases moderators open: guild-scoped, idempotent, race-safe.
+
+- A flag is unique per (guild, message, flagger), so re-ingesting a message never queues it twice.
+- Deciding a flag is a compare-and-set on its status: when two moderators press a button at once,
+  exactly one update matches and the other learns it lost.
+- Case numbers count up per guild and are allocated inside the insert, so they have no gaps or repeats.
+- Quotes of messages are redacted when the message is deleted or its author asks to be forgotten.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from bot.store.database import Database
+
+OPEN, DISMISSED, ACTIONED, ESCALATED = "open", "dismissed", "actioned", "escalated"
+FLAG_STATUSES = frozenset({OPEN, DISMISSED, ACTIONED, ESCALATED})
+WARN = "warn"
+
+_FLAG_COLUMNS = (
+    "id, guild_id, message_id, channel_id, author_id, flagger, score, reason, quote, reporter_id, status,"
+    " decided_by, decided_at, queue_message_id, created_at"
+)
+_CASE_COLUMNS = "guild_id, number, user_id, action, reason, moderator_id, flag_id, content, created_at"
+
+
+@dataclass(frozen=True)
+class StoredFlag:
+    id: int
+    guild_id: int
+    message_id: int
+    channel_id: int
+    author_id: int
+    flagger: str
+    score: float
+    reason: str
+    quote: str | None
+    reporter_id: int | None
+    status: str
+    decided_by: int | None
+    decided_at: float | None
+    queue_message_id: int | None
+    created_at: float
+
+
+@dataclass(frozen=True)
+class Case:
+    guild_id: int
+    number: int
+    user_id: int
+    action: str
+    reason: str | None
+    moderator_id: int | None
+    flag_id: int | None
+    content: str | None
+    created_at: float
+
+
+_ENSURE_GUILD = "INSERT OR IGNORE INTO guilds(id) VALUES (?)"
+
+
+class FlagStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def record(
+        self, guild_id: int, message_id: int, channel_id: int, author_id: int, flagger: str, score: float,
+        reason: str, quote: str | None = None, reporter_id: int | None = None, now: float | None = None,
+    ) -> tuple[int, bool]:
+        """Queue a flag unless this message already has one from this flagger. Returns (flag id, created)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(_ENSURE_GUILD, (guild_id,))
+            cursor = await conn.execute(
+                "INSERT INTO flags(guild_id, message_id, channel_id, author_id, flagger, score, reason, quote,"
+                " reporter_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(guild_id, message_id, flagger) DO NOTHING",
+                (guild_id, message_id, channel_id, author_id, flagger, float(score), reason, quote, reporter_id,
+                 time.time() if now is None else now),
+            )
+            created = cursor.rowcount == 1
+            cursor = await conn.execute(
+                "SELECT id FROM flags WHERE guild_id = ? AND message_id = ? AND flagger = ?",
+                (guild_id, message_id, flagger),
+            )
+            return (await cursor.fetchone())[0], created
+
+    async def get(self, guild_id: int, flag_id: int) -> StoredFlag | None:
+        row = await self.db.fetchone(
+            f"SELECT {_FLAG_COLUMNS} FROM flags WHERE guild_id = ? AND id = ?", (guild_id, flag_id)
+        )
+        return StoredFlag(*row) if row else None
+
+    async def decide(
+        self, guild_id: int, flag_id: int, new_status: str, moderator_id: int,
+        expected_status: str = OPEN, now: float | None = None,
+    ) -> bool:
+        """Move a flag from ``expected_status`` to ``new_status``. False if someone else got there first."""
+        if new_status not in FLAG_STATUSES:
+            raise ValueError(f"unknown flag status {new_status!r}; expected one of {sorted(FLAG_STATUSES)}")
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE flags SET status = ?, decided_by = ?, decided_at = ?"
+                " WHERE guild_id = ? AND id = ? AND status = ?",
+                (new_status, moderator_id, time.time() if now is None else now, guild_id, flag_id, expected_status),
+            )
+            return cursor.rowcount == 1
+
+    async def set_queue_message(self, guild_id: int, flag_id: int, queue_message_id: int) -> None:
+        """Remember the review-queue post of a flag, so its buttons can find it again."""
+        await self.db.execute(
+            "UPDATE flags SET queue_message_id = ? WHERE guild_id = ? AND id = ?", (queue_message_id, guild_id, flag_id)
+        )
+
+    async def by_queue_message(self, guild_id: int, queue_message_id: int) -> StoredFlag | None:
+        row = await self.db.fetchone(
+            f"SELECT {_FLAG_COLUMNS} FROM flags WHERE guild_id = ? AND queue_message_id = ?", (guild_id, queue_message_id)
+        )
+        return StoredFlag(*row) if row else None
+
+    async def list_open(self, guild_id: int, limit: int = 50) -> list[StoredFlag]:
+        """Open flags, oldest first: the review queue."""
+        rows = await self.db.fetchall(
+            f"SELECT {_FLAG_COLUMNS} FROM flags WHERE guild_id = ? AND status = ? ORDER BY created_at, id LIMIT ?",
+            (guild_id, OPEN, limit),
+        )
+        return [StoredFlag(*row) for row in rows]
+
+    async def for_message(self, guild_id: int, message_id: int) -> list[StoredFlag]:
+        rows = await self.db.fetchall(
+            f"SELECT {_FLAG_COLUMNS} FROM flags WHERE guild_id = ? AND message_id = ? ORDER BY id", (guild_id, message_id)
+        )
+        return [StoredFlag(*row) for row in rows]
+
+    async def redact_message(self, guild_id: int, message_id: int) -> int:
+        """Drop the quoted text of a deleted message; the flag and its decision stay. Returns flags changed."""
+        return await self._redact("message_id", guild_id, message_id)
+
+    async def redact_author(self, guild_id: int, author_id: int) -> int:
+        return await self._redact("author_id", guild_id, author_id)
+
+    async def _redact(self, column: str, guild_id: int, value: int) -> int:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                f"UPDATE flags SET quote = NULL WHERE guild_id = ? AND {column} = ? AND quote IS NOT NULL",
+                (guild_id, value),
+            )
+            return cursor.rowcount
+
+
+class CaseStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def add_case(
+        self, guild_id: int, user_id: int, action: str, reason: str | None = None, moderator_id: int | None = None,
+        flag_id: int | None = None, content: str | None = None, now: float | None = None,
+    ) -> Case:
+        """Open the guild's next case. The number is allocated by the insert itself, under the write lock."""
+        created_at = time.time() if now is None else now
+        async with self.db.transaction() as conn:
+            await conn.execute(_ENSURE_GUILD, (guild_id,))
+            cursor = await conn.execute(
+                "INSERT INTO cases(guild_id, number, user_id, action, reason, moderator_id, flag_id, content, created_at)"
+                " SELECT ?, COALESCE(MAX(number), 0) + 1, ?, ?, ?, ?, ?, ?, ? FROM cases WHERE guild_id = ?"
+                " RETURNING number",
+                (guild_id, user_id, action, reason, moderator_id, flag_id, content, created_at, guild_id),
+            )
+            number = (await cursor.fetchone())[0]
+        return Case(guild_id, number, user_id, action, reason, moderator_id, flag_id, content, created_at)
+
+    async def get(self, guild_id: int, number: int) -> Case | None:
+        row = await self.db.fetchone(
+            f"SELECT {_CASE_COLUMNS} FROM cases WHERE guild_id = ? AND number = ?", (guild_id, number)
+        )
+        return Case(*row) if row else None
+
+    async def set_reason(self, guild_id: int, number: int, reason: str) -> bool:
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE cases SET reason = ? WHERE guild_id = ? AND number = ?", (reason, guild_id, number)
+            )
+            return cursor.rowcount == 1
+
+    async def for_user(self, guild_id: int, user_id: int, limit: int = 50) -> list[Case]:
+        """A member's history, newest first."""
+        return await self._cases("WHERE guild_id = ? AND user_id = ?", (guild_id, user_id), limit)
+
+    async def recent(self, guild_id: int, limit: int = 20) -> list[Case]:
+        return await self._cases("WHERE guild_id = ?", (guild_id,), limit)
+
+    async def _cases(self, where: str, params: tuple, limit: int) -> list[Case]:
+        rows = await self.db.fetchall(
+            f"SELECT {_CASE_COLUMNS} FROM cases {where} ORDER BY created_at DESC, number DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [Case(*row) for row in rows]
+
+    async def count_recent_warnings(self, guild_id: int, user_id: int, days: float, now: float | None = None) -> int:
+        """Warnings within the last ``days``: what escalation counts."""
+        since = (time.time() if now is None else now) - days * 86400
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM cases WHERE guild_id = ? AND user_id = ? AND action = ? AND created_at >= ?",
+            (guild_id, user_id, WARN, since),
+        )
+        return row[0]
+
+    async def redact_user(self, guild_id: int, user_id: int) -> int:
+        """Forget what a member wrote: quoted content goes, the record of moderation stays."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE cases SET content = NULL WHERE guild_id = ? AND user_id = ? AND content IS NOT NULL",
+                (guild_id, user_id),
+            )
+            return cursor.rowcount
