@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     discovery_min_days: int = Field(2, ge=1)
     discovery_similarity: float = Field(0.55, gt=0, lt=1)
     # A message whose best argument probability reaches this is treated as already explained.
-    discovery_explained: float = Field(0.45, gt=0, le=1)
+    discovery_explained: float = Field(0.55, gt=0, le=1)
 
     # Discord: the token is read without the prefix, as every Discord tool names it.
     discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")

@@ -6,6 +6,7 @@ import importlib
 import logging
 
 import click
+import pydantic
 
 from bot.config import get_settings
 
@@ -28,10 +29,14 @@ COMMANDS = {
 @click.version_option(package_name="clio-bot")
 def main() -> None:
     """Clio: tags recurring arguments in history discussions and posts sourced digests."""
-    logging.basicConfig(
-        level=get_settings().log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # Each invocation reads the environment and .env afresh (tests run many in one process).
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(f"CLIO_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        raise click.ClickException(f"invalid settings: {problems}") from None
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 for module_name, attributes in COMMANDS.items():

@@ -148,3 +148,29 @@ def test_load_split_names_the_bad_file_and_row(tmp_path):
         kpa.load_split(tmp_path, "dev")
     with pytest.raises(kpa.KpaDataError, match="not found"):
         kpa.load_split(tmp_path, "train")
+
+
+def test_eval_kpa_command_on_a_tiny_split(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    _write(tmp_path / "arguments_dev.csv", ["arg_id", "argument", "topic", "stance"],
+           [["a1", "uniforms stop kids being bullied for their clothes", "School uniform", "1"],
+            ["a2", "uniforms cost parents a lot of money", "School uniform", "1"]])
+    _write(tmp_path / "key_points_dev.csv", ["key_point_id", "key_point", "topic", "stance"],
+           [["k1", "School uniform reduces bullying", "School uniform", "1"],
+            ["k2", "School uniforms are expensive", "School uniform", "1"]])
+    _write(tmp_path / "labels_dev.csv", ["arg_id", "key_point_id", "label"],
+           [["a1", "k1", "1"], ["a1", "k2", "0"], ["a2", "k1", "0"], ["a2", "k2", "1"]])
+    plot = tmp_path / "reliability.png"
+    result = CliRunner().invoke(main, ["eval", "kpa", str(tmp_path), "--split", "dev", "--json",
+                                       "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert payload["map_strict"] == 1.0 and payload["labelled_pairs"] == 4
+    assert 0 <= payload["precision"] <= 1 and plot.stat().st_size > 0
+    refused = CliRunner().invoke(main, ["eval", "kpa", str(tmp_path), "--split", "test"])
+    assert refused.exit_code != 0 and "test split" in refused.output
