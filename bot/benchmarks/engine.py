@@ -43,6 +43,9 @@ async def run_engine_benchmarks(settings: Settings, messages: int = 3000, digest
             for start in range(messages, digest_messages, INGEST_BATCH * 4):
                 await engine.tagging.ingest(corpus[start : min(start + INGEST_BATCH * 4, digest_messages)])
             figures["digest_messages"] = await engine.store.messages.count(1)
+            figures["digest_tagged_messages"] = len(
+                {t.message_id for t in await engine.store.tags.accepted_in_window(1, 0, float("inf"))}
+            )
             figures["digest_seconds"] = round(await _time_digest(engine, corpus), 3)
             figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
             return figures
