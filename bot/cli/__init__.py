@@ -20,6 +20,8 @@ COMMANDS = {
     "bot.cli.matcher_commands": ("eval_group", "match"),
     "bot.cli.train": "train_group",
     "bot.cli.moderation": "flag_command",
+    "bot.cli.run": "run_command",
+    "bot.cli.sandbox": "sandbox_command",
     # Adds `eval sample` to the eval group on import.
     "bot.cli.sample_eval": (),
 }

@@ -1,0 +1,25 @@
+"""Errors whose message is meant for the person who ran a command.
+
+The engine raises these; the bot's central app-command error handler shows their text ephemerally
+and logs nothing louder than INFO, since they are the user's mistake, not the bot's.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A request that cannot be done as asked; ``str(error)`` tells the user why."""
+
+
+class UnknownArgument(UserError, LookupError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"There is no argument called `{name}` in this server. Try `/arguments list`.")
+        self.name = name
+
+
+class ScheduleError(UserError, ValueError):
+    """A time, cron expression, duration or timezone that cannot be understood."""
+
+
+class ChannelNotUsable(UserError):
+    """A channel the bot cannot see, or cannot post in."""

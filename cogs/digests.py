@@ -1,0 +1,307 @@
+"""Digests: ``/summary`` on demand, and ``/digest ...`` schedules posted exactly once per slot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import zoneinfo
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.client import ClioBot
+from bot.errors import UserError
+from bot.publishing import Page, digest_pages, job_from_record, publish
+from bot.scheduling import (
+    UTC,
+    DigestJob,
+    DigestScheduler,
+    build_trigger,
+    is_scheduled_slot,
+    job_for_slot,
+    min_interval,
+    parse_duration,
+)
+from cogs.common import NO_MENTIONS, embeds_of, ensure_postable, files_of, require_moderator
+
+log = logging.getLogger(__name__)
+
+_TIMEZONES = sorted(zoneinfo.available_timezones())
+# Errors after which posting is worth another try; a 429 never gets here (discord.py waits it out).
+_TRANSIENT = (discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError)
+
+
+def _thread_name(page: Page, until: float) -> str:
+    title = (page.embeds[0].get("title") if page.embeds else None) or "Digest"
+    return f"{title} ({datetime.fromtimestamp(until, UTC):%Y-%m-%d})"[:100]
+
+
+async def send_digest(interaction: discord.Interaction, pages: list[Page], ephemeral: bool, until: float) -> None:
+    """Answer a deferred interaction with a digest: page one as the answer, the rest in a thread
+    started from it (or as more follow-ups, for an ephemeral answer, which cannot hold a thread)."""
+    if not pages:
+        await interaction.followup.send("Nothing to summarise in that window.", ephemeral=ephemeral,
+                                        allowed_mentions=NO_MENTIONS)
+        return
+
+    async def followup(page: Page) -> discord.Message:
+        return await interaction.followup.send(
+            embeds=embeds_of(page.embeds), files=files_of(page.files), ephemeral=ephemeral,
+            allowed_mentions=NO_MENTIONS, wait=True,
+        )
+
+    first = await followup(pages[0])
+    if len(pages) == 1:
+        return
+    channel = interaction.channel
+    if ephemeral or not isinstance(channel, discord.TextChannel):  # no threads in threads either
+        for page in pages[1:]:
+            await followup(page)
+        return
+    # The follow-up's own object lacks guild data; the channel's partial message has it.
+    thread = await channel.get_partial_message(first.id).create_thread(name=_thread_name(pages[0], until))
+    for page in pages[1:]:
+        await thread.send(embeds=embeds_of(page.embeds), files=files_of(page.files), allowed_mentions=NO_MENTIONS)
+
+
+async def summarise(
+    engine, interaction: discord.Interaction, since: str, channel: discord.TextChannel | None, ephemeral: bool
+) -> None:
+    """Defer (building a digest takes longer than Discord's 3 s), then answer with the digest."""
+    window = parse_duration(since)
+    await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+    until = time.time()
+    pages = await digest_pages(
+        engine, interaction.guild_id, until - window.total_seconds(), until, channel.id if channel else None
+    )
+    await send_digest(interaction, pages, ephemeral, until)
+
+
+class Summary(commands.Cog):
+    def __init__(self, bot: ClioBot) -> None:
+        self.bot = bot
+        self.engine = bot.engine
+
+    @app_commands.command(name="summary", description="Summarise recent discussion, with quotes and sources")
+    @app_commands.guild_only()
+    @app_commands.describe(
+        channel="Only this channel (default: every watched channel)",
+        since="How far back: 90m, 12h, 3d, 1w (default 24h)",
+        ephemeral="Only you see the summary",
+    )
+    @app_commands.checks.cooldown(1, 10.0, key=lambda i: (i.guild_id, i.user.id))
+    async def summary(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None, since: str = "24h",
+        ephemeral: bool = False,
+    ) -> None:
+        await self._check_reader(interaction, channel)
+        await summarise(self.engine, interaction, since, channel, ephemeral)
+
+    async def _check_reader(self, interaction: discord.Interaction, channel: discord.TextChannel | None) -> None:
+        """A summary quotes messages: only from channels the asker can read."""
+        if channel is not None:
+            covered = [channel]
+        else:
+            config = await self.engine.store.settings.get(interaction.guild_id)
+            covered = [c for c in map(interaction.guild.get_channel, config.watched_channels) if c is not None]
+        unreadable = [c for c in covered if not c.permissions_for(interaction.user).read_message_history]
+        if unreadable:
+            raise UserError(f"You can't read {unreadable[0].mention}, so I can't summarise it for you. "
+                            "Pick a channel you can read.")
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_messages=True)
+class Digests(commands.GroupCog, group_name="digest", group_description="Scheduled digests"):
+    # Refuse schedules that would post more often than this: a digest is not a chat message.
+    min_interval = timedelta(minutes=15)
+    retry_backoff = 2.0
+
+    def __init__(self, bot: ClioBot) -> None:
+        self.bot = bot
+        self.engine = bot.engine
+        self.scheduler = DigestScheduler(bot.scheduler, self.engine.store.schedules, self.run_job)
+        self._tasks: set[asyncio.Task] = set()
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        await self.scheduler.restore()
+        self._spawn(self._resume_unfinished())
+
+    async def cog_unload(self) -> None:
+        await self.scheduler.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return require_moderator(interaction)
+
+    def _spawn(self, coro) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- posting ------------------------------------------------------------------------------------
+
+    async def run_job(self, job: DigestJob) -> discord.abc.Messageable | None:
+        """Post a digest to its channel, once per slot. Called by the scheduler and by run-now."""
+        await self.bot.wait_until_ready()
+        channel = self.bot.get_channel(job.target_channel_id)
+        if channel is None or getattr(channel, "guild", None) is None or channel.guild.id != job.guild_id:
+            log.warning("digest %s: channel %d is gone; not posted", job.slot_key, job.target_channel_id)
+            return None
+        try:
+            await publish(self.engine, job, self._poster(channel, job), retry_on=_TRANSIENT,
+                          backoff=self.retry_backoff)
+        except Exception:
+            log.exception("digest %s could not be posted", job.slot_key)
+            return None
+        return channel
+
+    def _poster(self, channel: discord.TextChannel, job: DigestJob):
+        async def post(index: int, page: Page, first_id: int | None, nonce: str) -> int:
+            destination = channel if index == 0 else await self._thread(channel, first_id, page, job)
+            message = await destination.send(
+                embeds=embeds_of(page.embeds), files=files_of(page.files), nonce=nonce, allowed_mentions=NO_MENTIONS
+            )
+            return message.id
+
+        return post
+
+    async def _thread(self, channel: discord.TextChannel, first_id: int, page: Page, job: DigestJob) -> discord.Thread:
+        # A thread started from a message has that message's id, so a retry finds the one it made.
+        thread = channel.guild.get_thread(first_id)
+        if thread is None:
+            try:
+                thread = await self.bot.fetch_channel(first_id)
+            except discord.NotFound:
+                thread = await channel.get_partial_message(first_id).create_thread(
+                    name=_thread_name(page, job.until)
+                )
+        return thread
+
+    async def _resume_unfinished(self) -> None:
+        # Only scheduled slots: a run-now that failed was answered as failed, and is not owed.
+        for record in await self.engine.store.digests.unfinished():
+            schedule = await self.engine.store.schedules.get_by_id(record.schedule_id) if record.schedule_id else None
+            if schedule is None or not is_scheduled_slot(record.slot_key):
+                continue
+            if (schedule.last_run_at or 0) < record.window_end:  # no later digest covered it
+                await self.run_job(job_from_record(record))
+
+    # -- commands -----------------------------------------------------------------------------------
+
+    @app_commands.command(name="schedule", description="Post a digest on a schedule")
+    @app_commands.describe(
+        target="Where to post the digest",
+        when="HH:MM (daily) or a cron expression such as `0 9 * * 1` (Mondays 09:00)",
+        timezone="IANA timezone, such as Europe/Paris (default UTC)",
+        channel="Only summarise this channel (default: every watched channel)",
+    )
+    async def schedule(
+        self, interaction: discord.Interaction, target: discord.TextChannel, when: str, timezone: str = "UTC",
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        ensure_postable(target)
+        trigger = build_trigger(when, timezone)
+        gap = min_interval(trigger, datetime.now(trigger.timezone))
+        if gap is not None and gap < self.min_interval:
+            raise UserError(f"`{when}` would post every {gap}; digests can run at most every {self.min_interval}.")
+        schedule = await self.engine.store.schedules.add(
+            interaction.guild_id, target.id, when, timezone, scope_channel_id=channel.id if channel else None,
+            created_by=interaction.user.id,
+        )
+        self.scheduler.add(schedule)
+        next_run = self.scheduler.next_run(schedule.id)
+        when_text = f"<t:{int(next_run.timestamp())}:F>" if next_run else "never"
+        await interaction.response.send_message(
+            f"Digest #{schedule.id} scheduled in {target.mention}: `{when}` ({timezone}). Next run: {when_text}.",
+            ephemeral=True, allowed_mentions=NO_MENTIONS,
+        )
+
+    @schedule.autocomplete("timezone")
+    async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        needle = current.lower()
+        return [app_commands.Choice(name=tz, value=tz) for tz in _TIMEZONES if needle in tz.lower()][:25]
+
+    @app_commands.command(name="list", description="List this server's digest schedules")
+    async def list_(self, interaction: discord.Interaction) -> None:
+        schedules = await self.engine.store.schedules.list(interaction.guild_id)
+        lines = []
+        for s in schedules:
+            next_run = self.scheduler.next_run(s.id)
+            scope = f" (only <#{s.scope_channel_id}>)" if s.scope_channel_id else ""
+            due = f", next <t:{int(next_run.timestamp())}:R>" if next_run else ""
+            lines.append(f"**#{s.id}** → <#{s.target_channel_id}>{scope}: `{s.cron}` {s.timezone}{due}")
+        await interaction.response.send_message(
+            "\n".join(lines) or "No digest schedules. Add one with `/digest schedule`.",
+            ephemeral=True, allowed_mentions=NO_MENTIONS,
+        )
+
+    @app_commands.command(name="remove", description="Delete a digest schedule")
+    async def remove(self, interaction: discord.Interaction, schedule: int) -> None:
+        if not await self.engine.store.schedules.remove(interaction.guild_id, schedule):
+            raise UserError(f"There is no digest schedule #{schedule} in this server. See `/digest list`.")
+        self.scheduler.remove(schedule)
+        await interaction.response.send_message(f"Digest schedule #{schedule} removed.", ephemeral=True,
+                                                allowed_mentions=NO_MENTIONS)
+
+    @app_commands.command(name="preview", description="See a digest privately before scheduling it")
+    @app_commands.describe(channel="Only this channel", since="How far back: 90m, 12h, 3d, 1w")
+    async def preview(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None, since: str = "24h"
+    ) -> None:
+        await summarise(self.engine, interaction, since, channel, ephemeral=True)
+
+    @app_commands.command(name="run-now", description="Post a digest now")
+    @app_commands.describe(
+        schedule="Run this schedule early (covers the time since its last run)",
+        target="Otherwise: post here (default: the digest channel)",
+        since="Otherwise: how far back (default 24h)",
+    )
+    async def run_now(
+        self, interaction: discord.Interaction, schedule: int | None = None,
+        target: discord.TextChannel | None = None, since: str = "24h",
+    ) -> None:
+        job = await self._job_now(interaction, schedule, target, since)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        channel = await self.run_job(job)
+        record = await self.engine.store.digests.get(job.guild_id, job.slot_key)
+        if channel is None or record is None or not record.posted:
+            raise UserError("The digest could not be posted; the details are in the bot's log.")
+        await interaction.followup.send(
+            f"Digest posted in {channel.mention} ({len(record.message_ids)} message(s)).", ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
+        )
+
+    async def _job_now(
+        self, interaction: discord.Interaction, schedule_id: int | None, target: discord.TextChannel | None,
+        since: str,
+    ) -> DigestJob:
+        slot_key = f"run-now:{interaction.id}"  # one interaction, one digest
+        now = datetime.now(UTC)
+        if schedule_id is not None:
+            schedule = await self.engine.store.schedules.get(interaction.guild_id, schedule_id)
+            if schedule is None:
+                raise UserError(f"There is no digest schedule #{schedule_id} in this server. See `/digest list`.")
+            return replace(job_for_slot(schedule, now), slot_key=slot_key)
+        if target is None:
+            config = await self.engine.store.settings.get(interaction.guild_id)
+            target = interaction.guild.get_channel(config.digest_channel) if config.digest_channel else None
+            if target is None:
+                raise UserError("Give a target channel, or set one with `/clio config digest-channel`.")
+        ensure_postable(target)
+        window = parse_duration(since)
+        return DigestJob(guild_id=interaction.guild_id, slot_key=slot_key, target_channel_id=target.id,
+                         since=now.timestamp() - window.total_seconds(), until=now.timestamp())
+
+
+async def setup(bot: ClioBot) -> None:
+    await bot.add_cog(Summary(bot))
+    await bot.add_cog(Digests(bot))

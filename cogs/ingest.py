@@ -1,0 +1,187 @@
+"""Keeps the store in step with the watched channels: new, edited and deleted messages, and a
+backfill of what was said while the bot was away.
+
+Messages go through :class:`bot.ingest_queue.IngestQueue` in batches. After each batch, every
+``on_clio_ingested(messages, result)`` listener runs: a cog that reacts to tags (moderation,
+context notes) declares ``@commands.Cog.listener() async def on_clio_ingested(self, messages, result)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import discord
+from discord.ext import commands
+
+from bot.client import ClioBot
+from bot.ingest_queue import IngestQueue
+from bot.records import IncomingMessage
+from bot.tagging import IngestResult
+from bot.watching import INITIAL_BACKFILL, is_watched, without_channel
+
+log = logging.getLogger(__name__)
+
+# Replies count; joins, pins, boosts and the bot's own slash-command answers do not.
+_STORED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
+
+
+def to_incoming(message: discord.Message) -> IncomingMessage:
+    reference = message.reference
+    return IncomingMessage(
+        id=message.id,
+        guild_id=message.guild.id,
+        channel_id=message.channel.id,
+        author_id=message.author.id,
+        created_at=message.created_at.timestamp(),
+        content=message.content,
+        edited_at=message.edited_at.timestamp() if message.edited_at else None,
+        reply_to_id=reference.message_id if reference and message.type is discord.MessageType.reply else None,
+        attachments=len(message.attachments),
+        author_name=message.author.name,
+        author_display_name=message.author.display_name,
+        author_is_bot=message.author.bot,
+        channel_name=getattr(message.channel, "name", "") or "",
+        guild_name=message.guild.name or "",
+    )
+
+
+class Ingest(commands.Cog):
+    def __init__(self, bot: ClioBot) -> None:
+        self.bot = bot
+        self.store = bot.engine.store
+        self.queue = IngestQueue(bot.engine.tagging, on_ingested=self._ingested)
+        self._backfilling: set[int] = set()
+        self._backfills: set[asyncio.Task] = set()
+        self._listeners: set[asyncio.Task] = set()
+
+    async def cog_load(self) -> None:
+        self.queue.start()
+
+    async def cog_unload(self) -> None:
+        for task in self._backfills:
+            task.cancel()
+        await asyncio.gather(*self._backfills, return_exceptions=True)
+        try:
+            await self.queue.close()
+        except Exception:  # commands.Bot.close swallows errors from unloading: say it here
+            log.exception("could not write the pending messages")
+        # The listeners of the last batches finish while the store is still open.
+        await asyncio.gather(*self._listeners, return_exceptions=True)
+
+    async def idle(self) -> None:
+        """Wait for backfills, queued writes and the listeners they trigger (tests, commands)."""
+        while self._backfills or self.queue.busy or self._listeners:
+            await asyncio.gather(*self._backfills, *self._listeners, return_exceptions=True)
+            await self.queue.drain()
+
+    def _ingested(self, messages: Sequence[IncomingMessage], result: IngestResult) -> None:
+        # Like bot.dispatch, but the tasks are kept so that shutdown can wait for them.
+        for listener in self.bot.extra_events.get("on_clio_ingested", ()):
+            self._track(self._listeners, asyncio.create_task(self._notify(listener, messages, result)))
+
+    @staticmethod
+    async def _notify(listener, messages: Sequence[IncomingMessage], result: IngestResult) -> None:
+        try:
+            await listener(messages, result)
+        except Exception:
+            log.exception("on_clio_ingested listener %s failed", getattr(listener, "__qualname__", listener))
+
+    @staticmethod
+    def _track(tasks: set[asyncio.Task], task: asyncio.Task) -> asyncio.Task:
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        return task
+
+    async def _wanted(self, message: discord.Message) -> bool:
+        if message.guild is None or message.author.bot or message.webhook_id is not None:
+            return False
+        if message.type not in _STORED_TYPES:
+            return False
+        config = await self.store.settings.get(message.guild.id)
+        return is_watched(config, message.channel.id, getattr(message.channel, "parent_id", None))
+
+    # -- live events --------------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        if await self._wanted(message):
+            self.queue.put(to_incoming(message))
+
+    @commands.Cog.listener()
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        # Since discord.py 2.5 the payload carries the whole updated message, cached or not.
+        if await self._wanted(payload.message):
+            self.queue.put(to_incoming(payload.message))
+
+    @commands.Cog.listener()
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        # Deleted whether watched or not: the channel may have been watched when it was stored.
+        if payload.guild_id is not None:
+            self.queue.delete(payload.guild_id, [payload.message_id])
+
+    @commands.Cog.listener()
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        if payload.guild_id is not None:
+            self.queue.delete(payload.guild_id, sorted(payload.message_ids))
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        await self._forget_channel(channel.guild.id, channel.id)
+
+    @commands.Cog.listener()
+    async def on_raw_thread_delete(self, payload: discord.RawThreadDeleteEvent) -> None:
+        await self._forget_channel(payload.guild_id, payload.thread_id)
+
+    async def _forget_channel(self, guild_id: int, channel_id: int) -> None:
+        self.queue.delete_channel(guild_id, channel_id)
+        changes = without_channel(await self.store.settings.get(guild_id), channel_id)
+        if changes:
+            await self.store.settings.set(guild_id, **changes)
+
+    # -- backfill -----------------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        # At start-up and after a session is lost (not after a RESUME, which replays what was missed).
+        # It fires as the guild arrives, before live messages of the session (which wait out the
+        # queue's batch window) are written, so the newest stored message is still the gap's start.
+        config = await self.store.settings.get(guild.id)
+        for channel_id in config.watched_channels:
+            channel = guild.get_channel_or_thread(channel_id)
+            if isinstance(channel, discord.abc.Messageable):
+                self.start_backfill(channel)
+            else:
+                log.info("watched channel %d of guild %d is gone or hidden", channel_id, guild.id)
+
+    def start_backfill(self, channel: discord.abc.GuildChannel) -> asyncio.Task:
+        """Fetch, in the background, what the channel got since the newest stored message."""
+        return self._track(self._backfills, asyncio.create_task(self.backfill(channel)))
+
+    async def backfill(self, channel) -> int:
+        if channel.id in self._backfilling:
+            return 0
+        self._backfilling.add(channel.id)
+        try:
+            latest = await self.store.messages.latest_id(channel.guild.id, channel.id)
+            history = (
+                channel.history(limit=None, after=discord.Object(latest), oldest_first=True)
+                if latest else channel.history(limit=INITIAL_BACKFILL)
+            )
+            fetched = 0
+            async for message in history:
+                if await self._wanted(message):
+                    self.queue.put(to_incoming(message))
+                    fetched += 1
+            log.info("backfilled %d messages of #%s (guild %d)", fetched, channel, channel.guild.id)
+            return fetched
+        except discord.Forbidden:
+            log.warning("cannot read the history of #%s (guild %d)", channel, channel.guild.id)
+            return 0
+        finally:
+            self._backfilling.discard(channel.id)
+
+
+async def setup(bot: ClioBot) -> None:
+    await bot.add_cog(Ingest(bot))

@@ -1,0 +1,128 @@
+"""``/clio config``: moderators set what Clio watches and where it posts."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+from pydantic import ValidationError
+
+from bot.client import ClioBot
+from bot.errors import UserError
+from bot.guild_config import GuildConfig
+from cogs.common import NO_MENTIONS, ensure_postable, ensure_readable, require_moderator
+
+log = logging.getLogger(__name__)
+
+
+def _channels(ids: list[int]) -> str:
+    return ", ".join(f"<#{i}>" for i in ids) or "none"
+
+
+def _channel(channel_id: int | None) -> str:
+    return f"<#{channel_id}>" if channel_id else "not set"
+
+
+def describe(config: GuildConfig) -> discord.Embed:
+    embed = discord.Embed(title="Clio settings")
+    embed.add_field(name="Watched channels", value=_channels(config.watched_channels), inline=False)
+    embed.add_field(name="Digest channel", value=_channel(config.digest_channel))
+    embed.add_field(name="Mod-log channel", value=_channel(config.modlog_channel))
+    threshold = "model default" if config.tag_threshold is None else f"{config.tag_threshold:.2f}"
+    embed.add_field(name="Tag threshold", value=threshold)
+    embed.add_field(name="Context notes in", value=_channels(config.note_channels), inline=False)
+    embed.add_field(name="Retention", value=f"{config.retention_days} days")
+    return embed
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_messages=True)
+class Settings(commands.GroupCog, group_name="clio", group_description="Clio's settings for this server"):
+    config = app_commands.Group(name="config", description="Show or change Clio's settings")
+
+    def __init__(self, bot: ClioBot) -> None:
+        self.bot = bot
+        self.engine = bot.engine
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        return require_moderator(interaction)
+
+    async def _update(self, interaction: discord.Interaction, **values) -> GuildConfig:
+        try:
+            return await self.engine.store.settings.set(interaction.guild_id, **values)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise UserError(f"That value is not allowed ({problems}).") from None
+
+    async def _done(self, interaction: discord.Interaction, text: str) -> None:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @config.command(name="show", description="Show this server's settings")
+    async def show(self, interaction: discord.Interaction) -> None:
+        config = await self.engine.store.settings.get(interaction.guild_id)
+        await interaction.response.send_message(embed=describe(config), ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    @config.command(name="watch", description="Store and tag the messages of a channel")
+    async def watch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        ensure_readable(channel)
+        config = await self.engine.store.settings.get(interaction.guild_id)
+        if channel.id in config.watched_channels:
+            await self._done(interaction, f"{channel.mention} is already watched.")
+            return
+        await self._update(interaction, watched_channels=[*config.watched_channels, channel.id])
+        await self._done(interaction, f"Now watching {channel.mention}; fetching its recent messages.")
+        ingest = self.bot.get_cog("Ingest")
+        if ingest is not None:
+            ingest.start_backfill(channel)
+
+    @config.command(name="unwatch", description="Stop storing a channel's new messages")
+    async def unwatch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        config = await self.engine.store.settings.get(interaction.guild_id)
+        if channel.id not in config.watched_channels:
+            raise UserError(f"{channel.mention} is not watched.")
+        await self._update(interaction, watched_channels=[c for c in config.watched_channels if c != channel.id])
+        await self._done(interaction, f"No longer watching {channel.mention}. Its stored messages stay until they expire.")
+
+    @config.command(name="digest-channel", description="Where scheduled digests go by default")
+    async def digest_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        ensure_postable(channel)
+        await self._update(interaction, digest_channel=channel.id)
+        await self._done(interaction, f"Digests will go to {channel.mention}.")
+
+    @config.command(name="modlog-channel", description="Where flags and moderation cases are posted")
+    async def modlog_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        ensure_postable(channel)
+        await self._update(interaction, modlog_channel=channel.id)
+        await self._done(interaction, f"Moderation notices will go to {channel.mention}.")
+
+    @config.command(name="threshold", description="How sure the model must be to tag a message (blank: default)")
+    @app_commands.describe(value="A probability from 0 to 1; leave it out to use the model's calibrated default")
+    async def threshold(
+        self, interaction: discord.Interaction, value: app_commands.Range[float, 0.0, 1.0] | None = None
+    ) -> None:
+        await self._update(interaction, tag_threshold=value)
+        self.engine.tagging.invalidate(interaction.guild_id)
+        shown = "the model's default" if value is None else f"{value:.2f}"
+        await self._done(interaction, f"Tag threshold set to {shown}. New messages are tagged with it; "
+                                      "run `clio tag` to re-tag stored ones.")
+
+    @config.command(name="notes", description="Turn context notes on or off in a channel")
+    async def notes(self, interaction: discord.Interaction, channel: discord.TextChannel, enabled: bool) -> None:
+        if enabled:
+            ensure_postable(channel)
+        config = await self.engine.store.settings.get(interaction.guild_id)
+        others = [c for c in config.note_channels if c != channel.id]
+        await self._update(interaction, note_channels=[*others, channel.id] if enabled else others)
+        await self._done(interaction, f"Context notes {'on' if enabled else 'off'} in {channel.mention}.")
+
+    @config.command(name="retention", description="Delete stored messages older than this many days")
+    async def retention(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650]) -> None:
+        await self._update(interaction, retention_days=days)
+        await self._done(interaction, f"Stored messages are kept for {days} days.")
+
+
+async def setup(bot: ClioBot) -> None:
+    await bot.add_cog(Settings(bot))

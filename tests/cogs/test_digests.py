@@ -1,0 +1,213 @@
+"""Digests end to end: /summary, schedules that fire, exactly-once posting through errors, threads."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.scheduling import UTC
+from bot.store import Store
+from tests.cogs.conftest import eventually
+
+pytestmark = pytest.mark.slow
+
+EPHEMERAL = 1 << 6
+ON_TOPIC = [
+    "stalin was literally talking to london and berlin at the same time and just took the best offer",
+    "the allies kept the USSR at arms length for years, what did they expect stalin to do",
+    "the soviets literally trained the luftwaffe at lipetsk, cant make this up",
+]
+
+
+def _posts(clio, channel: str):
+    """Messages the bot created in a channel, and in threads started from it."""
+    channel_id = clio.channels[channel]
+    state = clio.fake.state.channels
+
+    def in_channel(sent) -> bool:
+        where = state.get(sent.channel_id, {})
+        return sent.route == "channel.create" and channel_id in (sent.channel_id, where.get("parent_id"))
+
+    return [s for s in clio.fake.sent if in_channel(s)]
+
+
+async def _talk(clio) -> None:
+    for n, text in enumerate(ON_TOPIC):
+        await clio.say(("alice", "bob")[n % 2], text)
+    await clio.wait_stored(len(ON_TOPIC))
+    await clio.idle()
+
+
+async def test_summary_posts_embeds_and_puts_the_rest_in_a_thread(clio):
+    await clio.seed_sample()
+    record = await clio.slash("summary", {"since": "3w"}, user="alice")
+    assert (await record.response())["type"] == 5  # deferred first: building takes a moment
+    original = await record.wait_original(timeout=30)
+    assert not original["flags"] & EPHEMERAL
+    assert original["embeds"][0]["title"].startswith("Digest")
+    assert [a["filename"] for a in original["attachments"]] == ["trend.png"]
+    await clio.commands_done()
+    thread = clio.fake.state.channels[original["id"]]  # a thread started from a message has its id
+    assert thread["parent_id"] == clio.channels["general"]
+    in_thread = [s for s in clio.fake.sent if s.channel_id == thread["id"]]
+    assert in_thread and all(s.route == "channel.create" for s in in_thread)
+
+
+async def test_ephemeral_summary_is_private(clio):
+    await _talk(clio)
+    record = await clio.slash("summary", {"ephemeral": True}, user="bob")
+    original = await record.wait_original(timeout=30)
+    assert original["flags"] & EPHEMERAL
+    assert "3 messages" in original["embeds"][0]["description"]
+
+
+async def test_summary_refuses_a_bad_duration(clio):
+    record = await clio.slash("summary", {"since": "yesterday-ish"}, user="alice")
+    assert "not a duration" in await clio.reply_text(record)
+
+
+async def test_schedule_fires_and_posts_exactly_once(clio):
+    await _talk(clio)
+    paris = ZoneInfo("Europe/Paris")
+    fire = (datetime.now(paris) + timedelta(seconds=3)).replace(microsecond=0)
+    cron = f"{fire.minute} {fire.hour} * * * {fire.second}"  # seconds last: fires once, in 3 s
+    record = await clio.slash(
+        "digest schedule", {"target": clio.channels["digests"], "when": cron, "timezone": "Europe/Paris"}
+    )
+    assert "scheduled" in await clio.reply_text(record)
+    await clio.fake.wait_for_sent(lambda s: s.channel_id == clio.channels["digests"], timeout=15)
+
+    # The same slot firing again (a duplicate trigger, a restart mid-way) posts nothing more.
+    schedule = (await clio.store.schedules.list(int(clio.guild_id)))[0]
+    await clio.bot.get_cog("Digests").scheduler.run_slot(schedule.id, fire)
+    await asyncio.sleep(0.5)
+    assert len(_posts(clio, "digests")) == 1
+    [digest] = await clio.store.digests.recent(int(clio.guild_id))
+    assert digest.posted and digest.window_end == fire.timestamp()
+    assert (await clio.store.schedules.get(int(clio.guild_id), schedule.id)).last_run_at == fire.timestamp()
+
+
+async def test_bad_schedules_are_refused_clearly(clio):
+    cases = {
+        ("61 * * * *", "UTC"): "Bad cron expression",
+        ("25:00", "UTC"): "not a time of day",
+        ("09:00", "Mars/Olympus_Mons"): "Unknown timezone",
+        ("* * * * *", "UTC"): "at most every",
+    }
+    for (when, tz), expected in cases.items():
+        record = await clio.slash("digest schedule", {"target": clio.channels["digests"], "when": when,
+                                                      "timezone": tz})
+        assert expected in await clio.reply_text(record), when
+    assert await clio.store.schedules.list(int(clio.guild_id)) == []
+
+
+async def test_list_and_remove(clio):
+    await clio.slash("digest schedule", {"target": clio.channels["digests"], "when": "09:30"})
+    await clio.fake.wait_for_sent(lambda s: "scheduled" in s.content)
+    listing = await clio.reply_text(await clio.slash("digest list"))
+    assert "`09:30` UTC" in listing and "**#1**" in listing
+    assert "removed" in await clio.reply_text(await clio.slash("digest remove", {"schedule": 1}))
+    assert "no digest schedule #1" in await clio.reply_text(await clio.slash("digest remove", {"schedule": 1}))
+    assert not [job for job in clio.bot.scheduler.get_jobs() if job.id.startswith("digest-")]
+
+
+async def test_digest_commands_are_for_moderators(clio):
+    record = await clio.slash("digest run-now", {"target": clio.channels["digests"]}, user="alice")
+    assert "Manage Messages" in await clio.reply_text(record)
+    assert _posts(clio, "digests") == []
+
+
+async def test_rate_limited_post_is_retried_and_posted_once(clio):
+    await _talk(clio)
+    path = rf"^/channels/{clio.channels['digests']}/messages$"
+    clio.fake.fail_next("POST", path, status=429, retry_after=0.3)
+    record = await clio.slash("digest run-now", {"target": clio.channels["digests"]})
+    assert "Digest posted" in await clio.reply_text(record)
+    assert len(_posts(clio, "digests")) == 1
+    attempts = [r.status for r in clio.fake.requests if r.method == "POST" and r.path == path[1:-1]]
+    assert attempts == [429, 200]
+
+
+async def test_server_error_is_retried_without_double_posting(clio):
+    await clio.seed_sample()
+    clio.bot.get_cog("Digests").retry_backoff = 0.05
+    digests = clio.channels["digests"]
+    # The first message into the thread fails (503: discord.py does not retry it itself); the retry
+    # resumes there, without posting the first message again.
+    clio.fake.fail_next("POST", rf"^/channels/(?!{digests})\d+/messages$", status=503)
+    record = await clio.slash("digest run-now", {"target": digests, "since": "3w"})
+    assert "Digest posted" in await clio.reply_text(record, timeout=30)
+    [digest] = await clio.store.digests.recent(int(clio.guild_id))
+    pages = len(digest.message_ids)
+    assert digest.posted and pages >= 2 and len(_posts(clio, "digests")) == pages
+    statuses = [r.status for r in clio.fake.requests if r.path.endswith("/messages") and r.method == "POST"]
+    assert statuses == [200, 503] + [200] * (pages - 1)
+
+
+async def test_long_digest_goes_to_a_thread_with_the_chart_on_top(clio):
+    await clio.seed_sample()
+    record = await clio.slash("digest run-now", {"target": clio.channels["digests"], "since": "3w"})
+    assert "Digest posted" in await clio.reply_text(record, timeout=30)
+    first, *rest = _posts(clio, "digests")
+    assert rest, "the sample's three weeks fill more than one message"
+    assert first.channel_id == clio.channels["digests"]
+    assert [f.filename for f in first.files] == ["trend.png"] and first.files[0].data.startswith(b"\x89PNG")
+    assert {s.channel_id for s in rest} == {first.message["id"]}  # the thread started from the first post
+
+
+async def test_missed_slots_get_one_catch_up_digest_after_a_restart(clio):
+    await clio.stop()
+    async with await Store.open(clio.database) as store:
+        schedule = await store.schedules.add(int(clio.guild_id), int(clio.channels["digests"]), "0 0 1 1 *")
+        two_years = time.time() - 2 * 365 * 86400
+        await store.db.execute("UPDATE schedules SET created_at = ? WHERE id = ?", (two_years, schedule.id))
+    await clio.start()
+    await clio.fake.wait_for_sent(lambda s: s.channel_id == clio.channels["digests"], timeout=15)
+    new_year = datetime(datetime.now(UTC).year, 1, 1, tzinfo=UTC).timestamp()
+    [digest] = await clio.store.digests.recent(int(clio.guild_id))
+    assert digest.window_end == new_year  # one digest, for the newest missed slot only
+    await clio.restart()
+    await asyncio.sleep(0.5)
+    assert len(await clio.store.digests.recent(int(clio.guild_id))) == 1
+    assert len(_posts(clio, "digests")) == 1
+
+
+
+async def test_preview_is_private_and_never_threads(clio):
+    await clio.seed_sample()
+    record = await clio.slash("digest preview", {"since": "3w"})
+    original = await record.wait_original(timeout=30)
+    await clio.commands_done()
+    assert original["flags"] & EPHEMERAL
+    assert len(record.followups) >= 2 and all(m["flags"] & EPHEMERAL for m in record.followups)
+    assert not [s for s in clio.fake.sent if s.route == "channel.create"]
+
+
+async def test_a_digest_cut_short_is_finished_after_a_restart(clio, clio_errors):
+    await clio.seed_sample()
+    guild, digests = int(clio.guild_id), clio.channels["digests"]
+    digest_cog = clio.bot.get_cog("Digests")
+    digest_cog.retry_backoff = 0.01
+    schedule = await clio.store.schedules.add(guild, int(digests), "0 0 1 1 *")
+    await clio.store.schedules.mark_run(schedule.id, time.time() - 21 * 86400)  # three weeks to cover
+    # Discord fails every try at the thread: the digest gives up after its first message.
+    clio.fake.fail_next("POST", rf"^/channels/(?!{digests})\d+/messages$", status=503, count=3)
+    await digest_cog.scheduler.run_slot(schedule.id, datetime.now(UTC).replace(microsecond=0))
+    [cut] = await clio.store.digests.recent(guild)
+    assert cut.status == "failed" and len(cut.message_ids) == 1
+    assert [r.name for r in clio_errors] == ["cogs.digests"]  # giving up is worth an error in the log
+    clio_errors.clear()
+
+    await clio.restart()  # start-up finishes what was owed, after the message already posted
+
+    async def finished():
+        record = await clio.store.digests.get(guild, cut.slot_key)
+        return record if record.posted else None
+
+    done = await eventually(finished, what="digest finished")
+    assert done.message_ids[0] == cut.message_ids[0]
+    assert len(_posts(clio, "digests")) == len(done.message_ids) >= 2

@@ -1,0 +1,131 @@
+"""Live ingest: what reaches the store, what does not, and nothing lost across restarts and reconnects."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from tests.cogs.conftest import eventually
+
+pytestmark = pytest.mark.slow
+
+ON_TOPIC = "stalin was literally talking to london and berlin at the same time and just took the best offer"
+
+
+async def _content(clio, message_id: int) -> str | None:
+    stored = await clio.store.messages.get(int(clio.guild_id), [message_id])
+    return stored[message_id].content if message_id in stored else None
+
+
+async def test_new_message_is_stored_and_tagged(clio):
+    received = []
+
+    async def on_clio_ingested(messages, result):
+        received.append((messages, result))
+
+    clio.bot.add_listener(on_clio_ingested)
+    sent = await clio.say("alice", ON_TOPIC)
+    ids = await clio.wait_stored(1)
+    await clio.idle()
+    assert ids == [int(sent["id"])]
+    stored = (await clio.store.messages.get(int(clio.guild_id), ids))[ids[0]]
+    assert stored.content == ON_TOPIC and stored.author_name == "Alice"
+    tags = await clio.store.tags.for_messages(int(clio.guild_id), ids)
+    slugs = {(await clio.store.arguments.get(int(clio.guild_id), t.argument_id)).slug for t in tags[ids[0]]}
+    assert "stalin-played-both-sides" in slugs
+    # Other cogs hear about every batch, with its tags.
+    await eventually(lambda: received, what="clio_ingested event")
+    messages, result = received[0]
+    assert [m.id for m in messages] == ids and ids[0] in result.tags
+
+
+async def test_edit_delete_and_bulk_delete(clio):
+    first, second, third = [await clio.say("alice", f"message {n}") for n in range(3)]
+    await clio.wait_stored(3)
+    await clio.fake.edit_user_message(clio.channels["general"], first["id"], "message 0, corrected")
+    assert await eventually(lambda: _content_is(clio, int(first["id"]), "message 0, corrected"), what="edit")
+
+    await clio.fake.delete_user_message(clio.channels["general"], second["id"])
+    await clio.fake.bulk_delete(clio.channels["general"], [first["id"]])
+    await eventually(lambda: _ids_are(clio, [int(third["id"])]), what="deletes")
+
+
+async def _content_is(clio, message_id: int, text: str) -> bool:
+    return await _content(clio, message_id) == text
+
+
+async def _ids_are(clio, expected: list[int]) -> bool:
+    return await clio.stored_ids() == expected
+
+
+async def test_deleted_channel_takes_its_messages_and_settings(clio):
+    await clio.say("alice", "soon gone")
+    await clio.wait_stored(1)
+    await clio.fake.delete_channel(clio.channels["general"])
+    await eventually(lambda: _ids_are(clio, []), what="channel delete")
+    config = await clio.store.settings.get(int(clio.guild_id))
+    assert config.watched_channels == []
+
+
+async def test_unwatched_channels_bots_and_dms_are_ignored(clio):
+    await clio.say("alice", "in random, which nobody watches", channel="random")
+    await clio.say("otherbot", "beep, I am another bot")
+    dm = clio.fake.open_dm(clio.users["bob"])
+    await clio.fake.post_user_message(dm["id"], clio.users["bob"], "psst, a direct message")
+    marker = await clio.say("bob", "the last message")
+    await clio.wait_stored(1)
+    await clio.idle()
+    assert await clio.stored_ids() == [int(marker["id"])]
+
+
+async def test_backfill_after_downtime_stores_every_message_once(clio):
+    before = await clio.say("alice", "said while the bot was up")
+    await clio.wait_stored(1)
+    await clio.stop()
+    missed = [
+        clio.fake.seed_history(clio.channels["general"], clio.users["bob"], f"said while down {n}", None)
+        for n in range(150)  # more than one page of history
+    ]
+    await clio.start()
+    expected = sorted([int(before["id"])] + [int(m["id"]) for m in missed])
+    assert await clio.stored_ids() == expected
+    # A second restart fetches only what is newer: nothing new, nothing doubled.
+    await clio.restart()
+    assert await clio.stored_ids() == expected
+
+
+async def test_live_message_right_after_start_does_not_hide_the_gap(clio):
+    first = await clio.say("alice", "stored before the restart")
+    await clio.wait_stored(1)
+    await clio.stop()
+    gap = clio.fake.seed_history(clio.channels["general"], clio.users["bob"], "missed", None)
+    # The first live message lands as the bot connects, while on_ready is still pending.
+    starting = asyncio.create_task(clio.start(guild_ready_timeout=1.0))
+    await clio.fake.wait_for_event("READY")
+    live = await clio.say("alice", "live, just after connecting")
+    await starting
+    expected = sorted(int(m["id"]) for m in (first, gap, live))
+    await eventually(lambda: _ids_are(clio, expected), what="gap and live")
+
+
+async def test_gateway_disconnect_and_resume_lose_nothing(clio):
+    await clio.say("alice", "before the drop")
+    await clio.wait_stored(1)
+    resumes = len(clio.fake.gateway_log)
+    await clio.fake.disconnect_gateway(4000)
+    during = [await clio.say("bob", f"while disconnected {n}") for n in range(5)]
+    await clio.fake.wait_for_op(6, timeout=15, since=resumes)  # the client sent RESUME
+    after = await clio.say("alice", "after the resume")
+    ids = await clio.wait_stored(7)
+    assert set(ids) >= {int(m["id"]) for m in during} | {int(after["id"])}
+    assert len(ids) == 7
+
+
+async def test_sharded_bot_ingests_too(clio_world):
+    clio_world.runner.settings = clio_world.runner.settings.model_copy(update={"sharded": True})
+    bot = await clio_world.start()
+    assert bot.shard_count == 1  # asked GET /gateway/bot, as AutoShardedClient does
+    sent = await clio_world.say("alice", "hello from shard zero")
+    assert await clio_world.wait_stored(1) == [int(sent["id"])]

@@ -1,0 +1,104 @@
+"""``/clio config``: moderators change the guild's settings; nobody else can."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cogs.conftest import eventually
+
+pytestmark = pytest.mark.slow
+
+EPHEMERAL = 1 << 6
+
+
+async def _answer(clio, name: str, options=None, user: str = "mod") -> dict:
+    record = await clio.slash(f"clio config {name}", options, user=user)
+    original = await record.wait_original()
+    assert original["flags"] & EPHEMERAL, "settings answers are private"
+    return original
+
+
+async def _config(clio):
+    return await clio.store.settings.get(int(clio.guild_id))
+
+
+async def test_show_lists_the_settings(clio):
+    answer = await _answer(clio, "show")
+    fields = {f["name"]: f["value"] for f in answer["embeds"][0]["fields"]}
+    assert fields["Watched channels"] == f"<#{clio.channels['general']}>"
+    assert fields["Digest channel"] == f"<#{clio.channels['digests']}>"
+
+
+async def test_watch_backfills_and_then_ingests_live(clio):
+    old = clio.fake.seed_history(clio.channels["random"], clio.users["bob"], "said before anyone watched", None)
+    answer = await _answer(clio, "watch", {"channel": clio.channels["random"]})
+    assert "Now watching" in answer["content"]
+    assert int(clio.channels["random"]) in (await _config(clio)).watched_channels
+    await clio.wait_stored(1, channel="random")
+    live = await clio.say("alice", "and now it is watched", channel="random")
+    assert await clio.wait_stored(2, channel="random") == [int(old["id"]), int(live["id"])]
+
+
+async def test_unwatch_stops_ingest(clio):
+    await _answer(clio, "unwatch", {"channel": clio.channels["general"]})
+    assert (await _config(clio)).watched_channels == []
+    await clio.say("alice", "nobody listens now")
+    await clio.idle()
+    assert await clio.stored_ids() == []
+    again = await _answer(clio, "unwatch", {"channel": clio.channels["general"]})
+    assert "is not watched" in again["content"]
+
+
+async def test_channels_threshold_notes_and_retention(clio):
+    await _answer(clio, "digest-channel", {"channel": clio.channels["random"]})
+    await _answer(clio, "modlog-channel", {"channel": clio.channels["digests"]})
+    await _answer(clio, "threshold", {"value": 0.6})
+    await _answer(clio, "notes", {"channel": clio.channels["general"], "enabled": True})
+    await _answer(clio, "retention", {"days": 30})
+    config = await _config(clio)
+    assert config.digest_channel == int(clio.channels["random"])
+    assert config.modlog_channel == int(clio.channels["digests"])
+    assert config.tag_threshold == 0.6
+    assert config.note_channels == [int(clio.channels["general"])]
+    assert config.retention_days == 30
+    await _answer(clio, "notes", {"channel": clio.channels["general"], "enabled": False})
+    await _answer(clio, "threshold")  # no value: back to the model's default
+    config = await _config(clio)
+    assert config.note_channels == [] and config.tag_threshold is None
+
+
+async def test_out_of_range_value_is_refused_clearly(clio):
+    # Discord enforces the option's range in its client; a forged request must still fail cleanly.
+    answer = await _answer(clio, "threshold", {"value": 1.5})
+    assert "not allowed" in answer["content"]
+    assert (await _config(clio)).tag_threshold is None
+
+
+async def test_members_without_manage_messages_are_refused(clio):
+    answer = await _answer(clio, "watch", {"channel": clio.channels["random"]}, user="alice")
+    assert "Manage Messages" in answer["content"]
+    assert (await _config(clio)).watched_channels == [int(clio.channels["general"])]
+
+
+async def test_commands_are_marked_moderator_only_for_discord(clio):
+    synced = clio.fake.state.commands[None]
+    assert str(synced[("clio", 1)]["default_member_permissions"]) == str(1 << 13)  # Manage Messages
+    assert str(synced[("digest", 1)]["default_member_permissions"]) == str(1 << 13)
+    assert synced[("summary", 1)]["default_member_permissions"] is None
+
+
+async def test_channel_the_bot_cannot_see_is_refused(clio):
+    # A channel the bot was never told about, as with one whose permissions hide it from the bot.
+    hidden = clio.fake.state.add_channel(clio.guild_id, "staff-only")
+    answer = await _answer(clio, "digest-channel", {"channel": hidden["id"]})
+    assert "can't see that channel" in answer["content"]
+    assert (await _config(clio)).digest_channel == int(clio.channels["digests"])
+
+
+async def test_deleting_a_configured_channel_clears_it(clio):
+    await clio.fake.delete_channel(clio.channels["digests"])
+
+    async def cleared():
+        return (await _config(clio)).digest_channel is None
+
+    await eventually(cleared, what="digest channel cleared")
