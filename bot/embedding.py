@@ -117,3 +117,38 @@ def shared_embedder(model_dir: Path, threads: int = 2, batch_size: int = 64) -> 
         if key not in _shared:
             _shared[key] = Embedder(model_dir, threads=threads, batch_size=batch_size)
         return _shared[key]
+
+
+class CachedEncoder:
+    """Remembers vectors of texts embedded before.
+
+    For argument texts, not messages: every guild indexes the same catalogue claims and examples, and a
+    matcher is rebuilt whenever a guild's arguments change, so without this the catalogue is embedded
+    again for each guild and each change.
+    """
+
+    def __init__(self, embedder: Embedder, max_entries: int = 20_000) -> None:
+        self.embedder = embedder
+        self.max_entries = max_entries
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            computed = self.embedder.encode(missing)
+            with self._lock:
+                if len(self._vectors) + len(missing) > self.max_entries:
+                    self._vectors.clear()  # rare: argument texts are few; a full reset keeps this simple
+                self._vectors.update(zip(missing, computed))
+                found = {t: self._vectors.get(t) for t in texts}
+        else:
+            with self._lock:
+                found = {t: self._vectors[t] for t in texts}
+        missing_now = [t for t, v in found.items() if v is None]
+        if missing_now:  # evicted between the two locks by a concurrent caller
+            found.update(zip(missing_now, self.embedder.encode(missing_now)))
+        if not texts:
+            return np.zeros((0, self.embedder.info.dimensions), dtype=np.float32)
+        return np.stack([found[t] for t in texts])

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.catalogue import all_arguments, load_catalogue
-from bot.embedding import Embedder
+from bot.embedding import CachedEncoder, Embedder
 from bot.matcher import ArgumentProfile, Matcher
 from bot.records import IncomingMessage
 from bot.store import Store
@@ -59,6 +59,7 @@ class TaggingService:
     def __init__(self, store: Store, embedder: Embedder, model_dir: Path, catalogue_dir: Path, top_k: int = 3):
         self.store = store
         self.embedder = embedder
+        self._argument_encoder = CachedEncoder(embedder)
         self.model_dir = Path(model_dir)
         self.top_k = top_k
         packs = load_catalogue(Path(catalogue_dir))
@@ -84,7 +85,7 @@ class TaggingService:
             arguments = await self.store.arguments.list(guild_id)
             corrections = await self.store.tags.corrections(guild_id)
             config = await self.store.settings.get(guild_id)
-            matcher = Matcher.from_model_dir(self.embedder, self.model_dir, top_k=self.top_k)
+            matcher = Matcher.from_model_dir(self._argument_encoder, self.model_dir, top_k=self.top_k)
             profiles = profiles_for(arguments, corrections, config.tag_threshold)
             texts_to_embed = sum(1 + len(p.examples) + len(p.rejected) for p in profiles)
             log.debug("indexing %d arguments (%d texts) for guild %d", len(profiles), texts_to_embed, guild_id)

@@ -37,8 +37,9 @@ def describe(config: GuildConfig) -> discord.Embed:
     return embed
 
 
+# No default_member_permissions here: Discord takes them per top-level command only, and members need
+# `/clio forget-me`. Every `/clio config` subcommand is checked server-side instead (interaction_check).
 @app_commands.guild_only()
-@app_commands.default_permissions(manage_messages=True)
 class Settings(commands.GroupCog, group_name="clio", group_description="Clio's settings for this server"):
     config = app_commands.Group(name="config", description="Show or change Clio's settings")
 

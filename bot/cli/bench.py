@@ -14,6 +14,7 @@ BARS = {
     "digest_seconds": (2.0, False),
     "peak_rss_mb": (500.0, False),
     "flag_median_ms": (2.0, False),
+    "burst_ack_seconds": (3.0, False),
 }
 
 
@@ -29,11 +30,19 @@ def verdicts(figures: dict) -> dict[str, str]:
 @click.command("bench")
 @click.option("--messages", default=3000, show_default=True, help="Messages ingested for the throughput figure.")
 @click.option("--digest-messages", default=10_000, show_default=True, help="Stored messages for the digest figure.")
+@click.option("--burst", default=0, show_default=True,
+              help="Also send this many MESSAGE_CREATE events to the real bot through a local fake Discord.")
 @json_option
 @run_async
-async def bench_command(messages: int, digest_messages: int, as_json: bool) -> None:
+async def bench_command(messages: int, digest_messages: int, burst: int, as_json: bool) -> None:
     """Ingest throughput, digest time over a large store, flagging cost and peak memory."""
-    figures = await run_engine_benchmarks(get_settings(), messages=messages, digest_messages=digest_messages)
+    settings = get_settings()
+    figures = await run_engine_benchmarks(settings, messages=messages, digest_messages=digest_messages)
+    if burst:
+        from bot.benchmarks.burst import run_burst_benchmark
+
+        report = (await run_burst_benchmark(settings, count=burst)).figures()
+        figures.update({f"burst_{name}": value for name, value in report.items()})
     if as_json:
         emit_json({"figures": figures, "bars": verdicts(figures)})
         return

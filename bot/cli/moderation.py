@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import emit_json, json_option
+from bot.cli.common import emit_json, json_option, run_async
 from bot.config import get_settings
 
 # The issue's bars for the abuse head on ConvAbuse valid, and for the benign history set.
@@ -212,7 +212,10 @@ def _bars(report: dict) -> dict[str, str]:
 @click.option("--output", "output_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Weights folder written (default: bot/weights/abuse-v1).")
 @click.option("--no-cache", is_flag=True, help="Embed everything afresh instead of reusing .work/abuse-embeddings.")
-def train_abuse_command(data_dir: Path | None, output_dir: Path | None, no_cache: bool) -> None:
+@click.option("--false-positives", "false_positives", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              default=None, help="CSV from `clio export false-positives`: moderators' verdicts as extra negatives.")
+def train_abuse_command(data_dir: Path | None, output_dir: Path | None, no_cache: bool,
+                        false_positives: Path | None) -> None:
     """Fit the abuse head on the current embedder (re-run after every embedding-model swap), select it
     on ConvAbuse valid, and write weights, metadata and README with figures. Needs scikit-learn."""
     if importlib.util.find_spec("sklearn") is None:
@@ -229,6 +232,29 @@ def train_abuse_command(data_dir: Path | None, output_dir: Path | None, no_cache
         cfg.output_dir = output_dir
     if no_cache:
         cfg.cache_dir = None
+    cfg.extra_negatives = false_positives
     result = train_abuse.train(_embedder(), cfg)
     click.echo(result["report_text"])
     click.echo(f"wrote {cfg.output_dir} ({result['head']}) in {result['seconds']:.0f} s")
+
+
+# --- clio export false-positives ---------------------------------------------------------------
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export data for retraining."""
+
+
+@export_group.command("false-positives")
+@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--guild", "guild_id", type=int, default=None, help="Only this guild (default: every guild).")
+@run_async
+async def export_false_positives_command(output: Path, guild_id: int | None) -> None:
+    """Messages moderators marked as false abuse flags, as negatives for `clio train abuse --false-positives`."""
+    from bot.moderation.feedback import export_false_positives
+    from bot.store import Store
+
+    async with await Store.open(get_settings().database) as store:
+        rows = await export_false_positives(store, output, guild_id)
+    click.echo(f"wrote {rows} false positive(s) to {output}")

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from bot.client import ClioBot
@@ -32,26 +31,9 @@ NO_MENTIONS = {"parse": []}
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The model loads once per test process; every bot of the session shares it.
-
-    Each test has a new guild, whose matcher embeds the whole catalogue again (seconds on two busy
-    cores). Within the session, texts already embedded come from memory instead: same vectors, no
-    waiting. Texts never seen (every message the tests post) still go through the model.
-    """
+    """The model loads once per test process; every bot of the session shares it."""
     settings = Settings()
-    shared = shared_embedder(settings.model_dir, threads=settings.threads, batch_size=settings.batch_size)
-    original = shared.encode
-    memo: dict[str, np.ndarray] = {}
-
-    def encode(texts):
-        missing = [t for t in dict.fromkeys(texts) if t not in memo]
-        if missing:
-            memo.update(zip(missing, original(missing)))
-        return np.stack([memo[t] for t in texts]) if len(texts) else original(texts)
-
-    shared.encode = encode
-    yield shared
-    del shared.encode
+    return shared_embedder(settings.model_dir, threads=settings.threads, batch_size=settings.batch_size)
 
 
 class _Records(logging.Handler):

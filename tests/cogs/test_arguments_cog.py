@@ -4,6 +4,7 @@ fake Discord. Teardown (see conftest) fails a test on any logged error or any po
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import pytest
@@ -233,7 +234,9 @@ async def test_why_this_tag(clio):
     assert embed["title"] == "Why these tags?"
     first = embed["description"].split("\n\n")[0]
     assert first.startswith("**Stalin played both sides** (tagged)")
-    assert f"threshold {model_threshold()}" in first and f"the example “{BOTH_SIDES}”, similarity 1.00" in first
+    assert f"threshold {model_threshold()}" in first
+    # The same text embedded alone or inside a padded batch differs in the last digit under int8.
+    assert re.search(f"the example “{re.escape(BOTH_SIDES)}”, similarity (0.99|1.00)", first)
 
     chatter = await clio.say("bob", "what time is the match tonight", channel="random")
     why = await clio.fake.invoke_message_command("Why this tag?", chatter["id"], clio.users["bob"])
