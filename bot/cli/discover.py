@@ -2,37 +2,29 @@
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import datetime, timezone
 
 import click
 
 from bot.cli.common import emit_json, json_option, run_async
-
-_RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([mhdw])$")
-_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
+from bot.digest.timespec import parse_when
 
 class When(click.ParamType):
     """A moment: an ISO date or date-time (UTC unless it says otherwise), or an age such as 30d, 12h, 2w."""
 
     name = "when"
 
+    def __init__(self, end_of_day: bool = False) -> None:
+        self.end_of_day = end_of_day
+
     def convert(self, value, param, ctx) -> float:
         if isinstance(value, (int, float)):
             return float(value)
-        text = value.strip()
-        relative = _RELATIVE.match(text)
-        if relative:
-            return time.time() - float(relative.group(1)) * _UNIT_SECONDS[relative.group(2)]
         try:
-            moment = datetime.fromisoformat(text)
-        except ValueError:
-            self.fail(f"{value!r} is neither a date (2024-05-01), a date-time nor an age (30d, 12h, 2w)", param, ctx)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        return moment.timestamp()
+            return parse_when(value, time.time(), end_of_day=self.end_of_day)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 def _day(seconds: float) -> str:
@@ -71,7 +63,7 @@ def _print(guild_id: int, results) -> None:
 @click.command("discover")
 @click.option("--guild", "guild_id", type=int, default=None, help="Guild id (default: every stored guild).")
 @click.option("--since", type=When(), default=None, help="Only messages from then on (date, date-time or age: 30d).")
-@click.option("--until", type=When(), default=None, help="Only messages before then.")
+@click.option("--until", type=When(end_of_day=True), default=None, help="Only messages before then.")
 @json_option
 @run_async
 async def discover(guild_id: int | None, since: float | None, until: float | None, as_json: bool) -> None:
