@@ -19,7 +19,8 @@ COMMANDS = {
     "bot.cli.discover": "discover",
     "bot.cli.matcher_commands": ("eval_group", "match"),
     "bot.cli.train": "train_group",
-    "bot.cli.moderation": ("flag_command", "export_group"),
+    "bot.cli.moderation": "flag_command",
+    "bot.cli.export": "export_group",
     "bot.cli.run": "run_command",
     "bot.cli.sandbox": "sandbox_command",
     # Adds `eval sample` to the eval group on import.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import emit_json, json_option, run_async
+from bot.cli.common import emit_json, json_option
 from bot.config import get_settings
 
 # The issue's bars for the abuse head on ConvAbuse valid, and for the benign history set.
@@ -237,24 +237,3 @@ def train_abuse_command(data_dir: Path | None, output_dir: Path | None, no_cache
     click.echo(result["report_text"])
     click.echo(f"wrote {cfg.output_dir} ({result['head']}) in {result['seconds']:.0f} s")
 
-
-# --- clio export false-positives ---------------------------------------------------------------
-
-
-@click.group("export")
-def export_group() -> None:
-    """Export data for retraining."""
-
-
-@export_group.command("false-positives")
-@click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--guild", "guild_id", type=int, default=None, help="Only this guild (default: every guild).")
-@run_async
-async def export_false_positives_command(output: Path, guild_id: int | None) -> None:
-    """Messages moderators marked as false abuse flags, as negatives for `clio train abuse --false-positives`."""
-    from bot.moderation.feedback import export_false_positives
-    from bot.store import Store
-
-    async with await Store.open(get_settings().database) as store:
-        rows = await export_false_positives(store, output, guild_id)
-    click.echo(f"wrote {rows} false positive(s) to {output}")

@@ -1,6 +1,5 @@
 """``clio flag`` end to end with the real embedder, shipped abuse weights and catalogue."""
 
-import asyncio
 import csv
 
 from click.testing import CliRunner
@@ -69,30 +68,3 @@ def test_malformed_input_is_reported(tmp_path):
     assert result.exit_code != 0 and "missing column(s) message_id" in result.output
     result, _ = run(tmp_path, "message_id,text,timestamp\n1,hello,yesterday\n")
     assert result.exit_code != 0 and "row 2, column timestamp" in result.output
-
-
-def test_export_false_positives_writes_the_moderators_verdicts(tmp_path):
-    database = tmp_path / "clio.sqlite3"
-    asyncio.run(_store_one_false_positive(database))
-    output = tmp_path / "fp.csv"
-    result = CliRunner().invoke(main, ["export", "false-positives", str(output)], env={"CLIO_DATABASE": str(database)})
-    assert result.exit_code == 0, result.output
-    assert "wrote 1 false positive" in result.output
-    assert list(csv.reader(output.open(encoding="utf-8"))) == [
-        ["text", "label"], ["calling the pact a masterstroke is idiotic", "0"]
-    ]
-
-
-async def _store_one_false_positive(database):
-    from bot.store import Store
-
-    async with await Store.open(database) as store:
-        await store.db.execute("INSERT INTO guilds(id) VALUES (1)")
-        await store.db.execute(
-            "INSERT INTO flags(id, guild_id, message_id, channel_id, author_id, flagger, score, reason, created_at)"
-            " VALUES (1, 1, 5, 3, 7, 'abuse', 0.9, 'abusive language', 0)"
-        )
-        await store.db.execute(
-            "INSERT INTO false_positives(flag_id, guild_id, flagger, score, author_id, text, moderator_id, created_at)"
-            " VALUES (1, 1, 'abuse', 0.9, 7, 'calling the pact a masterstroke is idiotic', 2, 0)"
-        )

@@ -1,0 +1,64 @@
+"""``clio export``: what moderators decided in the bot, as training data for the next model run."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import click
+
+from bot.cli.common import run_async
+from bot.config import get_settings
+from bot.store import Store
+
+output_argument = click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
+guild_option = click.option("--guild", "guild_id", type=int, default=None, help="Only this guild (default: every guild).")
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export moderators' decisions for retraining. The files hold members' words: delete them after use."""
+
+
+@export_group.command("false-positives")
+@output_argument
+@guild_option
+@run_async
+async def export_false_positives_command(output: Path, guild_id: int | None) -> None:
+    """Messages moderators marked as false abuse flags, for `clio train abuse --false-positives`."""
+    from bot.moderation.feedback import export_false_positives
+
+    async with await Store.open(get_settings().database) as store:
+        rows = await export_false_positives(store, output, guild_id)
+    click.echo(f"wrote {rows} false positive(s) to {output}")
+
+
+@export_group.command("corrections")
+@output_argument
+@guild_option
+@run_async
+async def export_corrections_command(output: Path, guild_id: int | None) -> None:
+    """Moderators' "Tag argument" verdicts as `message,claim,label`, for `clio train matcher --corrections`."""
+    async with await Store.open(get_settings().database) as store:
+        rows = await correction_rows(store, guild_id)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with output.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("message", "claim", "label"))
+        writer.writerows(rows)
+    click.echo(f"wrote {len(rows)} correction(s) to {output}")
+
+
+async def correction_rows(store: Store, guild_id: int | None) -> list[tuple[str, str, int]]:
+    rows = []
+    claims: dict[tuple[int, int], str] = {}
+    guilds = [guild_id] if guild_id is not None else await store.messages.guild_ids()
+    for guild in guilds:
+        for correction in await store.tags.corrections(guild):
+            key = (guild, correction.argument_id)
+            if key not in claims:
+                argument = await store.arguments.get(guild, correction.argument_id)
+                claims[key] = argument.claim if argument else ""
+            if correction.content.strip() and claims[key]:
+                rows.append((correction.content, claims[key], int(correction.accepted)))
+    return rows
