@@ -18,6 +18,8 @@ class GuildConfig(BaseModel):
     # Moderation (see bot.moderation).
     flaggers: list[str] = Field(default_factory=lambda: ["abuse", "spam", "flood", "policy"])
     abuse_threshold: float | None = Field(None, ge=0, le=1)
+    flood_messages: int = Field(6, ge=2, description="Messages from one author within 10 s that count as a flood.")
+    mass_mentions: int = Field(5, ge=2, description="Distinct users mentioned in one message that count as spam.")
     exempt_channels: list[int] = Field(default_factory=list)
     exempt_roles: list[int] = Field(default_factory=list)
     escalation_warnings: int = Field(3, ge=1)

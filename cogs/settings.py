@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from bot.client import ClioBot
 from bot.errors import UserError
 from bot.guild_config import GuildConfig
+from bot.moderation import FLAGGER_NAMES
 from cogs.common import NO_MENTIONS, ensure_postable, ensure_readable, require_moderator
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,14 @@ def describe(config: GuildConfig) -> discord.Embed:
     embed.add_field(name="Tag threshold", value=threshold)
     embed.add_field(name="Context notes in", value=_channels(config.note_channels), inline=False)
     embed.add_field(name="Retention", value=f"{config.retention_days} days")
+    abuse = "model default" if config.abuse_threshold is None else f"{config.abuse_threshold:.2f}"
+    embed.add_field(name="Flaggers", value=", ".join(config.flaggers) or "none", inline=False)
+    embed.add_field(name="Flagging", value=f"abuse {abuse}; flood {config.flood_messages} msgs/10 s;"
+                                           f" mass mention {config.mass_mentions}")
+    exempt = [*(f"<#{c}>" for c in config.exempt_channels), *(f"<@&{r}>" for r in config.exempt_roles)]
+    embed.add_field(name="Exempt", value=", ".join(exempt) or "none")
+    embed.add_field(name="Escalation", value=f"{config.escalation_warnings} warnings in {config.escalation_days} days"
+                                             f" -> {config.escalation_timeout_minutes} min timeout")
     return embed
 
 
@@ -123,6 +132,64 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
     async def retention(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650]) -> None:
         await self._update(interaction, retention_days=days)
         await self._done(interaction, f"Stored messages are kept for {days} days.")
+
+
+    # --- moderation ------------------------------------------------------------------------------
+
+    @config.command(name="flagger", description="Turn one kind of flagging on or off")
+    @app_commands.choices(name=[app_commands.Choice(name=n, value=n) for n in FLAGGER_NAMES])
+    async def flagger(self, interaction: discord.Interaction, name: app_commands.Choice[str], enabled: bool) -> None:
+        config = await self.engine.store.settings.get(interaction.guild_id)
+        others = [f for f in config.flaggers if f != name.value]
+        await self._update(interaction, flaggers=[*others, name.value] if enabled else others)
+        await self._done(interaction, f"The {name.value} flagger is {'on' if enabled else 'off'}.")
+
+    @config.command(name="flagging", description="Thresholds of the abuse, flood and mass-mention flaggers")
+    @app_commands.describe(
+        abuse="Abuse score (0-1) that flags a message",
+        reset_abuse="Go back to the abuse model's shipped threshold",
+        flood="Messages from one author within 10 seconds that count as a flood",
+        mass_mentions="Distinct members mentioned in one message that count as spam",
+    )
+    async def flagging(
+        self, interaction: discord.Interaction, abuse: app_commands.Range[float, 0.0, 1.0] | None = None,
+        reset_abuse: bool = False, flood: app_commands.Range[int, 2, 100] | None = None,
+        mass_mentions: app_commands.Range[int, 2, 100] | None = None,
+    ) -> None:
+        changes = {key: value for key, value in
+                   (("abuse_threshold", abuse), ("flood_messages", flood), ("mass_mentions", mass_mentions))
+                   if value is not None}
+        if reset_abuse:
+            changes["abuse_threshold"] = None
+        if not changes:
+            raise UserError("Give at least one value to change.")
+        config = await self._update(interaction, **changes)
+        abuse_shown = "model default" if config.abuse_threshold is None else f"{config.abuse_threshold:.2f}"
+        await self._done(interaction, f"Abuse threshold {abuse_shown}; flood at {config.flood_messages} messages"
+                                      f" in 10 s; mass mention at {config.mass_mentions} members.")
+
+    @config.command(name="exempt", description="Exempt a channel or a role from flagging, or end the exemption")
+    async def exempt(
+        self, interaction: discord.Interaction, exempt: bool, channel: discord.TextChannel | None = None,
+        role: discord.Role | None = None,
+    ) -> None:
+        if (channel is None) == (role is None):
+            raise UserError("Name exactly one channel or one role.")
+        config = await self.engine.store.settings.get(interaction.guild_id)
+        key, target = ("exempt_channels", channel) if channel is not None else ("exempt_roles", role)
+        others = [i for i in getattr(config, key) if i != target.id]
+        await self._update(interaction, **{key: [*others, target.id] if exempt else others})
+        await self._done(interaction, f"{target.mention} is {'now' if exempt else 'no longer'} exempt from flagging.")
+
+    @config.command(name="escalation", description="When warnings lead to a proposed timeout")
+    async def escalation(
+        self, interaction: discord.Interaction, warnings: app_commands.Range[int, 1, 50],
+        days: app_commands.Range[int, 1, 365], timeout_minutes: app_commands.Range[int, 1, 40320],
+    ) -> None:
+        await self._update(interaction, escalation_warnings=warnings, escalation_days=days,
+                           escalation_timeout_minutes=timeout_minutes)
+        await self._done(interaction, f"{warnings} warnings within {days} days propose a {timeout_minutes}-minute"
+                                      " timeout for moderators to confirm.")
 
 
 async def setup(bot: ClioBot) -> None:

@@ -121,10 +121,9 @@ def combined(scores: list[float]) -> float:
 class SpamFlagger:
     name = "spam"
 
-    def __init__(self, clock: Clock = time.time, mass_mentions: int = 5, crosspost_window: float = 600.0,
+    def __init__(self, clock: Clock = time.time, crosspost_window: float = 600.0,
                  crosspost_channels: int = 2, min_crosspost_chars: int = 12, max_authors: int = 5000) -> None:
         self.clock = clock
-        self.mass_mentions = mass_mentions
         self.crosspost_channels = crosspost_channels
         self.min_crosspost_chars = min_crosspost_chars
         self._posts = _PerGuild(crosspost_window, max_authors)
@@ -132,7 +131,7 @@ class SpamFlagger:
     def check(self, ctx: MessageContext, config: GuildConfig) -> Flag:
         signals = link_signals(ctx.text)
         mentioned = set(_USER_MENTION.findall(ctx.text))
-        if len(mentioned) >= self.mass_mentions:
+        if len(mentioned) >= config.mass_mentions:
             signals.append(("mass mention", f"mentions {len(mentioned)} users"))
         if not ctx.author_is_moderator and _EVERYONE.search(ctx.text):
             signals.append(("everyone", "@everyone/@here from a non-moderator"))
@@ -162,16 +161,16 @@ class FloodFlagger:
 
     name = "flood"
 
-    def __init__(self, clock: Clock = time.time, limit: int = 6, window: float = 10.0, max_authors: int = 5000) -> None:
-        self.clock, self.limit = clock, limit
+    def __init__(self, clock: Clock = time.time, window: float = 10.0, max_authors: int = 5000) -> None:
+        self.clock = clock
         self._messages = _PerGuild(window, max_authors)
 
     def check(self, ctx: MessageContext, config: GuildConfig) -> Flag | None:
         if ctx.author_id is None:
             return None
         recent = self._messages(ctx.guild_id).add(ctx.author_id, _event_time(ctx, self.clock))
-        count, window = len(recent), self._messages.window
-        flagged = count >= self.limit
-        reason = (f"{count} messages in {window:g} s (limit {self.limit})" if flagged
-                  else f"{count} message{'s' if count != 1 else ''} in {window:g} s, under the limit of {self.limit}")
-        return Flag(self.name, min(1.0, count / self.limit), flagged, reason)
+        count, window, limit = len(recent), self._messages.window, config.flood_messages
+        flagged = count >= limit
+        reason = (f"{count} messages in {window:g} s (limit {limit})" if flagged
+                  else f"{count} message{'s' if count != 1 else ''} in {window:g} s, under the limit of {limit}")
+        return Flag(self.name, min(1.0, count / limit), flagged, reason)

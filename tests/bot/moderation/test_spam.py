@@ -57,6 +57,15 @@ def test_mass_mentions_and_everyone():
     assert not spam.check(ctx("@everyone the event starts now", author_is_moderator=True), CONFIG).flagged
 
 
+def test_guild_settings_set_the_flood_and_mass_mention_limits():
+    strict = GuildConfig(flood_messages=3, mass_mentions=2)
+    assert SpamFlagger().check(ctx("hey <@1> <@2>"), strict).flagged
+    flood = FloodFlagger()
+    flags = [flood.check(ctx(f"msg {i}", created_at=100.0 + i), strict) for i in range(3)]
+    assert [f.flagged for f in flags] == [False, False, True]
+    assert flags[-1].reason == "3 messages in 10 s (limit 3)"
+
+
 def test_cross_channel_duplicate_within_ten_minutes():
     spam = SpamFlagger()
     text = "Get FREE Nitro now, limited offer!!"
