@@ -14,6 +14,10 @@ from bot.digest import digest_to_json, render_markdown
 from bot.engine import open_engine
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def _print_report(report: DemoReport) -> None:
     echo = click.echo
     echo(click.style(f"Clio demo: {report.guild_name}", bold=True))
@@ -22,7 +26,7 @@ def _print_report(report: DemoReport) -> None:
     echo(f"{report.tagged_messages} messages carry a catalogued argument.\n")
     echo(click.style("Most argued", bold=True))
     for slug, count, authors in report.top_arguments[:10]:
-        echo(f"  {count:>3} messages, {authors:>2} authors  {slug}")
+        echo(f"  {_plural(count, 'message'):>12}, {_plural(authors, 'author'):>10}  {slug}")
     echo(click.style("\nDiscovered recurring arguments (candidates for moderators)", bold=True))
     for candidate in report.candidates:
         evidence = candidate.argument.evidence
