@@ -8,39 +8,24 @@ message. The form is a short-lived modal: it only lives while the moderator is t
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord import app_commands
 
 from bot.argument_admin import ArgumentForm
-from bot.client import explain, reply_ephemeral
 from bot.errors import UserError
 from bot.notes import bullet_list, clip
 from bot.store.arguments import Argument
-from cogs.common import require_moderator
+from cogs.common import ModeratorItem, answer_error
 
 if TYPE_CHECKING:
     from cogs.arguments import Arguments
 
-log = logging.getLogger(__name__)
 
 CANDIDATE_COLOUR = 0xE0A526
 DECIDED_COLOUR = 0x6C757D
-
-
-async def answer_error(interaction: discord.Interaction, error: Exception) -> None:
-    """What the bot's app-command error handler does, for components and modals, whose errors discord.py
-    would otherwise only log."""
-    message = explain(error)
-    if message is None:
-        log.error("component %s failed in guild %s", (interaction.data or {}).get("custom_id"), interaction.guild_id,
-                  exc_info=error)
-        message = "Something went wrong on my side. The details are in the bot's log."
-    await reply_ephemeral(interaction, message)
 
 
 def arguments_cog(interaction: discord.Interaction) -> Arguments:
@@ -48,27 +33,6 @@ def arguments_cog(interaction: discord.Interaction) -> Arguments:
     if cog is None:
         raise UserError("Argument management is switched off right now.")
     return cog
-
-
-class ModeratorItem:
-    """Mixed in before ``DynamicItem``: a server-side moderator check that answers the refused user
-    (a failed ``interaction_check`` is otherwise silent), and errors answered instead of only logged."""
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        try:
-            return require_moderator(interaction)
-        except app_commands.AppCommandError as error:
-            await answer_error(interaction, error)
-            return False
-
-    async def callback(self, interaction: discord.Interaction) -> None:
-        try:
-            await self.run(interaction)
-        except Exception as error:
-            await answer_error(interaction, error)
-
-    async def run(self, interaction: discord.Interaction) -> None:
-        raise NotImplementedError
 
 
 def argument_options(choices: Sequence[tuple[Argument, float]], what: str) -> list[discord.SelectOption]:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import io
+import logging
 
 import discord
 from discord import app_commands
 
+from bot.client import explain, reply_ephemeral
 from bot.errors import ChannelNotUsable
+
+log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
 MODERATOR_PERMISSIONS = discord.Permissions(manage_messages=True)
@@ -44,3 +48,35 @@ def embeds_of(dicts: list[dict]) -> list[discord.Embed]:
 
 def files_of(files: dict[str, bytes]) -> list[discord.File]:
     return [discord.File(io.BytesIO(data), filename=name) for name, data in files.items()]
+
+
+async def answer_error(interaction: discord.Interaction, error: Exception) -> None:
+    """What the bot's app-command error handler does, for components and modals, whose errors discord.py
+    would otherwise only log."""
+    message = explain(error)
+    if message is None:
+        log.error("component %s failed in guild %s", (interaction.data or {}).get("custom_id"), interaction.guild_id,
+                  exc_info=error)
+        message = "Something went wrong on my side. The details are in the bot's log."
+    await reply_ephemeral(interaction, message)
+
+
+class ModeratorItem:
+    """Mixed in before ``DynamicItem``: a server-side moderator check that answers the refused user
+    (a failed ``interaction_check`` is otherwise silent), and errors answered instead of only logged."""
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        try:
+            return require_moderator(interaction)
+        except app_commands.AppCommandError as error:
+            await answer_error(interaction, error)
+            return False
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        try:
+            await self.run(interaction)
+        except Exception as error:
+            await answer_error(interaction, error)
+
+    async def run(self, interaction: discord.Interaction) -> None:
+        raise NotImplementedError

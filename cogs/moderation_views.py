@@ -17,7 +17,7 @@ import discord
 from bot.errors import UserError
 from bot.moderation import queue
 from bot.notes import clip
-from cogs.arguments_views import ModeratorItem, answer_error
+from cogs.common import ModeratorItem, answer_error
 
 if TYPE_CHECKING:
     from cogs.moderation import Moderation

@@ -25,12 +25,10 @@ Run: ``clio train matcher`` or ``python -m bot.training.train_matcher --help``.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import hashlib
 import json
 import logging
-import math
 import random
 import shutil
 import sys
