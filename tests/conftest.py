@@ -24,7 +24,9 @@ from bot.fakediscord import FakeDiscord, Guild
 # =============================================================================================
 
 
-class _ErrorRecords(logging.Handler):
+class ErrorRecords(logging.Handler):
+    """Collects ERROR records: the e2e fixtures fail a test that leaves any."""
+
     def __init__(self) -> None:
         super().__init__(logging.ERROR)
         self.records: list[logging.LogRecord] = []
@@ -37,7 +39,7 @@ class _ErrorRecords(logging.Handler):
 def discord_errors():
     """ERROR records from discord.py and the fake; the test fails at teardown if any are left.
     A test that expects an error can inspect and ``clear()`` the list."""
-    handler = _ErrorRecords()
+    handler = ErrorRecords()
     loggers = [logging.getLogger("discord"), logging.getLogger("bot.fakediscord")]
     for logger in loggers:
         logger.addHandler(handler)

@@ -25,6 +25,7 @@ from bot.embedding import shared_embedder
 from bot.fakediscord import FakeDiscord, InteractionRecord
 from bot.sandbox import BotRunner, read_sample
 from bot.store import Store
+from tests.conftest import ErrorRecords
 
 NO_MENTIONS = {"parse": []}
 
@@ -36,20 +37,11 @@ def embedder():
     return shared_embedder(settings.model_dir, threads=settings.threads, batch_size=settings.batch_size)
 
 
-class _Records(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
 def clio_errors():
     """ERROR records from Clio, its scheduler and asyncio (a task that died unseen); discord.py's
     are watched by ``discord_errors``."""
-    handler = _Records()
+    handler = ErrorRecords()
     loggers = [logging.getLogger(name) for name in ("bot", "cogs", "apscheduler", "asyncio")]
     for logger in loggers:
         logger.addHandler(handler)
