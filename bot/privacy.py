@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 
 from bot.moderation.feedback import FalsePositiveStore
-from bot.moderation.queue import FlaggedEdits
+from bot.store.review import FlaggedEdits
 from bot.store import Store
 
 log = logging.getLogger(__name__)

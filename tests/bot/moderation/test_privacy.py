@@ -4,7 +4,7 @@ import numpy as np
 
 from bot import privacy
 from bot.moderation.feedback import FalsePositiveStore
-from bot.moderation.queue import FlaggedEdits
+from bot.store.review import FlaggedEdits
 from bot.moderation.report import record_abuse_scores
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
 
