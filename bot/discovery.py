@@ -263,7 +263,7 @@ async def discover(
     A cluster close to an active argument is skipped (already explained), one that matches a
     dismissed, merged or removed argument stays buried, and one that matches a live candidate
     refreshes it (its evidence then describes this run's window). Of ``tagging`` only
-    ``ensure_guild``, ``vectors`` and ``embedder.embed`` are used.
+    ``ensure_guild``, ``vectors``, ``matcher_for`` and ``argument_vectors`` are used.
     """
     settings = settings or get_settings()
     similarity = settings.discovery_similarity
@@ -342,7 +342,7 @@ async def _argument_vectors(tagging: TaggingService, arguments: Sequence[Argumen
     flat = [t for group in texts for t in group]
     if not flat:
         return {}
-    embedded = _unit(await tagging.embedder.embed(flat))
+    embedded = _unit(await tagging.argument_vectors(flat))
     out, start = {}, 0
     for argument, group in zip(arguments, texts):
         out[argument.id] = embedded[start : start + len(group)]

@@ -132,6 +132,10 @@ class TaggingService:
             await self.store.tags.replace_model_tags(guild_id, dict(zip(ids, tagged)))
         return len(rows)
 
+    async def argument_vectors(self, texts: list[str]) -> np.ndarray:
+        """Vectors of argument claims and examples, from the cache the matchers share."""
+        return await self.embedder.in_worker(self._argument_encoder.encode, texts)
+
     async def vectors(self, guild_id: int, texts_by_id: dict[int, str]) -> dict[int, np.ndarray]:
         """Embeddings for stored messages: from the cache, computing and caching the missing ones."""
         model_id = self.embedder.model_id

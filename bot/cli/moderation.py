@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import importlib.util
-from datetime import datetime, timezone
 from pathlib import Path
 
 import click
 
 from bot.cli.common import emit_json, json_option
 from bot.config import get_settings
+from bot.records import iso_to_unix
 
 # The bars for the abuse head on ConvAbuse valid, and for the benign history set.
 ABUSE_BARS = {"roc_auc": 0.90, "f1": 0.70, "benign_false_flag_rate": 0.03}
@@ -62,11 +62,9 @@ def _timestamp(value: str | None, where: str) -> float | None:
     except ValueError:
         pass
     try:
-        parsed = datetime.fromisoformat(value)
+        return iso_to_unix(value)
     except ValueError:
         raise click.ClickException(f"{where}, column timestamp: {value!r} is neither Unix seconds nor ISO 8601") from None
-    # Exports without an offset are in UTC, as Discord's own timestamps are.
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def read_messages_csv(path: Path) -> tuple[list[str], list]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+
+from bot.records import iso_to_unix
 
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$", re.IGNORECASE)
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -23,11 +24,9 @@ def parse_when(text: str, now: float, *, end_of_day: bool = False) -> float:
     if duration:
         return now - float(duration.group(1)) * _UNIT_SECONDS[duration.group(2).lower()]
     try:
-        when = datetime.fromisoformat(text)
+        when = iso_to_unix(text)
     except ValueError:
         raise ValueError(f"{text!r} is neither an ISO date or datetime nor a duration like 7d or 24h") from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
     if end_of_day and _DATE_ONLY.match(text):
-        when += timedelta(days=1)
-    return when.timestamp()
+        when += 86400
+    return when

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.records import IncomingMessage
+from bot.records import IncomingMessage, iso_to_unix
 
 MAX_ERRORS_SHOWN = 10
 
@@ -52,14 +51,10 @@ def parse_snowflake(value: object) -> int:
 def parse_timestamp(value: object) -> float:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"not an ISO 8601 time: {value!r}")
-    text = value.strip().replace("Z", "+00:00")
     try:
-        moment = datetime.fromisoformat(text)
+        return iso_to_unix(value)
     except ValueError:
         raise ValueError(f"not an ISO 8601 time: {value!r}") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
 
 
 def stable_id(kind: str, name: str) -> int:

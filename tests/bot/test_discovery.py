@@ -236,6 +236,9 @@ class FakeTagging:
     async def vectors(self, guild_id: int, texts_by_id: dict[int, str]) -> dict[int, np.ndarray]:
         return dict(zip(texts_by_id, await self.embedder.embed(list(texts_by_id.values()))))
 
+    async def argument_vectors(self, texts: list[str]) -> np.ndarray:
+        return await self.embedder.embed(texts)
+
     async def matcher_for(self, guild_id: int) -> Matcher:
         return Matcher(self.embedder, Calibration(1.0, 0.0, 0.5))  # indexes no argument: explains nothing
 
