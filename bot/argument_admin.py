@@ -24,9 +24,12 @@ from bot.tagging import TaggingService
 REMOVED = "removed"
 CLAIM_LIMIT = 300
 TITLE_LIMIT = 80
-# "Author - Title (1999) https://..." with a spaced dash, so hyphenated names survive.
+# "[Rebuts: ]Author - Title (1999) https://..." with a spaced dash, so hyphenated names survive. A source
+# argues for the claim unless the line starts with "Rebuts:".
 _SOURCE_LINE = re.compile(
-    r"^(?P<author>.+?)\s+[-–—]\s+(?P<title>.+?)(?:\s*\((?P<year>\d{4})\))?(?:\s+(?P<url>https?://\S+))?$"
+    r"^(?:(?P<role>supports|rebuts)\s*:\s*)?(?P<author>.+?)\s+[-–—]\s+(?P<title>.+?)"
+    r"(?:\s*\((?P<year>-?\d{1,4})\))?(?:\s+(?P<url>https?://\S+))?$",
+    re.IGNORECASE,
 )
 
 
@@ -40,9 +43,14 @@ def parse_lines(text: str) -> list[str]:
 def parse_source(line: str) -> dict:
     match = _SOURCE_LINE.match(line.strip())
     if match is None:
-        raise UserError(f"Cannot read the source `{line}`: write `Author - Title (year) https://link`.")
+        raise UserError(
+            f"Cannot read the source `{line}`: write `Author - Title (year) https://link`, "
+            "starting with `Rebuts:` for a work that argues against the claim."
+        )
+    fields = {key: value for key, value in match.groupdict().items() if value}
+    fields["role"] = fields.get("role", "supports").lower()
     try:
-        return Source(**{key: value for key, value in match.groupdict().items() if value}).model_dump(exclude_none=True)
+        return Source(**fields).model_dump(exclude_none=True)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise UserError(f"The source `{line}` is not valid ({problems}).") from None
@@ -52,7 +60,8 @@ def source_line(source: dict) -> str:
     """A stored source as the form shows it; ``parse_source`` reads it back unchanged."""
     year = f" ({source['year']})" if source.get("year") else ""
     url = f" {source['url']}" if source.get("url") else ""
-    return f"{source['author']} - {source['title']}{year}{url}"
+    role = "Rebuts: " if source.get("role") == "rebuts" else ""
+    return f"{role}{source['author']} - {source['title']}{year}{url}"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ counter may point at an argument in another pack.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -17,8 +18,17 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 
 SLUG_PATTERN = r"^[a-z0-9-]+$"
-MIN_EXAMPLES, MAX_EXAMPLES = 3, 6
-MIN_YEAR, MAX_YEAR = 1800, 2100
+MIN_EXAMPLES, MAX_EXAMPLES = 3, 60
+# Sources run from antiquity (Thucydides, Tacitus; negative years are BCE) to the present.
+MIN_YEAR = -800
+MAX_YEAR = datetime.date.today().year
+
+Standing = Literal["consensus", "debated", "rejected"]
+STANDING_WORDS: dict[str, str] = {
+    "consensus": "Historians broadly agree with this",
+    "debated": "Historians disagree about this",
+    "rejected": "Historians reject this: it is a myth or contradicted by the record",
+}
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 # Stripped first so that a value of only spaces counts as empty.
@@ -26,6 +36,11 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 # A full stop followed by a capital is a sentence break, except after these common abbreviations.
 _SENTENCE_BREAK = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bc)(?<!\bvs)(?<!\bSt)(?<!\bDr)(?<!\bMr)[.!?][\"')\]]*\s+[A-Z0-9]")
+
+
+def standing_text(standing: str | None) -> str:
+    """Where historians stand, in words; empty for arguments with no standing (moderators' own)."""
+    return STANDING_WORDS.get(standing or "", "")
 
 
 class CatalogueError(ValueError):
@@ -40,6 +55,9 @@ class _Strict(BaseModel):
 class Source(_Strict):
     author: Text
     title: Text
+    # Whether the work argues for the claim it is listed under, or against it: a reader must never take
+    # a rebuttal listed under a myth for an endorsement.
+    role: Literal["supports", "rebuts"]
     year: int | None = None
     url: str | None = None
 
@@ -63,6 +81,8 @@ class CatalogueArgument(_Strict):
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=80)]
     claim: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
     examples: list[Text]
+    # Where historians stand on the claim, shown in words beside every digest entry and note.
+    standing: Standing
     counters: list[Slug] = Field(default_factory=list)
     sources: list[Source]
     policy: Literal["flag"] | None = None

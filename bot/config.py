@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     threads: int = Field(2, ge=1, description="Threads for model inference.")
     batch_size: int = Field(64, ge=1, description="Messages embedded per model call.")
     top_k: int = Field(3, ge=1, description="Tags kept per message.")
+    default_packs: str = Field(
+        "all", description="Topic packs a new server starts with: all, none, or pack slugs separated by commas."
+    )
     log_level: str = Field("INFO")
 
     # Discovery: a cluster becomes a candidate when it recurs this much.

@@ -27,7 +27,8 @@ async def open_engine(settings: Settings | None = None) -> AsyncIterator[Engine]
     store = await Store.open(settings.database)
     try:
         tagging = TaggingService(
-            store, embedder, settings.model_dir, settings.catalogue_dir, top_k=settings.top_k
+            store, embedder, settings.model_dir, settings.catalogue_dir, top_k=settings.top_k,
+            default_packs=settings.default_packs,
         )
         yield Engine(settings=settings, store=store, embedder=embedder, tagging=tagging)
     finally:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.catalogue import standing_text
 from bot.guild_config import GuildConfig
 from bot.store.arguments import ACTIVE, Argument
 from bot.store.notes import Usage
@@ -131,8 +132,13 @@ def usage_text(usage: Usage, days: int = USAGE_DAYS) -> str:
 def argument_fields(argument: Argument, counters: Sequence[Argument], usage: Usage) -> list[dict]:
     """The embed fields a note and ``/arguments show`` share."""
     fields = []
-    if argument.sources:
-        fields.append({"name": "Further reading", "value": bullet_list([source_text(s) for s in argument.sources])})
+    standing = standing_text(argument.standing)
+    if standing:
+        fields.append({"name": "Where historians stand", "value": standing + "."})
+    for name, role in (("Further reading", "supports"), ("Rebuttals", "rebuts")):
+        sources = [source_text(s) for s in argument.sources if (s.get("role") or "supports") == role]
+        if sources:
+            fields.append({"name": name, "value": bullet_list(sources)})
     if counters:
         fields.append({"name": "Counter-arguments", "value": bullet_list([c.label for c in counters])})
     fields.append({"name": "How often it comes up", "value": usage_text(usage)})

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.catalogue import all_arguments, load_catalogue
+from bot.catalogue import load_catalogue
 from bot.embedding import CachedEncoder, Embedder
 from bot.matcher import ArgumentProfile, Matcher
+from bot.packs import ALL_PACKS, PackService, parse_default_packs
 from bot.records import IncomingMessage
 from bot.store import Store
 from bot.store.arguments import Argument
@@ -56,23 +57,37 @@ def profiles_for(
 class TaggingService:
     """Owns the per-guild matchers; the embedder is shared and loaded once."""
 
-    def __init__(self, store: Store, embedder: Embedder, model_dir: Path, catalogue_dir: Path, top_k: int = 3):
+    def __init__(
+        self, store: Store, embedder: Embedder, model_dir: Path, catalogue_dir: Path, top_k: int = 3,
+        default_packs: str = ALL_PACKS,
+    ):
         self.store = store
         self.embedder = embedder
         self._argument_encoder = CachedEncoder(embedder)
         self.model_dir = Path(model_dir)
         self.top_k = top_k
         packs = load_catalogue(Path(catalogue_dir))
-        self._catalogue = all_arguments(packs)
-        self._pack_of = {arg.id: pack.pack for pack in packs for arg in pack.arguments}
+        self.packs = PackService(store, packs, parse_default_packs(default_packs))
         self._matchers: dict[int, Matcher] = {}
         self._seeded: set[int] = set()
 
     async def ensure_guild(self, guild_id: int) -> None:
-        """Give a guild the catalogue arguments it does not have yet."""
+        """Give a guild its topic packs, or bring them up to the catalogue's versions (once per process)."""
         if guild_id not in self._seeded:
-            await self.store.arguments.sync_catalogue(guild_id, self._catalogue, self._pack_of)
+            await self.packs.sync_guild(guild_id)
             self._seeded.add(guild_id)
+
+    async def tagging_arguments(self, guild_id: int) -> list[Argument]:
+        """The guild's active arguments that tag: those of disabled or vanished packs do not."""
+        await self.ensure_guild(guild_id)
+        enabled = await self.packs.enabled(guild_id)
+        return [a for a in await self.store.arguments.list(guild_id) if self.packs.tags_with(a, enabled)]
+
+    async def set_pack_enabled(self, guild_id: int, slug: str, enabled: bool) -> bool:
+        changed = await self.packs.set_enabled(guild_id, slug, enabled)
+        if changed:
+            self.invalidate(guild_id)
+        return changed
 
     def invalidate(self, guild_id: int) -> None:
         """Call after a guild's arguments, thresholds or corrections change."""
@@ -81,8 +96,7 @@ class TaggingService:
     async def matcher_for(self, guild_id: int) -> Matcher:
         matcher = self._matchers.get(guild_id)
         if matcher is None:
-            await self.ensure_guild(guild_id)
-            arguments = await self.store.arguments.list(guild_id)
+            arguments = await self.tagging_arguments(guild_id)
             corrections = await self.store.tags.corrections(guild_id)
             config = await self.store.settings.get(guild_id)
             matcher = Matcher.from_model_dir(self._argument_encoder, self.model_dir, top_k=self.top_k)

@@ -103,7 +103,7 @@ class _Quoter:
 def _sources(argument: Argument) -> list[Source]:
     return [
         Source(author=str(s.get("author") or ""), title=str(s.get("title") or ""), year=s.get("year"),
-               url=str(s.get("url") or ""))
+               url=str(s.get("url") or ""), role="rebuts" if s.get("role") == "rebuts" else "supports")
         for s in argument.sources
         if isinstance(s, dict)
     ]
@@ -146,6 +146,7 @@ class _Window:
             count=len(ids), authors=self.authors(ids), previous_count=previous, trend=trend(len(ids), previous),
             quotes=self.quoter.pick(self.pools[argument_id]), sources=_sources(argument),
             counters=[self.counter(argument_id, c) for c in counter_ids], policy=argument.policy,
+            standing=argument.standing,
         )
 
     def candidate(self, argument: Argument, ids: Sequence[int]) -> CandidateDigest:

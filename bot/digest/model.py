@@ -35,6 +35,7 @@ class Source:
     title: str = ""
     year: int | str | None = None
     url: str = ""
+    role: str = "supports"  # or "rebuts": works arguing against the claim
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class ArgumentDigest:
     sources: list[Source] = field(default_factory=list)
     counters: list[CounterMention] = field(default_factory=list)
     policy: str | None = None
+    standing: str | None = None  # consensus | debated | rejected, from the catalogue
 
 
 @dataclass(frozen=True)

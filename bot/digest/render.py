@@ -18,6 +18,7 @@ import jinja2
 
 from bot.digest.escape import escape_inline
 from bot.digest.model import ArgumentDigest, CandidateDigest, CounterMention, Digest, Quote, ReplyChain, Source
+from bot.catalogue import standing_text
 from bot.digest.split import EmbedField, EmbedSpec, fit_embed, pack_messages
 
 QUOTE_CHARS = 300
@@ -88,6 +89,10 @@ def _source(source: Source) -> dict:
             "year": escape_inline(str(source.year or "")), "url": safe_url(source.url)}
 
 
+def _sources_with_role(sources: list[Source], role: str) -> list[dict]:
+    return [view for view in (_source(s) for s in sources if s.role == role) if any(view.values())]
+
+
 def _counter(counter: CounterMention) -> dict:
     return {"title": escape_inline(counter.title or counter.slug, TITLE_CHARS), "count": counter.count,
             "replies": counter.replies, "quote": _quote(counter.quote)}
@@ -101,7 +106,9 @@ def _argument(argument: ArgumentDigest) -> dict:
         "count": argument.count, "authors": argument.authors, "previous": argument.previous_count,
         "trend": argument.trend, "policy": argument.policy,
         "quotes": [_quote(q) for q in argument.quotes],
-        "sources": [view for view in map(_source, argument.sources) if any(view.values())],
+        "standing": standing_text(argument.standing),
+        "reading": _sources_with_role(argument.sources, "supports"),
+        "rebuttals": _sources_with_role(argument.sources, "rebuts"),
         "counters": [_counter(c) for c in argument.counters],
     }
 
@@ -143,7 +150,8 @@ def _embed_specs(view: dict, parts: Any, until: str) -> list[EmbedSpec]:
         fields = [
             EmbedField(_tidy(name), _tidy(value(argument)))
             for present, name, value in (
-                (argument["sources"], parts.sources_name, parts.sources_value),
+                (argument["reading"], parts.reading_name, parts.reading_value),
+                (argument["rebuttals"], parts.rebuttals_name, parts.rebuttals_value),
                 (argument["counters"], parts.counters_name, parts.counters_value),
             )
             if present

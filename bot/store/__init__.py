@@ -13,6 +13,7 @@ from bot.store.guild_settings import GuildSettingsStore
 from bot.store.messages import MessageStore
 from bot.store.moderation import CaseStore, FlagStore
 from bot.store.notes import NoteStore
+from bot.store.packs import PackStore
 from bot.store.tags import TagStore
 
 
@@ -31,6 +32,7 @@ class Store:
     notes: NoteStore
     flags: FlagStore
     cases: CaseStore
+    packs: PackStore
 
     @classmethod
     async def open(cls, path: str | Path) -> "Store":
@@ -47,6 +49,7 @@ class Store:
             notes=NoteStore(db),
             flags=FlagStore(db),
             cases=CaseStore(db),
+            packs=PackStore(db),
         )
 
     async def close(self) -> None:

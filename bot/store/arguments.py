@@ -16,7 +16,7 @@ CANDIDATE = "candidate"
 
 _COLUMNS = (
     "id, guild_id, slug, origin, status, title, claim, examples, counters, sources, policy,"
-    " threshold, notes_enabled, pack, evidence, merged_into"
+    " threshold, notes_enabled, pack, evidence, merged_into, standing, pack_version, edited"
 )
 
 
@@ -38,6 +38,9 @@ class Argument:
     pack: str | None = None
     evidence: dict = field(default_factory=dict)
     merged_into: int | None = None
+    standing: str | None = None
+    pack_version: int | None = None
+    edited: bool = False
 
     @property
     def label(self) -> str:
@@ -50,37 +53,20 @@ def _argument(row) -> Argument:
         examples=tuple(json.loads(row[7])), counters=tuple(json.loads(row[8])),
         sources=tuple(json.loads(row[9])), policy=row[10], threshold=row[11],
         notes_enabled=bool(row[12]), pack=row[13], evidence=json.loads(row[14]), merged_into=row[15],
+        standing=row[16], pack_version=row[17], edited=bool(row[18]),
     )
 
 
 _JSON_FIELDS = {"examples", "counters", "sources", "evidence"}
 _EDITABLE = {"title", "claim", "examples", "counters", "sources", "policy", "threshold", "notes_enabled", "status",
-             "merged_into", "evidence"}
+             "merged_into", "evidence", "standing"}
+# Changing any of these makes the argument the moderators' own: pack upgrades no longer touch it.
+_CONTENT = {"title", "claim", "examples", "counters", "sources", "policy", "standing"}
 
 
 class ArgumentStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    async def sync_catalogue(self, guild_id: int, arguments: Iterable[Any], pack_of: dict[str, str]) -> int:
-        """Copy catalogue arguments the guild lacks. Existing ones keep any moderator edits."""
-        now = time.time()
-        rows = [
-            (guild_id, arg.id, "catalogue", ACTIVE, arg.title, arg.claim, json.dumps(list(arg.examples)),
-             json.dumps(list(arg.counters)), json.dumps([s.model_dump(exclude_none=True) for s in arg.sources]),
-             arg.policy, pack_of.get(arg.id), now, now)
-            for arg in arguments
-        ]
-        async with self.db.transaction() as conn:
-            await conn.execute("INSERT OR IGNORE INTO guilds(id) VALUES (?)", (guild_id,))
-            before = conn.total_changes
-            await conn.executemany(
-                "INSERT INTO arguments(guild_id, slug, origin, status, title, claim, examples, counters, sources,"
-                " policy, pack, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT(guild_id, slug) DO NOTHING",
-                rows,
-            )
-            return conn.total_changes - before
 
     async def add(
         self, guild_id: int, slug: str, claim: str, *, origin: str = "moderator", status: str = ACTIVE,
@@ -104,9 +90,15 @@ class ArgumentStore:
             raise ValueError(f"cannot edit argument fields {sorted(unknown)}")
         if not changes:
             return False
-        assignments = ", ".join(f"{name} = ?" for name in changes)
         values = [json.dumps(list(v) if not isinstance(v, dict) else v) if k in _JSON_FIELDS else v
                   for k, v in changes.items()]
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        content = [(name, value) for name, value in zip(changes, values) if name in _CONTENT]
+        if content:
+            # Only a real change makes the argument the moderators' own; saving the form unchanged does not.
+            assignments += ", edited = CASE WHEN " + " OR ".join(f"{name} IS NOT ?" for name, _ in content)
+            assignments += " THEN 1 ELSE edited END"
+            values += [value for _, value in content]
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 f"UPDATE arguments SET {assignments}, updated_at = ? WHERE guild_id = ? AND id = ?",

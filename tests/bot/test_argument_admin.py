@@ -53,12 +53,15 @@ def test_form_parsing():
     assert parse_lines(" a \n\n- b\n• c ") == ["a", "b", "c"]
     source = parse_source("Jean-Paul Sartre — Being and Nothingness (1943) https://example.org/b")
     assert source == {"author": "Jean-Paul Sartre", "title": "Being and Nothingness", "year": 1943,
-                      "url": "https://example.org/b"}
+                      "url": "https://example.org/b", "role": "supports"}
     assert parse_source(source_line(source)) == source
+    rebuttal = parse_source("Rebuts: Edward Gibbon - The History of the Decline and Fall of the Roman Empire (1776)")
+    assert rebuttal["role"] == "rebuts" and rebuttal["year"] == 1776
+    assert parse_source(source_line(rebuttal)) == rebuttal
     with pytest.raises(UserError, match="Author - Title"):
         parse_source("just a title")
     with pytest.raises(UserError, match="year"):
-        parse_source("A - B (1066)")
+        parse_source("A - B (9999)")
 
 
 async def test_add_validates_and_the_matcher_learns_it(store, tagging):
@@ -67,7 +70,8 @@ async def test_add_validates_and_the_matcher_learns_it(store, tagging):
     assert (argument.slug, argument.origin, argument.status) == ("appeasement", "moderator", "active")
     assert argument.examples == ("munich bought time for the RAF", "chamberlain needed a year of spitfires")
     assert argument.counters == ("both-sides", "lipetsk-training")
-    assert argument.sources[1] == {"author": "Alan Author", "title": "Munich", "url": "https://example.org/munich"}
+    assert argument.sources[1] == {"author": "Alan Author", "title": "Munich", "url": "https://example.org/munich",
+                                   "role": "supports"}
     assert (argument.threshold, argument.policy) == (0.7, "flag")
     assert await profile_ids(tagging) == before | {argument.id}  # invalidated, rebuilt with it
 
@@ -102,7 +106,7 @@ async def test_edit_round_trips_the_form_and_remove_sticks(store, tagging):
         await find_argument(store, GUILD, "lipetsk-training")
     assert lipetsk.id not in await profile_ids(tagging)
     # The catalogue is copied in again at each start, but never over a removal.
-    await store.arguments.sync_catalogue(GUILD, tagging._catalogue, tagging._pack_of)
+    await tagging.packs.sync_guild(GUILD)
     assert (await store.arguments.by_slug(GUILD, "lipetsk-training")).status == "removed"
 
 

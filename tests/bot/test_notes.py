@@ -27,8 +27,10 @@ OTHER = 600
 
 PACT = Argument(id=1, guild_id=GUILD, slug="pact", origin="catalogue", status="active", title="The pact",
                 claim="The pact was defensive.", counters=("rebuttal", "missing"),
+                standing="rejected",
                 sources=({"author": "A. Historian", "title": "The Pact", "year": 2014,
-                          "url": "https://example.org/p"},))
+                          "url": "https://example.org/p", "role": "supports"},
+                         {"author": "B. Critic", "title": "No Pact", "year": 2016, "role": "rebuts"}))
 REBUTTAL = replace(PACT, id=2, slug="rebuttal", title="Rebuttal", claim="It was not.", counters=(), sources=())
 QUIET = replace(PACT, id=3, slug="quiet", title="", claim="Notes are off for this one.", notes_enabled=False)
 ARGUMENTS = {a.id: a for a in (PACT, REBUTTAL, QUIET)}
@@ -96,7 +98,10 @@ def test_what_a_note_says():
     assert embed["title"] == "Context: The pact"
     assert embed["description"] == PACT.claim
     fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Where historians stand"] == "Historians reject this: it is a myth or contradicted by the record."
     assert fields["Further reading"] == "• A. Historian, [The Pact](https://example.org/p) (2014)"
+    assert fields["Rebuttals"] == "• B. Critic, *No Pact* (2016)"
+    assert "Sources" not in fields
     assert fields["Counter-arguments"] == "• Rebuttal"  # the unknown slug is left out
     assert fields["How often it comes up"] == "3 times from 2 people in the last 30 days (7 in all)."
 

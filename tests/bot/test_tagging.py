@@ -23,9 +23,10 @@ PACK = textwrap.dedent("""
           - "the soviets literally trained the german air force at lipetsk"
           - "Kazan tank school trained German tankers in the 1920s"
           - "without soviet help the reichswehr could never have rearmed"
+        standing: debated
         counters: []
         sources:
-          - {author: "Manfred Zeidler", title: "Reichswehr und Rote Armee", year: 1993}
+          - {author: "Manfred Zeidler", title: "Reichswehr und Rote Armee", year: 1993, role: supports}
       - id: both-sides
         title: "Stalin played both sides"
         claim: "Stalin negotiated with Britain and France and with Germany at the same time to get the best deal."
@@ -33,9 +34,10 @@ PACK = textwrap.dedent("""
           - "stalin was playing both sides in 1939"
           - "he talked to London and Berlin at once and picked whoever paid more"
           - "Moscow ran an auction between the Allies and Hitler"
+        standing: debated
         counters: []
         sources:
-          - {author: "Geoffrey Roberts", title: "The Soviet Union and the Origins of the Second World War", year: 1995}
+          - {author: "Geoffrey Roberts", title: "The Soviet Union and the Origins of the Second World War", year: 1995, role: supports}
 """)
 
 

@@ -80,10 +80,12 @@ def make_digest(texts=("a quote",), *, author: str = "ada", title: str = "The US
                 quotes=[next_quote() for _ in range(3)],
                 sources=[Source("Manfred Zeidler", "Reichswehr und Rote Armee", 1993),
                          Source("", "Online (essay)", None, "https://example.org/a b(c)"),
-                         Source("Anon", "", "n.d.", "javascript:alert(1)")],
+                         Source("Anon", "", "n.d.", "javascript:alert(1)"),
+                         Source("Gabriel Gorodetsky", "Grand Delusion", 1999, role="rebuts")],
                 counters=[CounterMention(f"counter-{i}", f"Counter {title}", 3, next_quote(), replies=1),
                           CounterMention("quiet", "", 1, None)],
                 policy="flag" if i == 0 else None,
+                standing=("rejected", "debated")[i % 2],
             )
             for i in range(arguments)
         ],

@@ -20,7 +20,11 @@ def test_markdown_has_every_section():
     assert "**120 messages** by **14 authors**; 30 of them" in text
     assert "### The USSR trained the Wehrmacht 0" in text
     assert "**12 messages** by **5 authors** · up from 0 in the previous window" in text
-    assert "- Manfred Zeidler (1993), *Reichswehr und Rote Armee*" in text
+    assert "Where historians stand: Historians reject this: it is a myth or contradicted by the record." in text
+    reading, rebuttals = text.index("**Further reading**"), text.index("**Rebuttals**")
+    assert "Sources" not in text
+    assert reading < text.index("- Manfred Zeidler (1993), *Reichswehr und Rote Armee*") < rebuttals
+    assert rebuttals < text.index("- Gabriel Gorodetsky (1999), *Grand Delusion*")
     assert "[Online \\(essay\\)](https://example.org/a%20b%28c%29)" in text
     assert "javascript:" not in text
     assert "**Counter The USSR trained the Wehrmacht**: 3 messages, 1 reply to this argument" in text
@@ -65,7 +69,10 @@ def test_embeds_have_header_arguments_and_sections():
     assert header["timestamp"].startswith("2025-10-16T")
     assert header["footer"]["text"]
     assert argument["title"] == "The USSR trained the Wehrmacht 0"
-    assert [f["name"] for f in argument["fields"]] == ["Sources", "Counter-arguments raised"]
+    assert [f["name"] for f in argument["fields"]] == ["Further reading", "Rebuttals", "Counter-arguments raised"]
+    assert "Gorodetsky" not in argument["fields"][0]["value"]
+    assert "Gorodetsky" in argument["fields"][1]["value"]
+    assert "Where historians stand: Historians reject this" in argument["description"]
     assert candidates["title"].startswith("Candidate arguments")
     assert chains["title"] == "Busiest reply chains"
     for embed in message:
