@@ -245,10 +245,28 @@ def load_catalogue(folder: Path) -> list[TopicPack]:
         raise CatalogueError(f"{_display(folder)}: catalogue folder not found")
     files = sorted(folder.glob("*.yaml"))
     packs = [load_pack(path) for path in files]
+    _check_together(list(zip(files, packs)))
+    return packs
 
+
+def check_packs(files: Sequence[Path], catalogue_dir: Path | None = None) -> list[tuple[Path, TopicPack]]:
+    """Validate pack files on their own and together with the catalogue's other packs (for unique ids and
+    counters that point into them). Returns each file with its pack."""
+    given = [(Path(path), load_pack(Path(path))) for path in files]
+    resolved = {path.resolve() for path, _ in given}
+    others: list[tuple[Path, TopicPack]] = []
+    if catalogue_dir is not None and Path(catalogue_dir).is_dir():
+        others = [(path, load_pack(path)) for path in sorted(Path(catalogue_dir).glob("*.yaml"))
+                  if path.resolve() not in resolved]
+    _check_together(given + others)
+    return given
+
+
+def _check_together(packs: Sequence[tuple[Path, TopicPack]]) -> None:
+    """Pack slugs and argument ids are unique across packs; every counter names an existing argument."""
     owner: dict[str, tuple[str, str]] = {}  # argument id -> (file, pack slug)
     pack_files: dict[str, str] = {}
-    for path, pack in zip(files, packs):
+    for path, pack in packs:
         name = _display(path)
         if pack.pack in pack_files:
             raise CatalogueError(f"{name}: pack: '{pack.pack}' is already defined in {pack_files[pack.pack]}")
@@ -260,7 +278,7 @@ def load_catalogue(folder: Path) -> list[TopicPack]:
                 )
             owner[argument.id] = (name, pack.pack)
 
-    for path, pack in zip(files, packs):
+    for path, pack in packs:
         for index, argument in enumerate(pack.arguments):
             unknown = [counter for counter in argument.counters if counter not in owner]
             if unknown:
@@ -268,12 +286,36 @@ def load_catalogue(folder: Path) -> list[TopicPack]:
                     f"{_display(path)}: arguments[{index}] (id '{argument.id}'): counters: "
                     f"unknown argument id(s) {', '.join(repr(u) for u in unknown)}"
                 )
-    return packs
+
+
+def pack_json_schema() -> dict:
+    """The pack format as JSON Schema, for editors that check YAML as it is typed."""
+    schema = TopicPack.model_json_schema()
+    # The validators' rules, which pydantic cannot express in the schema on its own.
+    argument = schema["$defs"]["CatalogueArgument"]["properties"]
+    argument["examples"].update(minItems=MIN_EXAMPLES, maxItems=MAX_EXAMPLES, uniqueItems=True)
+    argument["sources"]["minItems"] = 1
+    year = schema["$defs"]["Source"]["properties"]["year"]
+    year["anyOf"][0].update(minimum=MIN_YEAR, maximum=MAX_YEAR)
+    schema["properties"]["arguments"]["minItems"] = 1
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Clio topic pack"
+    return schema
 
 
 def all_arguments(packs: Iterable[TopicPack]) -> list[CatalogueArgument]:
     """Every argument of every pack, in pack then file order."""
     return [argument for pack in packs for argument in pack.arguments]
+
+
+def counter_pairs(arguments: Iterable[CatalogueArgument]) -> dict[str, set[str]]:
+    """Each argument's counters, both ways: if A counters B, B counters A, whichever of them says so."""
+    pairs: dict[str, set[str]] = {}
+    for argument in arguments:
+        for counter in argument.counters:
+            pairs.setdefault(argument.id, set()).add(counter)
+            pairs.setdefault(counter, set()).add(argument.id)
+    return pairs
 
 
 def arguments_by_id(packs: Sequence[TopicPack]) -> dict[str, CatalogueArgument]:

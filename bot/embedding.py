@@ -13,7 +13,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Protocol, Sequence
 
 import numpy as np
 
@@ -106,6 +106,10 @@ class Embedder:
         return pooled.astype(np.float32)
 
 
+class SupportsEncode(Protocol):
+    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
 _shared: dict[tuple[str, int, int], Embedder] = {}
 _shared_lock = threading.Lock()
 
@@ -127,7 +131,7 @@ class CachedEncoder:
     again for each guild and each change.
     """
 
-    def __init__(self, embedder: Embedder, max_entries: int = 20_000) -> None:
+    def __init__(self, embedder: SupportsEncode, max_entries: int = 20_000) -> None:
         self.embedder = embedder
         self.max_entries = max_entries
         self._vectors: dict[str, np.ndarray] = {}
@@ -150,5 +154,5 @@ class CachedEncoder:
         if missing_now:  # evicted between the two locks by a concurrent caller
             found.update(zip(missing_now, self.embedder.encode(missing_now)))
         if not texts:
-            return np.zeros((0, self.embedder.info.dimensions), dtype=np.float32)
+            return np.zeros((0, 0), dtype=np.float32)
         return np.stack([found[t] for t in texts])

@@ -1,18 +1,24 @@
 """Runtime matching of message embeddings against the argument catalogue (numpy only).
 
-Each argument is represented by its claim and example phrasings (moderator-confirmed messages among
-them). A message's similarity to an argument is its best cosine similarity over those texts; Platt
-scaling (``calibration.json`` beside the model) turns it into a probability of match.
+Each argument is represented by its claim, its title and its example phrasings (moderator-confirmed
+messages among them). A message's similarity to an argument is its best cosine similarity over those
+texts, where an example counts ``example_offset`` less than the claim and title (a chat phrasing of a
+neighbouring claim can sit closer to a message than the claim it makes). Platt scaling
+(``calibration.json`` beside the model) turns the similarity into a probability of match.
 
 Tagging rule, per message and argument:
 
 1. ``probability >= threshold`` (the argument's own threshold, else the model's default one, chosen
-   on held-out training topics for precision first);
+   on held-out topics for precision first);
 2. *negative corrections*: when a moderator rejected texts for an argument (``rejected``), a message
    whose best similarity to a rejected text is higher than its similarity to the argument is not
    tagged with that argument, whatever its probability: the message is closer to a known mistake
    than to any accepted phrasing;
-3. of the arguments left, the ``top_k`` most probable are kept, best first.
+3. *counters*: an argument and its counter-argument argue opposite sides, so a message is never tagged
+   with both. An argument is dropped when one of its counters comes within ``counter_margin`` of its
+   probability: the better side wins, and only by a margin, because a wrong side shown publicly
+   quotes someone as arguing what they argued against;
+4. of the arguments left, the ``top_k`` most probable are kept, best first.
 """
 
 from __future__ import annotations
@@ -38,6 +44,13 @@ class ArgumentProfile:
     examples: tuple[str, ...] = ()
     threshold: float | None = None
     rejected: tuple[str, ...] = ()
+    title: str = ""
+    counters: tuple[int, ...] = ()  # argument ids of the arguments arguing the other side
+
+    def reference_texts(self) -> list[str]:
+        """The claim, then the title when it says something else: the texts scored at full weight."""
+        title = self.title.strip()
+        return [self.claim] + ([title] if title and title.casefold() != self.claim.strip().casefold() else [])
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,8 @@ class Calibration:
     slope: float
     intercept: float
     default_threshold: float
+    example_offset: float = 0.0
+    counter_margin: float = 0.0
 
     def probability(self, similarity: np.ndarray | float) -> np.ndarray:
         z = self.slope * np.asarray(similarity, dtype=np.float64) + self.intercept
@@ -60,13 +75,16 @@ class Calibration:
     @classmethod
     def load(cls, path: Path | str) -> Calibration:
         data = json.loads(Path(path).read_text("utf-8"))
-        return cls(float(data["slope"]), float(data["intercept"]), float(data["default_threshold"]))
+        return cls(float(data["slope"]), float(data["intercept"]), float(data["default_threshold"]),
+                   float(data.get("example_offset", 0.0)), float(data.get("counter_margin", 0.0)))
 
     def to_dict(self) -> dict:
         return {
             "slope": self.slope,
             "intercept": self.intercept,
             "default_threshold": self.default_threshold,
+            "example_offset": self.example_offset,
+            "counter_margin": self.counter_margin,
         }
 
     @classmethod
@@ -128,8 +146,10 @@ def precision_threshold(
 @dataclass(frozen=True)
 class _Index:
     profiles: tuple[ArgumentProfile, ...]
-    vectors: np.ndarray  # (n_texts, dim): each argument's claim, then its examples
+    vectors: np.ndarray  # (n_texts, dim): each argument's claim, title, then its examples
     starts: np.ndarray  # first row of each argument in ``vectors``
+    offsets: np.ndarray  # per row of ``vectors``: subtracted from its similarity (examples count less)
+    counter_pairs: np.ndarray  # (n_pairs, 2): positions (argument, counter), both ways
     rejected_vectors: np.ndarray  # (n_rejected, dim)
     rejected_owner: np.ndarray  # argument position of each rejected row
     thresholds: np.ndarray  # per argument: its own threshold, else the default
@@ -173,12 +193,20 @@ class Matcher:
     def _build(self, profiles: tuple[ArgumentProfile, ...]) -> _Index:
         texts: list[str] = []
         starts: list[int] = []
+        offsets: list[float] = []
         rejected_owner: list[int] = []
         for position, profile in enumerate(profiles):
             starts.append(len(texts))
-            texts.append(profile.claim)
+            references = profile.reference_texts()
+            texts.extend(references)
             texts.extend(profile.examples)
+            offsets.extend([0.0] * len(references) + [self.calibration.example_offset] * len(profile.examples))
         n_accepted = len(texts)
+        position_of = {profile.argument_id: position for position, profile in enumerate(profiles)}
+        counter_pairs = sorted(
+            {(position_of[p.argument_id], position_of[c]) for p in profiles for c in p.counters if c in position_of}
+            | {(position_of[c], position_of[p.argument_id]) for p in profiles for c in p.counters if c in position_of}
+        )
         for position, profile in enumerate(profiles):
             texts.extend(profile.rejected)
             rejected_owner.extend([position] * len(profile.rejected))
@@ -198,6 +226,8 @@ class Matcher:
             profiles=profiles,
             vectors=vectors[:n_accepted].reshape(n_accepted, dim),
             starts=np.asarray(starts, dtype=np.int64),
+            offsets=np.asarray(offsets, dtype=np.float32),
+            counter_pairs=np.asarray(counter_pairs, dtype=np.int64).reshape(-1, 2),
             rejected_vectors=vectors[n_accepted:].reshape(len(texts) - n_accepted, dim),
             rejected_owner=np.asarray(rejected_owner, dtype=np.int64),
             thresholds=thresholds,
@@ -218,7 +248,7 @@ class Matcher:
     def _similarity(index: _Index, m: np.ndarray) -> np.ndarray:
         if not index.profiles:
             return np.zeros((len(m), 0), dtype=np.float32)
-        return np.maximum.reduceat(m @ index.vectors.T, index.starts, axis=1)
+        return np.maximum.reduceat(m @ index.vectors.T - index.offsets, index.starts, axis=1)
 
     @staticmethod
     def _rejected_similarity(index: _Index, m: np.ndarray) -> np.ndarray:
@@ -234,12 +264,20 @@ class Matcher:
         """Calibrated probability of match, (n_messages, n_arguments), in [0, 1]."""
         return self.calibration.probability(self.similarity(message_vectors))
 
+    def _countered(self, index: _Index, prob: np.ndarray) -> np.ndarray:
+        """(n_messages, n_arguments): a counter-argument comes within the margin of the argument."""
+        best_counter = np.full(prob.shape, -np.inf)
+        for argument, counter in index.counter_pairs:
+            np.maximum(best_counter[:, argument], prob[:, counter], out=best_counter[:, argument])
+        return best_counter >= prob - self.calibration.counter_margin
+
     def _decide(self, index: _Index, m: np.ndarray):
         sim = self._similarity(index, m)
         prob = self.calibration.probability(sim)
         blocked = self._rejected_similarity(index, m) > sim
-        eligible = (prob >= index.thresholds[None, :]) & ~blocked
-        return sim, prob, blocked, eligible
+        countered = self._countered(index, prob)
+        eligible = (prob >= index.thresholds[None, :]) & ~blocked & ~countered
+        return sim, prob, blocked, countered, eligible
 
     def tag(self, message_vectors: np.ndarray) -> list[list[tuple[int, float]]]:
         """Per message, ``(argument_id, probability)`` of the arguments it is tagged with: at or above
@@ -249,7 +287,7 @@ class Matcher:
         m = self._as_matrix(message_vectors)
         if not index.profiles:
             return [[] for _ in range(len(m))]
-        _, prob, _, eligible = self._decide(index, m)
+        _, prob, _, _, eligible = self._decide(index, m)
         out = []
         for row in range(len(m)):
             candidates = np.nonzero(eligible[row])[0]
@@ -263,13 +301,13 @@ class Matcher:
 
     def explain(self, message_vector: np.ndarray) -> list[dict]:
         """Why a message got (or did not get) each tag: per argument, most probable first, the
-        similarity to the claim and to each example and rejected text, the probability, the
-        threshold, whether a rejected text blocked it and whether it is tagged."""
+        similarity to the claim (or title) and to each example and rejected text, the probability, the
+        threshold, whether a rejected text or a counter-argument blocked it and whether it is tagged."""
         index = self._index
         m = self._as_matrix(message_vector)[:1]
         if not index.profiles:
             return []
-        sim, prob, blocked, eligible = self._decide(index, m)
+        sim, prob, blocked, countered, eligible = self._decide(index, m)
         tagged = {a for a, _ in self.tag(m)[0]}
         text_sims = (m @ index.vectors.T)[0]
         rejected_sims = (m @ index.rejected_vectors.T)[0] if len(index.rejected_owner) else []
@@ -277,6 +315,7 @@ class Matcher:
         out = []
         for position, profile in enumerate(index.profiles):
             start, end = int(index.starts[position]), int(ends[position])
+            first_example = start + len(profile.reference_texts())
             rejected = [
                 {"text": text, "similarity": float(rejected_sims[column])}
                 for column, text in zip(np.nonzero(index.rejected_owner == position)[0], profile.rejected)
@@ -285,10 +324,10 @@ class Matcher:
                 {
                     "argument_id": profile.argument_id,
                     "claim": profile.claim,
-                    "claim_similarity": float(text_sims[start]),
+                    "claim_similarity": float(text_sims[start:first_example].max()),
                     "examples": [
                         {"text": text, "similarity": float(s)}
-                        for text, s in zip(profile.examples, text_sims[start + 1 : end])
+                        for text, s in zip(profile.examples, text_sims[first_example:end])
                     ],
                     "rejected": rejected,
                     "similarity": float(sim[0, position]),
@@ -296,6 +335,7 @@ class Matcher:
                     "threshold": float(index.thresholds[position]),
                     "own_threshold": profile.threshold is not None,
                     "blocked_by_rejected": bool(blocked[0, position]),
+                    "blocked_by_counter": bool(countered[0, position]),
                     "tagged": profile.argument_id in tagged,
                 }
             )

@@ -51,6 +51,7 @@ def describe(config: GuildConfig) -> discord.Embed:
 @app_commands.guild_only()
 class Settings(commands.GroupCog, group_name="clio", group_description="Clio's settings for this server"):
     config = app_commands.Group(name="config", description="Show or change Clio's settings")
+    packs = app_commands.Group(name="packs", description="Topic packs: the catalogued debates Clio tags")
 
     def __init__(self, bot: ClioBot) -> None:
         self.bot = bot
@@ -190,6 +191,47 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
                            escalation_timeout_minutes=timeout_minutes)
         await self._done(interaction, f"{warnings} warnings within {days} days propose a {timeout_minutes}-minute"
                                       " timeout for moderators to confirm.")
+
+
+    # --- topic packs -----------------------------------------------------------------------------
+
+    @packs.command(name="list", description="Every topic pack, and whether this server uses it")
+    async def packs_list(self, interaction: discord.Interaction) -> None:
+        await self.engine.tagging.ensure_guild(interaction.guild_id)
+        packs = await self.engine.tagging.packs.list(interaction.guild_id)
+        lines = [f"{'✅' if p.enabled else '⬜'} **{p.title}** (`{p.pack}`, v{p.version}, {p.arguments} arguments)"
+                 for p in packs]
+        embed = discord.Embed(title="Topic packs", description="\n".join(lines) or "No packs in the catalogue.")
+        embed.set_footer(text="/clio packs enable or disable a pack. A disabled pack stops tagging; its past tags stay.")
+        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+
+    async def _pack_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        packs = await self.engine.tagging.packs.list(interaction.guild_id)
+        return [app_commands.Choice(name=f"{p.title} ({p.pack})"[:100], value=p.pack)
+                for p in packs if current.lower() in (p.pack + p.title).lower()][:25]
+
+    async def _set_pack(self, interaction: discord.Interaction, pack: str, enabled: bool) -> None:
+        changed = await self.engine.tagging.set_pack_enabled(interaction.guild_id, pack, enabled)
+        state = "on" if enabled else "off"
+        if not changed:
+            await self._done(interaction, f"`{pack}` is already {state}.")
+            return
+        after = ("Its arguments tag new messages now." if enabled
+                 else "Its arguments no longer tag new messages; what they tagged before stays in history.")
+        await self._done(interaction, f"Topic pack `{pack}` is {state}. {after}")
+
+    @packs.command(name="enable", description="Tag this pack's arguments in this server")
+    @app_commands.describe(pack="The topic pack to turn on")
+    async def packs_enable(self, interaction: discord.Interaction, pack: str) -> None:
+        await self._set_pack(interaction, pack, True)
+
+    @packs.command(name="disable", description="Stop tagging this pack's arguments in this server")
+    @app_commands.describe(pack="The topic pack to turn off")
+    async def packs_disable(self, interaction: discord.Interaction, pack: str) -> None:
+        await self._set_pack(interaction, pack, False)
+
+    packs_enable.autocomplete("pack")(_pack_names)
+    packs_disable.autocomplete("pack")(_pack_names)
 
 
 async def setup(bot: ClioBot) -> None:

@@ -23,8 +23,10 @@ COMMANDS = {
     "bot.cli.export": "export_group",
     "bot.cli.run": "run_command",
     "bot.cli.sandbox": "sandbox_command",
-    # Adds `eval sample` to the eval group on import.
+    "bot.cli.packs": ("pack_group", "packs_group"),
+    # Add `eval sample`, `eval corpus` and `eval packs` to the eval group on import.
     "bot.cli.sample_eval": (),
+    "bot.cli.catalogue_eval": (),
 }
 
 

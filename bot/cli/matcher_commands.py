@@ -11,7 +11,7 @@ from bot.cli.common import emit_json, json_option, progress
 from bot.config import get_settings
 
 
-def _load_embedder(model_dir: Path | None):
+def load_embedder(model_dir: Path | None):
     from bot.embedding import Embedder, ModelNotFound
 
     settings = get_settings()
@@ -62,7 +62,7 @@ def eval_kpa(data_dir: Path, split: str, topic_prefix: bool, plot: Path | None,
         data = kpa.load_split(data_dir, split)
     except kpa.KpaDataError as exc:
         raise click.ClickException(str(exc)) from exc
-    embedder, folder = _load_embedder(model_dir)
+    embedder, folder = load_embedder(model_dir)
     calibration = _load_calibration(folder)
     sim = kpa.pair_similarities(data, embedder.encode, with_topic=topic_prefix)
     report = kpa.evaluate(
@@ -212,7 +212,7 @@ def match(claims_path: Path, messages_path: Path, output_path: Path, top_k: int 
 
     profiles, claim_ids = _read_claims(claims_path)
     message_ids, texts = _read_messages(messages_path)
-    embedder, folder = _load_embedder(model_dir)
+    embedder, folder = load_embedder(model_dir)
     try:
         matcher = Matcher.from_model_dir(embedder, folder, top_k=top_k or get_settings().top_k)
     except FileNotFoundError as exc:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.errors import UserError
 from bot.records import IncomingMessage, StoredMessage
 from bot.store.database import Database
 from bot.store.sql import chunks, placeholders
@@ -167,3 +168,15 @@ class MessageStore:
             "SELECT id FROM channels WHERE guild_id = ? AND name = ?", (guild_id, name.lstrip("#"))
         )
         return row[0] if row else None
+
+    async def resolve_guild(self, name_or_id: str) -> int:
+        """A guild id from an id or a stored guild name (case-insensitive); a clear error otherwise."""
+        text = name_or_id.strip()
+        if text.isdigit():
+            return int(text)
+        rows = await self.db.fetchall("SELECT id FROM guilds WHERE lower(name) = lower(?)", (text,))
+        if len(rows) == 1:
+            return rows[0][0]
+        if not rows:
+            raise UserError(f"no server named {text!r} in the database: give its id, or import its messages first")
+        raise UserError(f"{len(rows)} servers are named {text!r}: give the id instead")

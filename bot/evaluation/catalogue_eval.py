@@ -1,0 +1,92 @@
+"""``clio eval corpus`` and ``clio eval packs``: the shipped matcher on the project's own labelled texts.
+
+* corpus: the held-out packs' corpus texts (never trained on) against the whole catalogue; with
+  ``claims_only`` every argument is represented by its claim and title alone, as a moderator's new
+  argument without phrasings would be.
+* packs: leave-one-out over the packs' own phrasings: each phrasing is matched against the whole
+  catalogue with that line removed from its argument.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from bot.catalogue import all_arguments, load_catalogue
+from bot.embedding import CachedEncoder, Embedder
+from bot.evaluation.corpus import CORPUS_DIR, HELD_OUT_PACKS, held_out, load_corpus
+from bot.evaluation.matching import argument_profiles, score_texts
+from bot.matcher import Matcher
+
+
+def evaluate_corpus(embedder: Embedder, model_dir: Path, catalogue_dir: Path, claims_only: bool = False,
+                    corpus_dir: Path = CORPUS_DIR, top_k: int = 3) -> dict:
+    packs = load_catalogue(catalogue_dir)
+    arguments = all_arguments(packs)
+    pack_of = {a.id: p.pack for p in packs for a in p.arguments}
+    texts = held_out(load_corpus(corpus_dir))
+    matcher = Matcher.from_model_dir(embedder, model_dir, top_k=top_k)
+    matcher.index(argument_profiles(arguments, claims_only=claims_only))
+    vectors = embedder.encode([t.text for t in texts])
+    ap_arguments = [a.id for a in arguments if pack_of[a.id] in HELD_OUT_PACKS]
+    overall = score_texts(matcher, arguments, [t.arguments for t in texts], vectors, ap_arguments)
+    by_kind = {}
+    for kind in sorted({t.kind for t in texts}):
+        rows = [i for i, t in enumerate(texts) if t.kind == kind]
+        tags = matcher.tag(vectors[rows])
+        by_kind[kind] = {"texts": len(rows), "tagged": sum(1 for t in tags if t),
+                         "wrong": sum(1 for i, t in zip(rows, tags)
+                                      for a, _ in t if arguments[a].id not in texts[i].arguments)}
+    return {"model_id": embedder.model_id, "packs": sorted(HELD_OUT_PACKS), "claims_only": claims_only,
+            "arguments": len(arguments), **overall.as_dict(), "by_kind": by_kind}
+
+
+def evaluate_packs(embedder: Embedder, model_dir: Path, catalogue_dir: Path, top_k: int = 3) -> dict:
+    """Leave-one-out over every pack phrasing, per pack and overall."""
+    packs = load_catalogue(catalogue_dir)
+    arguments = all_arguments(packs)
+    encoder = CachedEncoder(embedder)
+    matcher = Matcher.from_model_dir(encoder, model_dir, top_k=top_k)
+    matcher.index(argument_profiles(arguments))
+    phrasings = [(position, example) for position, a in enumerate(arguments) for example in a.examples]
+    vectors = embedder.encode([text for _, text in phrasings])
+    # One index per argument with that argument's phrasing removed would be slow; instead, score with the
+    # full index and recompute only the own-argument column without the line itself.
+    probabilities = matcher.probabilities(vectors)
+    own = np.array([position for position, _ in phrasings])
+    for row, (position, text) in enumerate(phrasings):
+        probe = Matcher(encoder, matcher.calibration, top_k=top_k)
+        probe.index([argument_profiles(arguments, skip_examples=frozenset({text}))[position]])
+        probabilities[row, position] = probe.probabilities(vectors[row])[0, 0]
+    gold = np.zeros_like(probabilities, dtype=np.int8)
+    gold[np.arange(len(own)), own] = 1
+    return _loo_report(embedder.model_id, packs, arguments, probabilities, gold, matcher, top_k)
+
+
+def _loo_report(model_id, packs, arguments, probabilities, gold, matcher, top_k) -> dict:
+    from bot.kpa import average_precision
+
+    threshold = matcher.calibration.default_threshold
+    position = {a.id: i for i, a in enumerate(arguments)}
+    rows = []
+    for pack in packs:
+        columns = [position[a.id] for a in pack.arguments]
+        in_pack = gold[:, columns].any(axis=1)
+        aps = [average_precision(gold[:, j], probabilities[:, j]) for j in columns]
+        top = np.argsort(-probabilities[in_pack], axis=1)[:, :top_k]
+        best = np.take_along_axis(probabilities[in_pack], top, axis=1)
+        tagged = best >= threshold
+        correct = np.take_along_axis(gold[in_pack], top, axis=1).astype(bool) & tagged
+        rows.append({"pack": pack.pack, "arguments": len(columns), "phrasings": int(in_pack.sum()),
+                     "macro_ap": float(np.mean(aps)),
+                     "precision": float(correct.sum() / tagged.sum()) if tagged.sum() else 0.0,
+                     "recall": float(correct.sum() / in_pack.sum()) if in_pack.sum() else 0.0})
+    aps = [average_precision(gold[:, j], probabilities[:, j]) for j in range(len(arguments))]
+    top = np.argsort(-probabilities, axis=1)[:, :top_k]
+    best = np.take_along_axis(probabilities, top, axis=1)
+    tagged = best >= threshold
+    correct = np.take_along_axis(gold, top, axis=1).astype(bool) & tagged
+    return {"model_id": model_id, "threshold": threshold, "macro_ap": float(np.mean(aps)),
+            "precision": float(correct.sum() / tagged.sum()) if tagged.sum() else 0.0,
+            "recall": float(correct.sum() / len(gold)), "packs": rows}
