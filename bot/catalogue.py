@@ -308,13 +308,14 @@ def all_arguments(packs: Iterable[TopicPack]) -> list[CatalogueArgument]:
     return [argument for pack in packs for argument in pack.arguments]
 
 
-def counter_pairs(arguments: Iterable[CatalogueArgument]) -> dict[str, set[str]]:
-    """Each argument's counters, both ways: if A counters B, B counters A, whichever of them says so."""
+def counter_pairs(declared: Iterable[tuple[str, Iterable[str]]]) -> dict[str, set[str]]:
+    """Each argument's counters, both ways, from ``(argument id, its declared counters)``: if A counters
+    B, B counters A, whichever of them says so."""
     pairs: dict[str, set[str]] = {}
-    for argument in arguments:
-        for counter in argument.counters:
-            pairs.setdefault(argument.id, set()).add(counter)
-            pairs.setdefault(counter, set()).add(argument.id)
+    for argument_id, counters in declared:
+        for counter in counters:
+            pairs.setdefault(argument_id, set()).add(counter)
+            pairs.setdefault(counter, set()).add(argument_id)
     return pairs
 
 

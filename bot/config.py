@@ -26,8 +26,10 @@ class Settings(BaseSettings):
     model_dir: Path = Field(DEFAULT_MODEL_DIR, description="Folder of the ONNX matcher model.")
     catalogue_dir: Path = Field(PROMPTS_ROOT / "catalogue", description="Argument catalogue packs.")
     templates_dir: Path = Field(PROMPTS_ROOT / "templates", description="Digest templates.")
-    threads: int = Field(2, ge=1, description="Threads for model inference.")
-    batch_size: int = Field(64, ge=1, description="Messages embedded per model call.")
+    # One thread and small length-sorted batches: a second thread costs ~40% more CPU for <7% less wall
+    # time and stalls when the machine is busy; batches of 16 waste little on padding.
+    threads: int = Field(1, ge=1, description="Threads for model inference.")
+    batch_size: int = Field(16, ge=1, description="Messages embedded per model call.")
     top_k: int = Field(3, ge=1, description="Tags kept per message.")
     default_packs: str = Field(
         "all", description="Topic packs a new server starts with: all, none, or pack slugs separated by commas."

@@ -66,7 +66,8 @@ class Embedder:
         return self.info.model_id
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Embed texts synchronously. Batches are formed from texts of similar length."""
+        """Embed texts synchronously. Batches are formed from texts of similar length: the model is fp32
+        with no dynamic quantization, so a text's vector does not depend on what else is in its batch."""
         out = np.zeros((len(texts), self.info.dimensions), dtype=np.float32)
         if not texts:
             return out
@@ -85,8 +86,8 @@ class Embedder:
         """Run model work on the embedder's own thread: off the event loop, one inference at a time."""
         return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
 
-    def _run(self, encodings: list) -> np.ndarray:
-        width = max(len(e.ids) for e in encodings)
+    def _run(self, encodings: list, pad_to: int = 0) -> np.ndarray:
+        width = max(pad_to, *(len(e.ids) for e in encodings))
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         mask = np.zeros_like(ids)
         for row, enc in enumerate(encodings):
@@ -108,6 +109,13 @@ class Embedder:
 
 class SupportsEncode(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class FunctionEncoder:
+    """An encode function (a torch model in training, say) as the object matchers and caches expect."""
+
+    def __init__(self, encode) -> None:
+        self.encode = encode
 
 
 _shared: dict[tuple[str, int, int], Embedder] = {}

@@ -163,9 +163,18 @@ def average_precision(y_true: Sequence[int] | np.ndarray, y_score: Sequence[floa
 
 @dataclass(frozen=True)
 class MapResult:
+    """Both forms of the KPA-2021 Track 1 metric.
+
+    ``strict``/``relaxed``: the June 2021 leaderboard scorer, mean AP of each (topic, stance) group's top
+    50%. ``strict_weighted``/``relaxed_weighted``: the official repository's current scorer (September
+    2021), which multiplies each group's AP by the share of positives in its top 50%.
+    """
+
     strict: float
     relaxed: float
     groups: dict[tuple[str, int], tuple[float, float]]
+    strict_weighted: float = 0.0
+    relaxed_weighted: float = 0.0
 
 
 def best_key_points(split: KpaSplit, pair_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -200,6 +209,7 @@ def mean_average_precision(split: KpaSplit, pair_scores: np.ndarray) -> MapResul
         groups.setdefault((arg.topic, arg.stance), []).append((best_score[a], strict, relaxed))
         dummy.setdefault((arg.topic, arg.stance), []).append(bool(k < 0))
     per_group: dict[tuple[str, int], tuple[float, float]] = {}
+    weighted: list[tuple[float, float]] = []
     for key in sorted(groups):
         rows = np.asarray(groups[key], dtype=np.float64)
         dummy[key] = np.asarray(dummy[key], dtype=bool)
@@ -212,10 +222,14 @@ def mean_average_precision(split: KpaSplit, pair_scores: np.ndarray) -> MapResul
             average_precision(rows[:, 1], rows[:, 0]),
             average_precision(rows[:, 2], rows[:, 0]),
         )
+        share = (rows[:, 1].mean(), rows[:, 2].mean()) if len(rows) else (0.0, 0.0)
+        weighted.append((per_group[key][0] * share[0], per_group[key][1] * share[1]))
     if not per_group:
         return MapResult(0.0, 0.0, {})
     values = np.asarray(list(per_group.values()))
-    return MapResult(float(values[:, 0].mean()), float(values[:, 1].mean()), per_group)
+    weights = np.asarray(weighted)
+    return MapResult(float(values[:, 0].mean()), float(values[:, 1].mean()), per_group,
+                     float(weights[:, 0].mean()), float(weights[:, 1].mean()))
 
 
 @dataclass(frozen=True)
@@ -285,12 +299,16 @@ class KpaReport:
     pairs: int
     labelled: int
     groups: dict[tuple[str, int], tuple[float, float]]
+    strict_weighted: float = 0.0
+    relaxed_weighted: float = 0.0
 
     def as_dict(self) -> dict:
         out = {
             "split": self.split,
             "map_strict": round(self.strict, 4),
             "map_relaxed": round(self.relaxed, 4),
+            "map_strict_weighted": round(self.strict_weighted, 4),
+            "map_relaxed_weighted": round(self.relaxed_weighted, 4),
             "candidate_pairs": self.pairs,
             "labelled_pairs": self.labelled,
             "groups": [
@@ -331,4 +349,6 @@ def evaluate(
         len(labels),
         int((labels >= 0).sum()),
         result.groups,
+        result.strict_weighted,
+        result.relaxed_weighted,
     )

@@ -19,12 +19,18 @@ Tagging rule, per message and argument:
    probability: the better side wins, and only by a margin, because a wrong side shown publicly
    quotes someone as arguing what they argued against;
 4. of the arguments left, the ``top_k`` most probable are kept, best first.
+
+A long post often makes several arguments, one per sentence, and its whole-text vector is a blur of
+them. So a multi-sentence message is also scored sentence by sentence (:func:`split_sentences`): its
+similarity to an argument is the best of the whole text and of each sentence, a sentence counting
+``sentence_offset`` less.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +41,41 @@ import numpy as np
 
 class SupportsEncode(Protocol):
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+# A sentence ends at . ! ? or a line break followed by more text; abbreviations rarely matter here,
+# since a wrong split only adds one more candidate text.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)|\s*\n+\s*")
+MIN_SENTENCE_WORDS = 4
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a message worth scoring on their own: none unless it has two or more of at least
+    ``MIN_SENTENCE_WORDS`` words (a short message is its own best sentence)."""
+    sentences = [s.strip() for s in _SENTENCE_END.split(text or "") if len(s.split()) >= MIN_SENTENCE_WORDS]
+    return sentences if len(sentences) >= 2 else []
+
+
+@dataclass(frozen=True)
+class Sentences:
+    """Vectors of the sentences of multi-sentence messages, and the message row each belongs to."""
+
+    vectors: np.ndarray  # (n_sentences, dim)
+    owner: np.ndarray  # (n_sentences,) row of the message in the batch
+
+    @classmethod
+    def none(cls) -> Sentences:
+        return cls(np.zeros((0, 0), dtype=np.float32), np.zeros(0, dtype=np.int64))
+
+
+def sentence_texts(texts: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Every scorable sentence of ``texts`` and the index of the text it comes from."""
+    parts, owner = [], []
+    for row, text in enumerate(texts):
+        sentences = split_sentences(text)
+        parts.extend(sentences)
+        owner.extend([row] * len(sentences))
+    return parts, np.asarray(owner, dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -62,6 +103,7 @@ class Calibration:
     default_threshold: float
     example_offset: float = 0.0
     counter_margin: float = 0.0
+    sentence_offset: float = 0.0
 
     def probability(self, similarity: np.ndarray | float) -> np.ndarray:
         z = self.slope * np.asarray(similarity, dtype=np.float64) + self.intercept
@@ -76,7 +118,8 @@ class Calibration:
     def load(cls, path: Path | str) -> Calibration:
         data = json.loads(Path(path).read_text("utf-8"))
         return cls(float(data["slope"]), float(data["intercept"]), float(data["default_threshold"]),
-                   float(data.get("example_offset", 0.0)), float(data.get("counter_margin", 0.0)))
+                   float(data.get("example_offset", 0.0)), float(data.get("counter_margin", 0.0)),
+                   float(data.get("sentence_offset", 0.0)))
 
     def to_dict(self) -> dict:
         return {
@@ -85,6 +128,7 @@ class Calibration:
             "default_threshold": self.default_threshold,
             "example_offset": self.example_offset,
             "counter_margin": self.counter_margin,
+            "sentence_offset": self.sentence_offset,
         }
 
     @classmethod
@@ -240,15 +284,25 @@ class Matcher:
         m = np.asarray(message_vectors, dtype=np.float32)
         return m[None, :] if m.ndim == 1 else m
 
-    def similarity(self, message_vectors: np.ndarray) -> np.ndarray:
-        """(n_messages, n_arguments): best cosine over each argument's claim and examples."""
-        return self._similarity(self._index, self._as_matrix(message_vectors))
+    def encode_messages(self, texts: Sequence[str]) -> tuple[np.ndarray, Sentences]:
+        """Embed messages and the sentences of the multi-sentence ones, in one call."""
+        parts, owner = sentence_texts(texts)
+        vectors = np.asarray(self.embedder.encode([*texts, *parts]), dtype=np.float32)
+        return vectors[: len(texts)], Sentences(vectors[len(texts):], owner)
 
-    @staticmethod
-    def _similarity(index: _Index, m: np.ndarray) -> np.ndarray:
+    def similarity(self, message_vectors: np.ndarray, sentences: Sentences | None = None) -> np.ndarray:
+        """(n_messages, n_arguments): best cosine over each argument's claim and examples, and over the
+        message's sentences when given."""
+        return self._similarity(self._index, self._as_matrix(message_vectors), sentences)
+
+    def _similarity(self, index: _Index, m: np.ndarray, sentences: Sentences | None = None) -> np.ndarray:
         if not index.profiles:
             return np.zeros((len(m), 0), dtype=np.float32)
-        return np.maximum.reduceat(m @ index.vectors.T - index.offsets, index.starts, axis=1)
+        sim = np.maximum.reduceat(m @ index.vectors.T - index.offsets, index.starts, axis=1)
+        if sentences is not None and len(sentences.owner):
+            parts = np.maximum.reduceat(sentences.vectors @ index.vectors.T - index.offsets, index.starts, axis=1)
+            np.maximum.at(sim, sentences.owner, parts - self.calibration.sentence_offset)
+        return sim
 
     @staticmethod
     def _rejected_similarity(index: _Index, m: np.ndarray) -> np.ndarray:
@@ -260,9 +314,9 @@ class Matcher:
                 np.maximum(out[:, owner], sims[:, column], out=out[:, owner])
         return out
 
-    def probabilities(self, message_vectors: np.ndarray) -> np.ndarray:
+    def probabilities(self, message_vectors: np.ndarray, sentences: Sentences | None = None) -> np.ndarray:
         """Calibrated probability of match, (n_messages, n_arguments), in [0, 1]."""
-        return self.calibration.probability(self.similarity(message_vectors))
+        return self.calibration.probability(self.similarity(message_vectors, sentences))
 
     def _countered(self, index: _Index, prob: np.ndarray) -> np.ndarray:
         """(n_messages, n_arguments): a counter-argument comes within the margin of the argument."""
@@ -271,23 +325,23 @@ class Matcher:
             np.maximum(best_counter[:, argument], prob[:, counter], out=best_counter[:, argument])
         return best_counter >= prob - self.calibration.counter_margin
 
-    def _decide(self, index: _Index, m: np.ndarray):
-        sim = self._similarity(index, m)
+    def _decide(self, index: _Index, m: np.ndarray, sentences: Sentences | None = None):
+        sim = self._similarity(index, m, sentences)
         prob = self.calibration.probability(sim)
         blocked = self._rejected_similarity(index, m) > sim
         countered = self._countered(index, prob)
         eligible = (prob >= index.thresholds[None, :]) & ~blocked & ~countered
         return sim, prob, blocked, countered, eligible
 
-    def tag(self, message_vectors: np.ndarray) -> list[list[tuple[int, float]]]:
+    def tag(self, message_vectors: np.ndarray, sentences: Sentences | None = None) -> list[list[tuple[int, float]]]:
         """Per message, ``(argument_id, probability)`` of the arguments it is tagged with: at or above
-        the argument's threshold, not closer to one of its rejected texts, the ``top_k`` most
-        probable, best first."""
+        the argument's threshold, not closer to one of its rejected texts, no counter within the
+        margin, the ``top_k`` most probable, best first."""
         index = self._index
         m = self._as_matrix(message_vectors)
         if not index.profiles:
             return [[] for _ in range(len(m))]
-        _, prob, _, _, eligible = self._decide(index, m)
+        _, prob, _, _, eligible = self._decide(index, m, sentences)
         out = []
         for row in range(len(m)):
             candidates = np.nonzero(eligible[row])[0]
@@ -296,8 +350,8 @@ class Matcher:
         return out
 
     def tag_texts(self, texts: Sequence[str]) -> list[list[tuple[int, float]]]:
-        """Embed texts and tag them (the embeddings are not kept)."""
-        return self.tag(self.embedder.encode(list(texts)))
+        """Embed texts (and their sentences) and tag them; the embeddings are not kept."""
+        return self.tag(*self.encode_messages(list(texts)))
 
     def explain(self, message_vector: np.ndarray) -> list[dict]:
         """Why a message got (or did not get) each tag: per argument, most probable first, the

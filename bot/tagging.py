@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.catalogue import load_catalogue
+from bot.catalogue import counter_pairs, load_catalogue
 from bot.embedding import CachedEncoder, Embedder
-from bot.matcher import ArgumentProfile, Matcher
+from bot.matcher import ArgumentProfile, Matcher, Sentences, sentence_texts
 from bot.packs import ALL_PACKS, PackService, parse_default_packs
 from bot.records import IncomingMessage
 from bot.store import Store
@@ -36,22 +36,36 @@ def profiles_for(
     """Turn stored arguments plus moderator corrections into what the matcher indexes.
 
     An argument's own threshold wins over the guild's, which wins over the matcher's calibrated default.
+    Counters are the guild's arguments on the other side, both ways, whichever of the two declares it.
     """
     confirmed: dict[int, list[str]] = defaultdict(list)
     rejected: dict[int, list[str]] = defaultdict(list)
     for correction in corrections:
         if correction.content.strip():
             (confirmed if correction.accepted else rejected)[correction.argument_id].append(correction.content)
+    id_of = {arg.slug: arg.id for arg in arguments}
+    counters = counter_pairs((arg.slug, arg.counters) for arg in arguments)
     return [
         ArgumentProfile(
             argument_id=arg.id,
             claim=arg.claim,
+            title=arg.title,
             examples=tuple(arg.examples) + tuple(confirmed[arg.id]),
             threshold=arg.threshold if arg.threshold is not None else guild_threshold,
             rejected=tuple(rejected[arg.id]),
+            counters=tuple(sorted(id_of[slug] for slug in counters.get(arg.slug, ()) if slug in id_of)),
         )
         for arg in arguments
     ]
+
+
+def _sentences_of(positions: list[int], part_vectors: np.ndarray, owner: np.ndarray) -> Sentences | None:
+    """The sentences of the messages at ``positions`` of a batch, re-numbered to rows of that subset."""
+    row_of = {position: row for row, position in enumerate(positions)}
+    keep = [i for i, o in enumerate(owner) if int(o) in row_of]
+    if not keep:
+        return None
+    return Sentences(part_vectors[keep], np.asarray([row_of[int(owner[i])] for i in keep], dtype=np.int64))
 
 
 class TaggingService:
@@ -116,7 +130,11 @@ class TaggingService:
         if not fresh:
             return result
         ids = list(fresh)
-        vectors = await self.embedder.embed([fresh[i].content for i in ids])
+        texts = [fresh[i].content for i in ids]
+        parts, owner = sentence_texts(texts)
+        # Whole messages and the sentences of long ones in one model call, sorted by length together.
+        computed = await self.embedder.embed([*texts, *parts])
+        vectors, part_vectors = computed[: len(ids)], computed[len(ids):]
         result.embedded = len(ids)
         result.vectors = dict(zip(ids, vectors))
         await self.store.embeddings.put(result.vectors, self.embedder.model_id)
@@ -125,7 +143,7 @@ class TaggingService:
             by_guild[fresh[message_id].guild_id].append(position)
         for guild_id, positions in by_guild.items():
             matcher = await self.matcher_for(guild_id)
-            tagged = matcher.tag(vectors[positions])
+            tagged = matcher.tag(vectors[positions], _sentences_of(positions, part_vectors, owner))
             guild_tags = {ids[p]: pairs for p, pairs in zip(positions, tagged)}
             await self.store.tags.replace_model_tags(guild_id, guild_tags)
             result.tags.update({mid: pairs for mid, pairs in guild_tags.items() if pairs})
@@ -142,7 +160,9 @@ class TaggingService:
             chunk = rows[start : start + batch_size]
             ids = [row[0] for row in chunk]
             vectors = await self.vectors(guild_id, {row[0]: row[1] for row in chunk})
-            tagged = matcher.tag(np.stack([vectors[i] for i in ids]))
+            parts, owner = sentence_texts([row[1] for row in chunk])
+            sentences = Sentences(await self.embedder.embed(parts), owner) if parts else None
+            tagged = matcher.tag(np.stack([vectors[i] for i in ids]), sentences)
             await self.store.tags.replace_model_tags(guild_id, dict(zip(ids, tagged)))
         return len(rows)
 

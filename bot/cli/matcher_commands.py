@@ -84,8 +84,10 @@ def eval_kpa(data_dir: Path, split: str, topic_prefix: bool, plot: Path | None,
         return
     click.echo(f"model {embedder.model_id}; ArgKP {split}: {report.pairs} candidate pairs, "
                f"{report.labelled} labelled{'; topic prefix' if topic_prefix else ''}")
-    click.echo(f"mAP strict  {report.strict:.4f}")
-    click.echo(f"mAP relaxed {report.relaxed:.4f}")
+    click.echo("leaderboard scorer (June 2021):             "
+               f"mAP strict {report.strict:.4f}, relaxed {report.relaxed:.4f}")
+    click.echo("official repository scorer (September 2021): "
+               f"mAP strict {report.strict_weighted:.4f}, relaxed {report.relaxed_weighted:.4f}")
     if report.prf is not None:
         p = report.prf
         click.echo(f"at threshold {p.threshold:.3f}: precision {p.precision:.4f}, recall {p.recall:.4f}, "
@@ -169,7 +171,7 @@ def _read_claims(path: Path):
             raise click.ClickException(f"{path}, row {line}, column claim: empty")
         seen.add(claim_id)
         examples = tuple(e.strip() for e in (row.get("examples") or "").split(" | ") if e.strip())
-        profiles.append(ArgumentProfile(len(ids), claim, examples))
+        profiles.append(ArgumentProfile(len(ids), claim, examples, title=(row.get("title") or "").strip()))
         ids.append(claim_id)
     if not profiles:
         raise click.ClickException(f"{path}: no claims")
@@ -195,7 +197,7 @@ def _read_messages(path: Path) -> tuple[list[str], list[str]]:
 @click.command("match")
 @click.option("--claims", "claims_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV: claim_id,claim[,examples] (examples separated by ' | ').")
+              help="CSV: claim_id,claim[,title][,examples] (examples separated by ' | ').")
 @click.option("--messages", "messages_path", required=True,
               type=click.Path(dir_okay=False, path_type=Path), help="CSV: message_id,text.")
 @click.option("--output", "output_path", required=True,
@@ -227,9 +229,9 @@ def match(claims_path: Path, messages_path: Path, output_path: Path, top_k: int 
         writer = csv.writer(handle)
         writer.writerow(["message_id", "claim_id", "score", "tagged"])
         for start in range(0, len(texts), chunk):
-            vectors = embedder.encode(texts[start : start + chunk])
-            probabilities = matcher.probabilities(vectors)
-            tags = matcher.tag(vectors)
+            vectors, sentences = matcher.encode_messages(texts[start : start + chunk])
+            probabilities = matcher.probabilities(vectors, sentences)
+            tags = matcher.tag(vectors, sentences)
             for row, message_id in enumerate(message_ids[start : start + chunk]):
                 tagged = {argument_id for argument_id, _ in tags[row]}
                 for argument_id, claim_id in enumerate(claim_ids):

@@ -97,18 +97,21 @@ def read_messages_csv(path: Path) -> tuple[list[str], list]:
     return ids, contexts
 
 
-def catalogue_policy(embedder, vectors) -> tuple[list[list[tuple[int, float]]], dict]:
+def catalogue_policy(embedder, vectors, texts) -> tuple[list[list[tuple[int, float]]], dict]:
     """Tags of every message against the shipped catalogue, and its policy map, for the policy flagger."""
     from bot.catalogue import all_arguments, load_catalogue
-    from bot.matcher import ArgumentProfile, Matcher
+    from bot.evaluation.matching import argument_profiles
+    from bot.matcher import Matcher, Sentences, sentence_texts
     from bot.moderation import PolicyArgument
 
     settings = get_settings()
     arguments = all_arguments(load_catalogue(settings.catalogue_dir))
     matcher = Matcher.from_model_dir(embedder, settings.model_dir, top_k=settings.top_k)
-    matcher.index([ArgumentProfile(i, arg.claim, tuple(arg.examples)) for i, arg in enumerate(arguments)])
+    matcher.index(argument_profiles(arguments))
     policies = {i: PolicyArgument(arg.id, arg.policy) for i, arg in enumerate(arguments)}
-    return matcher.tag(vectors), policies
+    parts, owner = sentence_texts(texts)
+    sentences = Sentences(embedder.encode(parts), owner) if parts else None
+    return matcher.tag(vectors, sentences), policies
 
 
 @click.command("flag")
@@ -129,7 +132,7 @@ def flag_command(messages_path: Path, output_path: Path) -> None:
     for ctx, vector in zip(contexts, vectors):
         ctx.vector = vector
     try:
-        tags, policies = catalogue_policy(embedder, vectors)
+        tags, policies = catalogue_policy(embedder, vectors, [ctx.text for ctx in contexts])
     except (OSError, ValueError) as exc:
         raise click.ClickException(f"policy flagger needs the catalogue and matcher: {exc}") from exc
     for ctx, message_tags in zip(contexts, tags):

@@ -24,4 +24,4 @@ def eval_sample_command(thresholds: tuple[float, ...], as_json: bool) -> None:
                f" with a catalogue argument; shipped threshold {result['shipped_threshold']:.3f}")
     for row in result["rows"]:
         click.echo(f"  threshold {row['threshold']:.3f}: precision {row['precision']:.3f}, recall {row['recall']:.3f},"
-                   f" F1 {row['f1']:.3f} ({row['tagged']} tags)")
+                   f" F1 {row['f1']:.3f} ({row['tagged']} tags; {row['counter_pairs_tagged']} with an argument and its counter)")

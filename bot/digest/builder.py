@@ -11,6 +11,7 @@ from typing import Protocol
 
 import numpy as np
 
+from bot.catalogue import counter_pairs
 from bot.digest.model import ArgumentDigest, CandidateDigest, CounterMention, Digest, Quote, Source
 from bot.digest.selection import pick_quotes, reply_chains
 from bot.records import StoredMessage
@@ -44,10 +45,22 @@ def trend(count: int, previous: int) -> str:
 
 
 def _tagged_ids(tags: Iterable[Tag], arguments: dict[int, Argument]) -> dict[int, list[int]]:
-    """Argument id -> its tagged message ids, most confident first (moderator tags score 1)."""
+    """Argument id -> its tagged message ids, most confident first (moderator tags score 1).
+
+    A message counts for one side of a debate only: when it carries an argument and one of its counters
+    (tags set before the matcher kept them apart, or by hand), the more confident tag wins, so no quote
+    is shown under an argument and its counter at once.
+    """
     ranked = sorted((t for t in tags if t.argument_id in arguments), key=lambda t: (-t.score, t.message_id))
+    slug_of = {argument_id: argument.slug for argument_id, argument in arguments.items()}
+    counters = counter_pairs((argument.slug, argument.counters) for argument in arguments.values())
+    sides: dict[int, set[str]] = defaultdict(set)  # message id -> slugs it already counts for
     grouped: dict[int, list[int]] = defaultdict(list)
     for tag in ranked:
+        slug = slug_of[tag.argument_id]
+        if counters.get(slug, set()) & sides[tag.message_id]:
+            continue
+        sides[tag.message_id].add(slug)
         grouped[tag.argument_id].append(tag.message_id)
     return grouped
 

@@ -9,32 +9,61 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from bot.catalogue import all_arguments, load_catalogue
-from bot.embedding import CachedEncoder, Embedder
-from bot.evaluation.corpus import CORPUS_DIR, HELD_OUT_PACKS, held_out, load_corpus
+from bot.catalogue import CatalogueArgument
+from bot.embedding import CachedEncoder, Embedder, FunctionEncoder
+from bot.evaluation.corpus import CORPUS_DIR, HELD_OUT_PACKS, CorpusText, held_out, load_corpus
 from bot.evaluation.matching import argument_profiles, score_texts
-from bot.matcher import Matcher
+from bot.matcher import Calibration, Matcher
+
+
+@dataclass
+class HeldOut:
+    """The held-out packs' corpus texts, to be scored against the whole catalogue."""
+
+    arguments: list[CatalogueArgument]
+    texts: list[CorpusText]
+    ap_arguments: list[str]  # the held-out packs' arguments: macro AP averages over these
+
+    def scores(self, encode) -> dict[str, float]:
+        """Macro AP of plain cosine matching (no calibration), with and without phrasings: what training
+        selects checkpoints on."""
+        encoder = CachedEncoder(FunctionEncoder(encode), max_entries=10**6)
+        vectors = np.asarray(encode([t.text for t in self.texts]), dtype=np.float32)
+        gold = [t.arguments for t in self.texts]
+        out = {}
+        for name, claims_only in (("full", False), ("claims", True)):
+            matcher = Matcher(encoder, Calibration(1.0, 0.0, 0.5))
+            matcher.index(argument_profiles(self.arguments, claims_only=claims_only))
+            out[f"corpus_{name}_ap"] = score_texts(matcher, self.arguments, gold, vectors, self.ap_arguments).macro_ap
+        return out
+
+
+def held_out_set(catalogue_dir: Path, corpus_dir: Path = CORPUS_DIR) -> HeldOut:
+    packs = load_catalogue(catalogue_dir)
+    arguments = all_arguments(packs)
+    held = {a.id for p in packs if p.pack in HELD_OUT_PACKS for a in p.arguments}
+    return HeldOut(arguments, held_out(load_corpus(corpus_dir)), [a.id for a in arguments if a.id in held])
 
 
 def evaluate_corpus(embedder: Embedder, model_dir: Path, catalogue_dir: Path, claims_only: bool = False,
                     corpus_dir: Path = CORPUS_DIR, top_k: int = 3) -> dict:
-    packs = load_catalogue(catalogue_dir)
-    arguments = all_arguments(packs)
-    pack_of = {a.id: p.pack for p in packs for a in p.arguments}
-    texts = held_out(load_corpus(corpus_dir))
+    held = held_out_set(catalogue_dir, corpus_dir)
+    arguments, texts = held.arguments, held.texts
     matcher = Matcher.from_model_dir(embedder, model_dir, top_k=top_k)
     matcher.index(argument_profiles(arguments, claims_only=claims_only))
-    vectors = embedder.encode([t.text for t in texts])
-    ap_arguments = [a.id for a in arguments if pack_of[a.id] in HELD_OUT_PACKS]
-    overall = score_texts(matcher, arguments, [t.arguments for t in texts], vectors, ap_arguments)
+    vectors, sentences = matcher.encode_messages([t.text for t in texts])
+    overall = score_texts(matcher, arguments, [t.arguments for t in texts], vectors, held.ap_arguments, sentences)
+    all_tags = matcher.tag(vectors, sentences)
     by_kind = {}
     for kind in sorted({t.kind for t in texts}):
         rows = [i for i, t in enumerate(texts) if t.kind == kind]
-        tags = matcher.tag(vectors[rows])
+        tags = [all_tags[i] for i in rows]
         by_kind[kind] = {"texts": len(rows), "tagged": sum(1 for t in tags if t),
                          "wrong": sum(1 for i, t in zip(rows, tags)
                                       for a, _ in t if arguments[a].id not in texts[i].arguments)}

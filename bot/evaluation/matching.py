@@ -13,7 +13,7 @@ import numpy as np
 
 from bot.catalogue import CatalogueArgument, counter_pairs
 from bot.kpa import average_precision
-from bot.matcher import ArgumentProfile, Matcher
+from bot.matcher import ArgumentProfile, Matcher, Sentences
 
 
 def argument_profiles(
@@ -25,7 +25,7 @@ def argument_profiles(
     phrasings gets. ``skip_examples`` leaves those phrasings out (leave-one-out over a pack).
     """
     position = {argument.id: i for i, argument in enumerate(arguments)}
-    counters = counter_pairs(arguments)
+    counters = counter_pairs((a.id, a.counters) for a in arguments)
     return [
         ArgumentProfile(
             argument_id=i,
@@ -56,7 +56,7 @@ class MatchScores:
 
 def score_texts(
     matcher: Matcher, arguments: Sequence[CatalogueArgument], gold: Sequence[frozenset[str]], vectors: np.ndarray,
-    ap_arguments: Sequence[str] | None = None,
+    ap_arguments: Sequence[str] | None = None, sentences: Sentences | None = None,
 ) -> MatchScores:
     """Macro AP over the arguments with positives (or ``ap_arguments``), and micro precision/recall of
     the tags the matcher would set. ``gold`` holds each text's argument ids."""
@@ -66,10 +66,10 @@ def score_texts(
         for argument_id in ids:
             if argument_id in position:
                 truth[row, position[argument_id]] = 1
-    probabilities = matcher.probabilities(vectors)
+    probabilities = matcher.probabilities(vectors, sentences)
     columns = [position[a] for a in ap_arguments] if ap_arguments is not None else range(len(arguments))
     aps = [average_precision(truth[:, j], probabilities[:, j]) for j in columns if truth[:, j].any()]
-    tags = matcher.tag(vectors)
+    tags = matcher.tag(vectors, sentences)
     tp = fp = 0
     countered = 0
     counters = {p.argument_id: set(p.counters) for p in matcher.profiles}

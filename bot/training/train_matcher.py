@@ -43,19 +43,14 @@ import numpy as np
 from bot import kpa
 from bot.catalogue import CatalogueArgument, all_arguments, load_catalogue
 from bot.config import DEFAULT_MODEL_DIR, PROMPTS_ROOT
-from bot.evaluation.corpus import CORPUS_DIR, HELD_OUT_PACKS, CorpusText, held_out, load_corpus, training_texts
-from bot.evaluation.matching import argument_profiles, score_texts
-from bot.matcher import Calibration, Matcher
-from bot.embedding import CachedEncoder
-from bot.training.calibrate import FunctionEncoder
+from bot.evaluation.corpus import CORPUS_DIR, HELD_OUT_PACKS, CorpusText, load_corpus, training_texts
+from bot.evaluation.catalogue_eval import HeldOut, held_out_set
 
 log = logging.getLogger("clio.train")
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = Path("/work/shared/data/argkp")
 DEFAULT_WORK = REPO_ROOT / ".work" / "train-matcher"
-# Chat-like "claims" never seen in training calibrate only the identity map; these do the real work.
-SELECTION_CALIBRATION = Calibration(slope=1.0, intercept=0.0, default_threshold=0.5)
 
 
 @dataclass
@@ -256,26 +251,6 @@ def export_onnx(model, path: Path) -> None:
 # --- evaluation ----------------------------------------------------------------------------------
 
 
-@dataclass
-class HeldOut:
-    """The held-out packs' texts, scored against the whole catalogue."""
-
-    arguments: list[CatalogueArgument]
-    texts: list[CorpusText]
-    ap_arguments: list[str]  # the held-out packs' arguments: macro AP averages over these
-
-    def scores(self, encode) -> dict[str, float]:
-        encoder = CachedEncoder(FunctionEncoder(encode), max_entries=10**6)
-        vectors = np.asarray(encode([t.text for t in self.texts]), dtype=np.float32)
-        gold = [t.arguments for t in self.texts]
-        out = {}
-        for name, claims_only in (("full", False), ("claims", True)):
-            matcher = Matcher(encoder, SELECTION_CALIBRATION)  # type: ignore[arg-type]
-            matcher.index(argument_profiles(self.arguments, claims_only=claims_only))
-            out[f"corpus_{name}_ap"] = score_texts(matcher, self.arguments, gold, vectors, self.ap_arguments).macro_ap
-        return out
-
-
 def evaluate(encode, held: HeldOut, dev: kpa.KpaSplit) -> dict[str, float]:
     scores = held.scores(encode)
     result = kpa.mean_average_precision(dev, kpa.pair_similarities(dev, encode))
@@ -306,7 +281,7 @@ def train(cfg: TrainConfig) -> dict:
     arguments = all_arguments(packs)
     pack_of = {a.id: p.pack for p in packs for a in p.arguments}
     corpus = load_corpus(cfg.corpus_dir)
-    held = HeldOut(arguments, held_out(corpus), [a.id for a in arguments if pack_of[a.id] in HELD_OUT_PACKS])
+    held = held_out_set(cfg.catalogue_dir, cfg.corpus_dir)
     tasks = pack_tasks(arguments, pack_of, training_texts(corpus), HELD_OUT_PACKS)
     train_split = kpa.load_split(cfg.data_dir, "train")
     dev = kpa.load_split(cfg.data_dir, "dev")

@@ -1,9 +1,11 @@
-"""Write the bundled sample server export: two DiscordChatExporter JSON files, one per channel.
+"""Write the bundled sample server export: DiscordChatExporter JSON files, one per channel.
 
 The conversation below is invented for Clio (MIT, like the project). It exercises what the bot must handle
 on a real history server: catalogued arguments and their rebuttals, one recurring argument the catalogue
 lacks (the Winter War, for discovery), abuse and spam (for moderation), a bot account (importers skip
-it), and heated but civil talk about atrocities (which must not be flagged).
+it), and heated but civil talk about atrocities (which must not be flagged). A third channel,
+#history-chat, is general history talk that exercises the other topic packs (Rome, medieval myths, the
+American Civil War, the atomic bombings, Nazism, the British Empire).
 
 Each message is (day, "HH:MM", author, text) plus optional ``key`` (a name other messages reply to),
 ``reply`` (the key of the message it answers, same channel), ``edited`` (minutes until it was edited) and
@@ -12,7 +14,7 @@ to the export; ``--report`` prints them with the final message ids.
 
 Output is deterministic: ids and sub-minute times are derived from the data, never from the clock.
 
-    python prompts/sample/build_sample.py            # rewrite the two JSON files next to this script
+    python prompts/sample/build_sample.py            # rewrite the JSON files next to this script
     python prompts/sample/build_sample.py --report   # also print tag coverage and the flagged ids
 """
 
@@ -75,6 +77,10 @@ AUTHORS = {
     "aku": Author("sisu_aku", "Aku", _day(2021, 4, 27)),
     "harry": Author("hot_take_harry", "Harry", _day(2023, 2, 11)),
     "kev": Author("kev_deals_2291", "kev", _day(2026, 9, 29)),
+    "beau": Author("bluegrass_beau", "Beau", _day(2021, 6, 12)),
+    "priya": Author("priya.reads", "Priya", _day(2019, 11, 5)),
+    "hana": Author("paper_cranes", "Hana", _day(2022, 1, 23)),
+    "ollie": Author("codex_ollie", "Ollie", _day(2020, 9, 18)),
     "carl": Author("Carl-bot", "Carl-bot", _day(2017, 12, 8), discriminator="1536", is_bot=True),
 }
 
@@ -581,12 +587,333 @@ GENERAL_HISTORY = [
     M(13, "16:10", "kasia", "that mistake cost some 27 million soviet lives. they deserve remembering"),
 ]
 
+# #history-chat: general history talk, added later. It covers topic packs other than the pact (Rome, medieval
+# myths, the Civil War, 1945, Nazism, the British Empire); none of it is abuse or spam.
+HISTORY_CHAT = [
+    # Day 0
+    M(0, "08:30", "julius", "first post in the new channel 🏛️ what's this one for anyway", key="first"),
+    M(0, "08:33", "marg", "Everything that isn't the pact. Any century, any continent. The 1939 arguments stay in "
+      "#ww2-debate.", reply="first"),
+    M(0, "08:40", "julius", "I'll open with Rome then. the west wasn't murdered by goths, it bled out from usurper "
+      "after usurper. every time a general on the rhine fancied the purple, the frontier army marched on italy "
+      "instead of watching the river", key="rome-civil", tags=("rome-fell-to-its-own-civil-wars",)),
+    M(0, "08:46", "tom", "The provinces didn't wander off by themselves though. Goths, Vandals, Suebi and Franks took "
+      "them at sword point, and the tax money went with them.", key="swords", reply="rome-civil",
+      tags=("rome-fell-to-barbarian-invasion",)),
+    M(0, "08:50", "julius", "they could only take them bc the field armies were too busy fighting other romans. "
+      "stilicho and aetius were both murdered on their own emperors' orders lol", reply="swords",
+      tags=("rome-fell-to-its-own-civil-wars",)),
+    M(0, "08:52", "gary", "so rome was a group project where everyone fought and the vandals handed it in"),
+    M(0, "09:10", "liina", "morning all! books on the go this week?", key="reading0"),
+    M(0, "09:14", "hana", "Rereading Hersey's Hiroshima for a book club. Still the best 150 pages of journalism I "
+      "know", reply="reading0"),
+    M(0, "09:17", "beau", "Battle Cry of Freedom, third time through. McPherson never gets old", reply="reading0"),
+
+    # Day 1
+    M(1, "12:00", "gary", "helping my kid with homework. worksheet says columbus set off to prove the world was "
+      "round bc back then everyone believed ships would drop off the end of it. so medieval folks really thought it "
+      "was flat huh", key="columbus", tags=("flat-earth-medieval-belief",)),
+    M(1, "12:04", "ollie", "that worksheet should be confiscated. anyone with an education in 1492 knew it was a "
+      "ball. the row with columbus was over the size: he thought asia was a short hop west and his critics "
+      "(correctly) said he was thousands of miles out", key="ball", reply="columbus",
+      tags=("medieval-round-earth-known",)),
+    M(1, "12:09", "gary", "so where does the flat thing come from", key="where-flat", reply="ball"),
+    M(1, "12:13", "ollie", "a romantic american novelist in the 1820s wrote columbus up as a hero facing down "
+      "flat-earth monks. pure invention, but it got into the schoolbooks and never left. the actual medieval "
+      "astronomers all describe a sphere", key="novelist", reply="where-flat",
+      tags=("medieval-round-earth-known",)),
+    M(1, "12:14", "gary", "which novelist", key="which", reply="novelist"),
+    M(1, "12:14", "ollie", "washington irving", reply="which"),
+    M(1, "12:15", "gary", "the headless horseman guy?? lmao"),
+    M(1, "12:15", "gary", "everything is fake"),
+    M(1, "19:00", "priya", "watched a documentary on the 1943 bengal famine last night and I'm still angry. up to "
+      "three million dead, the viceroy pleading for grain, and churchill's war cabinet refusing the ships, even "
+      "turning down other countries' offers of wheat", key="bengal1", tags=("churchill-caused-bengal-famine",)),
+    M(1, "19:06", "tom", "Churchill said vile things about Indians, I won't defend those. But the famine started "
+      "with Burma falling and its rice disappearing, then the 1942 cyclone, a fungus through the paddy, and war "
+      "spending sending prices through the roof. That was the engine.", key="engine", reply="bengal1",
+      tags=("bengal-famine-wartime-causes",)),
+    M(1, "19:10", "priya", "the harvest was bad, sure. canada offered wheat and the war cabinet turned it down. a "
+      "government can inherit a disaster and still choose to let it run", reply="engine",
+      tags=("churchill-caused-bengal-famine",)),
+    M(1, "19:12", "gary", "this channel went from flat earth to famine in seven hours"),
+
+    # Day 2
+    M(2, "10:00", "beau", "Teacher confession. Every fall some kid tells me the Civil War 'wasn't really about "
+      "slavery.' So we read the seceding conventions out loud in class. Takes about ten minutes for the room to go "
+      "quiet, because they tell you in black and white why they were leaving.", key="beau-class",
+      tags=("secession-over-slavery",)),
+    M(2, "10:05", "harry", "with respect those are politicians writing propaganda. the real issue was washington "
+      "bossing the states around. slavery was the flashpoint, self-government was the principle", key="harry-sr",
+      reply="beau-class", tags=("secession-over-states-rights",)),
+    M(2, "10:09", "beau", "Bossing them around how? In the 1850s it was the slave states demanding that federal "
+      "marshals reach into Boston and Pennsylvania to drag people back south, and raging at free states that "
+      "passed laws to slow that down. Odd kind of states' rights.", key="marshals", reply="harry-sr",
+      tags=("south-opposed-northern-states-rights",)),
+    M(2, "10:14", "harry", "ok thats a fair hit ngl", reply="marshals"),
+    M(2, "10:15", "gary", "harry conceding a point, someone screenshot this"),
+    M(2, "10:21", "marg", "Timing says it too. Seven states were gone before Lincoln even took the oath, because a "
+      "party pledged to stop slavery spreading west had won. Nothing else about the federal government had changed "
+      "yet.", tags=("secession-over-slavery",)),
+    M(2, "16:00", "hana", "My grandmother grew up near Kure. She always said the generals meant to fight on the "
+      "beaches with schoolgirls holding bamboo spears, and nobody in her town thought it was ending that summer.",
+      key="kure", tags=("japanese-leaders-planned-to-fight-on",)),
+    M(2, "16:06", "icebreaker", "by july tokyo was pleading with stalin to get them out and the americans were "
+      "reading every cable. japan was finished and everyone who mattered knew it", key="feelers", reply="kure",
+      tags=("japan-was-ready-to-surrender",)),
+    M(2, "16:11", "marg", "Read those cables in full. Moscow was asked to mediate, not to pass on a surrender, and "
+      "the army's price was still no Allied troops on Japanese soil, disarming on its own terms and trying its own "
+      "war criminals. The ambassador told Tokyo it was hopeless. That's a government planning to hold out.",
+      reply="feelers", tags=("japanese-leaders-planned-to-fight-on",)),
+    M(2, "16:14", "icebreaker", "eh. agree to disagree"),
+
+    # Day 3
+    M(3, "09:00", "ollie", "made a meme for a medieval server: a knight being lowered onto his horse by a crane, "
+      "caption 'how movies think jousting works'", key="crane"),
+    M(3, "09:04", "harry", "wait how DID they get on the horse then", key="how-mount", reply="crane"),
+    M(3, "09:07", "tom", "Same as you. Foot in the stirrup and up. A full harness is about 25 kilos spread over your "
+      "whole body. I've done a cartwheel in a reproduction one. Badly.", reply="how-mount"),
+    M(3, "09:30", "julius", "unpopular opinion: lead did real damage. they boiled grape juice down in lead pots to "
+      "sweeten wine and the senators drank it every day. a ruling class slowly poisoning its own brains for "
+      "generations explains a lot about how the west went under", key="lead1",
+      tags=("lead-poisoning-doomed-rome",)),
+    M(3, "09:36", "ollie", "most of the pipes are furred up inside like an old kettle, so the water barely touched "
+      "the metal. and constantinople used identical plumbing and the same sweet wine for another thousand years "
+      "without collapsing", key="kettle", reply="lead1", tags=("lead-poisoning-did-not-doom-rome",)),
+    M(3, "20:01", "priya", "look where the lines went. cotton and jute country straight to bombay, calcutta and "
+      "karachi. raw materials out to the ships, manchester cloth back in. and indian taxpayers guaranteed the "
+      "british investors their 5% whether a line made money or not", key="extraction1",
+      tags=("raj-railways-built-for-extraction",)),
+    M(3, "20:07", "tom", "Bit harsh. The economists who've crunched the district numbers find real incomes rose "
+      "once a district got a station, and a failed monsoon stopped being a death sentence because food could come "
+      "in by rail.", key="station", reply="extraction1", tags=("raj-railways-benefited-india",)),
+    M(3, "20:12", "priya", "and india paid for every mile, with london's profit guaranteed. it was designed around "
+      "the empire's convenience, any good it did indians was a side effect", reply="station",
+      tags=("raj-railways-built-for-extraction",)),
+    M(3, "20:14", "gary", "my model railway has never caused this much drama"),
+
+    # Day 4
+    M(4, "11:00", "kasia", "quick factual q: what's the best the nazis ever did in a free election?", key="vote-q"),
+    M(4, "11:03", "marg", "37.3% in July 1932. Down to 33.1% that November.", key="vote-a", reply="vote-q"),
+    M(4, "11:06", "harry", "still, millions of people put an X next to his party. he got the job democratically, "
+      "that's the uncomfortable bit", key="chose", reply="vote-a", tags=("hitler-was-democratically-elected",)),
+    M(4, "11:10", "kasia", "a third of voters picked his party. then hindenburg's circle handed him the "
+      "chancellorship in a backroom deal bc papen thought they could keep him on a leash. not the same thing",
+      reply="chose", tags=("hitler-appointed-by-backroom-deal",)),
+    M(4, "11:13", "volga", "Appointed, not elected. And the Enabling Act only passed with the Communist deputies "
+      "under arrest and SA men lining the chamber.", reply="chose", tags=("hitler-appointed-by-backroom-deal",)),
+    M(4, "15:00", "aku", "found out my hometown church has a witch trial in its records. three women, 1670s",
+      key="witch-record"),
+    M(4, "15:05", "gary", "medieval times were wild man. burning women alive for knowing a few herbs", key="herbs",
+      reply="witch-record", tags=("witch-burnings-medieval",)),
+    M(4, "15:08", "aku", "1670s isn't medieval though. that's after the thirty years war. the trials in finland, "
+      "like most of europe's, are all 1600s", reply="herbs", tags=("witch-hunts-early-modern",)),
+    M(4, "15:10", "ollie", "a few trials happen in the 1400s, but the mass panics are the late 1500s and early "
+      "1600s, mostly run by town and princely courts, and the dead across the whole continent number in the tens of "
+      "thousands, not millions", reply="herbs", tags=("witch-hunts-early-modern",)),
+    M(4, "15:30", "aku", "medieval peasant life must have been grim though. everyone worn out and dead by 30ish, "
+      "you'd be a village elder at 28", key="elder", tags=("medieval-died-at-thirty",)),
+
+    # Day 5
+    M(5, "13:00", "julius", "pompeii graffiti appreciation post: 'gaius pumidius dipilus was here', an innkeeper "
+      "accused of watering the wine, and a lot I can't repeat in a family server", key="graffiti"),
+    M(5, "18:00", "gary", "my dad's dad was a marine training for the kyushu landings when it ended. family line was "
+      "always that the bomb is why he came home, and that going ashore would've cost far more lives on both sides "
+      "than the two cities did", key="kyushu", tags=("bombs-saved-invasion-lives",)),
+    M(5, "18:05", "hana", "a lot of families have that story, and I'd never want to take it from anyone",
+      reply="kyushu"),
+
+    # Day 6
+    M(6, "10:00", "marg", "Mod note: lovely first week in here. Keep it kind, especially on the famine and atomic "
+      "threads, and keep the pact in #ww2-debate please."),
+    M(6, "10:10", "liina", "weekend book recs please, something lighter than bloodlands 😅", key="light"),
+    M(6, "10:17", "hana", "Sei Shonagon's Pillow Book, if you want thousand-year-old lists of things that annoy a "
+      "court lady", key="pillow", reply="light"),
+    M(6, "16:00", "harry", "nsdap. check what the S stands for. a left wing party, they told you so themselves 🤷",
+      key="nsdap", tags=("nazis-were-socialists-by-name",)),
+    M(6, "16:04", "volga", "Their very first camp prisoners were Communists and SPD men. In May 1933 they stormed "
+      "the union offices and gave the employers a free hand. That is the far right doing far-right things.",
+      key="dachau", reply="nsdap", tags=("nazism-was-far-right",)),
+    M(6, "16:08", "harry", "they nationalised loads of stuff tho. state controlled economy = socialism",
+      key="nationalised", reply="dachau", tags=("nazis-were-socialists-by-name",)),
+    M(6, "16:12", "marg", "If anything the reverse. In the mid-30s the regime sold off state holdings, from big "
+      "banks to the United Steelworks; Germà Bel calls it the first big privatisation policy in a capitalist country. "
+      "Business was steered and bullied, not owned. 'Socialist' was branding.", key="bel", reply="nationalised",
+      tags=("nazism-was-far-right",)),
+
+    # Day 7
+    M(7, "19:00", "priya", "Long one, sorry. People ask me whether the empire was 'good on balance' like it's a bank "
+      "statement. The plus column always gets filled in (railways, courts, English, cricket) and the minus column "
+      "gets left blank. But the whole enterprise existed to take land, labour and revenue from people who never "
+      "agreed to it, and it ran on the idea that some races were born to rule and others to be ruled. Famine after "
+      "famine, massacres, a subcontinent's economy rearranged for somebody else's benefit. A few institutions "
+      "don't cancel that out.", key="balance", edited=3, tags=("empire-net-harm",)),
+    M(7, "19:08", "harry", "counterpoint: the parliament, the supreme court, the civil service exams, english as the "
+      "language of indian business. all inherited. that's a pretty big plus column", key="sky", reply="balance",
+      tags=("empire-net-force-for-good",)),
+    M(7, "19:12", "priya", "it came from indians who fought for it. congress spent sixty years asking the british "
+      "for rights they kept refusing", reply="sky"),
+    M(7, "19:20", "volga", "One entry in the plus column I'd defend: the rail network tied hundreds of local "
+      "markets into one. Prices evened out across the country and trade took off, and Indians got richer from "
+      "that, whatever the motive.", key="plus", reply="balance", tags=("raj-railways-benefited-india",)),
+    M(7, "19:23", "liina", "the lines still pointed at the ports though. built to haul cotton and grain out to the "
+      "ships, not to connect indian towns to each other", reply="plus", tags=("raj-railways-built-for-extraction",)),
+
+    # Day 8
+    M(8, "09:30", "gary", "ok real talk, best civil war podcast? 2hr drive tomorrow", key="podcast"),
+    M(8, "09:35", "beau", "Civil War Talk Radio. old school, one historian per episode, no music stings",
+      reply="podcast"),
+    M(8, "14:00", "aku", "sauna report: -2°C outside, 85 inside, lake in between. highly recommend", key="sauna"),
+    M(8, "14:02", "julius", "romans had the hypocaust and you lot just made it out of wood", key="hypocaust",
+      reply="sauna"),
+    M(8, "14:03", "aku", "and ours didn't fall 😌", reply="hypocaust"),
+
+    # Day 9
+    M(9, "11:00", "ollie", "'people in the middle ages died at 30' is my least favourite fake fact", key="thirty"),
+    M(9, "11:00", "ollie", "the average gets dragged down by kids, something like a third died before they turned "
+      "five. get through childhood and your fifties or sixties was a normal place to end up",
+      tags=("medieval-lifespan-infant-mortality",)),
+    M(9, "11:05", "harry", "nah a peasant was used up by 35. no teeth, wrecked back, gone by 40", key="used-up",
+      reply="thirty", tags=("medieval-died-at-thirty",)),
+    M(9, "11:08", "marg", "Look at the people who got past the dangerous early years: the monks of Westminster and "
+      "Canterbury, whose deaths are well recorded, commonly lived into their fifties and sixties, and plenty of kings "
+      "and popes made seventy. The grim averages are mostly dead babies.", reply="used-up",
+      tags=("medieval-lifespan-infant-mortality",)),
+    M(9, "17:00", "kasia", "oppenheimer finally. that silent trinity moment 😶", key="opp"),
+    M(9, "17:04", "hana", "it never shows hiroshima. I understand why, but still", reply="opp"),
+
+    # Day 10
+    M(10, "10:00", "gary", "kid's project came back with an A. the columbus worksheet has been corrected 😤",
+      key="worksheet"),
+    M(10, "10:04", "julius", "send the teacher dante. the inferno ends with him climbing out the far side of a round "
+      "earth under a sky full of new stars. 1300s", reply="worksheet", tags=("medieval-round-earth-known",)),
+    M(10, "10:08", "harry", "ok but look at the maps they hung in cathedrals. the world drawn as a plate, holy land "
+      "dead centre. the priests weren't teaching ordinary people about globes", key="church-flat", reply="worksheet",
+      tags=("flat-earth-medieval-belief",)),
+    M(10, "10:11", "ollie", "the standard astronomy textbook in medieval universities was sacrobosco's 'on the "
+      "sphere'. it's in the title harry", reply="church-flat", tags=("medieval-round-earth-known",)),
+    M(10, "13:00", "icebreaker", "people hate hearing it but hitler won power at the polls. the germans picked him "
+      "fair and square", key="ballot", tags=("hitler-was-democratically-elected",)),
+    M(10, "13:05", "liina", "his party topped out at a third of the vote, and he lost the one presidential election "
+      "he ran in. the chancellorship was handed to him by hindenburg's people behind closed doors", key="doors",
+      reply="ballot", tags=("hitler-appointed-by-backroom-deal",)),
+    M(10, "15:00", "gary", "genuine question not trolling: wasn't the average reb a small farmer with zero slaves? "
+      "hard to see how a guy like that was fighting for slavery when he didn't have any", key="farm-kid",
+      tags=("non-slaveholders-had-no-stake",)),
+    M(10, "15:08", "beau", "Good question, and the answer surprised me when I first dug in. The famous small "
+      "percentage counts owners one name at a time. Go family by family instead and it's nearer one white household "
+      "in three across the Confederacy, and almost one in two in South Carolina and Mississippi. A young volunteer "
+      "with nobody in his own name was very often living on a farm worked by his father's slaves. Then add the men "
+      "who rented enslaved workers by the year, the overseers and patrollers, and every small farmer whose plan for "
+      "getting ahead was buying his first worker. The stake went a long way down.", key="census", reply="farm-kid",
+      tags=("non-slaveholders-invested-in-slavery",)),
+    M(10, "15:20", "icebreaker", "percentages aside, the guy with no slaves of his own had nothing to gain from "
+      "them. he was fighting for his home and his neighbours", reply="census", tags=("non-slaveholders-had-no-stake",)),
+
+    # Day 11
+    M(11, "09:00", "kasia", "reading heather's fall of the roman empire. his argument boiled down: hunnic pressure "
+      "drove the goths into the empire, then goths and vandals took the western provinces by force. death from "
+      "outside", key="heather", tags=("rome-fell-to-barbarian-invasion",)),
+    M(11, "09:06", "marg", "Great book. Read Goldsworthy's 'How Rome Fell' alongside it. The West spent the fifth "
+      "century fighting itself: Constantine III, Jovinus, Aetius against Boniface. The invaders walked through "
+      "doors the civil wars had left open.", key="doors-open", reply="heather",
+      tags=("rome-fell-to-its-own-civil-wars",)),
+    M(11, "09:30", "kasia", "also re gary's question yesterday: every poor white man in the south had been told for "
+      "years that if the slaves went free he'd lose the one thing that put him above somebody, and be scrambling "
+      "with freed people for land and wages. that's a stake whether you own anyone or not",
+      tags=("non-slaveholders-invested-in-slavery",)),
+    M(11, "18:00", "icebreaker", "hiroshima was a city, not a base. choosing to vaporise tens of thousands of "
+      "civilians in one morning is a war crime, whoever does it", key="crime",
+      tags=("atomic-bombings-were-war-crimes",)),
+    M(11, "18:05", "tom", "Hiroshima held a regional army command and shipped troops out by the tens of thousands. "
+      "Nagasaki was Mitsubishi's shipbuilding and arms town. Total war, ugly, but they were military targets.",
+      key="hq", reply="crime", tags=("hiroshima-nagasaki-military-targets",)),
+    M(11, "18:09", "hana", "look at where they aimed: the T-shaped aioi bridge, smack in the downtown. not the "
+      "castle, not the port. they'd even spared the city from earlier raids so the damage would be easy to measure. "
+      "civilians were what they meant to hit", reply="hq", tags=("atomic-bombings-were-war-crimes",)),
+    M(11, "18:15", "harry", "by august japan had no navy left, no oil and its cities were ash. they'd already lost "
+      "and were trying to quit, the bombs just hit a corpse", key="overkill", tags=("japan-was-ready-to-surrender",)),
+    M(11, "18:20", "tom", "After Nagasaki, with the Soviets pouring into Manchuria, army officers still tried a coup "
+      "to seize the Emperor's surrender recording. That's not a leadership ready to give up.", key="coup",
+      reply="overkill", tags=("japanese-leaders-planned-to-fight-on",)),
+    M(11, "18:22", "gary", "wait there was a coup?? how have i never heard about this", key="coup-q",
+      reply="coup"),
+    M(11, "18:25", "hana", "the Kyūjō incident. 'Japan's Longest Day' is the film, both versions are good",
+      reply="coup-q"),
+
+    # Day 12
+    M(12, "10:00", "kasia", "been reading about the war cabinet and bengal. amery and wavell begging for grain "
+      "ships, churchill blocking them and sneering about indians. millions starved because he decided it wasn't "
+      "his problem", key="amery", tags=("churchill-caused-bengal-famine",)),
+    M(12, "10:07", "marg", "I'd be careful with 'decided'. Tirthankar Roy and others put the weight inside India: "
+      "Burmese rice gone, the cyclone, brown spot disease, wartime inflation, hoarding and a provincial government "
+      "in chaos. London's refusals were shameful, but they weren't the engine.", key="roy", reply="amery",
+      tags=("bengal-famine-wartime-causes",)),
+    M(12, "10:10", "priya", "gonna politely disagree with marg on this one, but it's a good disagreement",
+      reply="roy"),
+    M(12, "10:20", "icebreaker", "unpopular here but the british left most places better run than they found them. "
+      "courts, a civil service, universities, a working state. more good than bad overall", key="better-run",
+      tags=("empire-net-force-for-good",)),
+    M(12, "10:25", "priya", "better run for whom? the famines happened with that civil service in charge. the "
+      "people it governed paid for every bit of it in hunger and blood, and that outweighs the paperwork",
+      reply="better-run", tags=("empire-net-harm",)),
+    M(12, "10:28", "tom", "As the token Brit: I was taught the empire was basically a good thing, and it took years "
+      "of reading to come round. Conquest and extraction were the point, everything else was a by-product, and the "
+      "bill was paid by the conquered.", reply="better-run", tags=("empire-net-harm",)),
+    M(12, "16:00", "julius", "lead update: greenland ice cores show roman lead pollution peaking around the 1st "
+      "century and dropping off after the antonine plague. if lead brought down the west the timing is way off. "
+      "I've come round", key="icecore", tags=("lead-poisoning-did-not-doom-rome",)),
+    M(12, "16:05", "harry", "lead wine though. caligula, nero, commodus, all mad as hatters. brain damage at the "
+      "top is what rotted the empire", key="mad", reply="icecore", tags=("lead-poisoning-doomed-rome",)),
+    M(12, "16:08", "ollie", "caligula died about 400 years before the end harry", reply="mad"),
+    M(12, "20:00", "liina", "watched a witch documentary. the middle ages really were something, the church burning "
+      "women by the thousands for being a bit odd", key="doc", tags=("witch-burnings-medieval",)),
+    M(12, "20:04", "ollie", "which one? because the trials it shows are almost certainly 1600s. the german panics, "
+      "the scottish ones, salem: reformation era and after, mostly local courts, not the medieval church",
+      key="which-doc", reply="doc", tags=("witch-hunts-early-modern",)),
+
+    # Day 13
+    M(13, "09:00", "icebreaker", "last civil war word from me: it came down to whether the states or the federal "
+      "government had the final say. slavery happened to be the issue on the table, the principle was sovereignty",
+      key="sovereignty", tags=("secession-over-states-rights",)),
+    M(13, "09:05", "beau", "Then why did the states that left spend page after page, speech after speech, on keeping "
+      "people enslaved and almost none on anything else? They told the whole country why they were going at the "
+      "time.", reply="sovereignty", tags=("secession-over-slavery",)),
+    M(13, "09:08", "liina", "funny kind of sovereignty that wanted ohio's courts overruled whenever someone escaped "
+      "north", reply="sovereignty", tags=("south-opposed-northern-states-rights",)),
+    M(13, "11:00", "icebreaker", "and since we're doing last words: a four year plan, price controls, rallies "
+      "against 'plutocrats' and big capital. quacks like a left wing party", key="workers",
+      tags=("nazis-were-socialists-by-name",)),
+    M(13, "11:04", "kasia", "they murdered actual socialists, icebreaker. the SPD and KPD were crushed before anyone "
+      "else, while krupp and the big firms got fat on contracts", reply="workers", tags=("nazism-was-far-right",)),
+    M(13, "14:00", "tom", "My last word on 1945: the Downfall planners expected a slaughter on Kyushu, the blockade "
+      "was starving Japan, and Allied prisoners were dying every week. Ending it in August saved far more lives "
+      "than the two bombs took. Horrible arithmetic, but it is arithmetic.", key="arithmetic",
+      tags=("bombs-saved-invasion-lives",)),
+    M(13, "14:06", "volga", "And for the record: by 1945 every belligerent was bombing war industry inside cities, "
+      "and Japan had drafted schoolchildren and housewives into arms production. Hiroshima was a fair target under "
+      "those rules.", reply="arithmetic", tags=("hiroshima-nagasaki-military-targets",)),
+    M(13, "14:10", "hana", "I don't think any of this should ever feel easy. My grandmother's view and the "
+      "hibakusha testimonies both live in my head", reply="arithmetic"),
+    M(13, "16:00", "marg", "Good first fortnight in here. Pinning a reading list: Frank and Hasegawa on 1945, "
+      "McPherson and Dew on 1861, Heather and Goldsworthy on Rome, Mukerjee and Roy on Bengal, Hutton on "
+      "witches.", key="pin"),
+    M(13, "16:03", "kasia", "great channel, way less shouting than ww2-debate 😇", reply="pin"),
+    M(13, "16:04", "volga", "Low bar"),
+    M(13, "16:05", "gary", "mods when's the napoleon channel"),
+]
+
 CHANNELS = [
     # (file suffix, channel id creation date, name, topic, messages)
     ("general-history", datetime(2025, 3, 2, 18, 0, 5, tzinfo=timezone.utc), "general-history",
      "Anything history. Be kind, cite your sources.", GENERAL_HISTORY),
     ("ww2-debate", datetime(2026, 9, 30, 20, 11, 42, tzinfo=timezone.utc), "ww2-debate", None, WW2_DEBATE),
+    ("history-chat", datetime(2025, 6, 14, 12, 40, 19, tzinfo=timezone.utc), "history-chat",
+     "General history chat: any era, any region. Sources welcome, hot takes tolerated.", HISTORY_CHAT),
 ]
+# #history-chat was added to the sample after the other two channels. Its ids take their increments from a
+# range of their own, so that adding it left every existing message id unchanged.
+OWN_INCREMENTS = {"history-chat": 2048}
 CATEGORY_ID = snowflake(datetime(2025, 3, 2, 17, 58, 51, tzinfo=timezone.utc))
 
 
@@ -631,10 +958,16 @@ def _timed(messages: list[M], channel: str) -> list[tuple[datetime, M]]:
 def build() -> tuple[dict[str, dict], list[tuple[str, M, dict]]]:
     """Return {file name: export} and every (channel, source message, exported record) for reporting."""
     timed = {name: _timed(messages, name) for name, _, _, _, messages in CHANNELS}
-    # The increment goes up across both channels in time order, as it would on one Discord worker.
-    everything = sorted((moment, name, index) for name in timed for index, (moment, _) in enumerate(timed[name]))
+    # The increment goes up across the original channels in time order, as it would on one Discord worker.
+    everything = sorted((moment, name, index) for name in timed if name not in OWN_INCREMENTS
+                        for index, (moment, _) in enumerate(timed[name]))
     ids = {(name, index): snowflake(moment, increment % 4096)
            for increment, (moment, name, index) in enumerate(everything)}
+    for name, first in OWN_INCREMENTS.items():
+        ids.update({(name, index): snowflake(moment, (first + index) % 4096)
+                    for index, (moment, _) in enumerate(timed[name])})
+    if len(set(ids.values())) != len(ids):
+        raise ValueError("two messages got the same id")
 
     exports: dict[str, dict] = {}
     rows: list[tuple[str, M, dict]] = []
@@ -697,6 +1030,9 @@ def report() -> None:
     for row in rows:
         for tag in row[1].tags:
             by_tag[tag].append(row)
+    for name, *_ in CHANNELS:
+        mine = [message for channel, message, _ in rows if channel == name]
+        print(f"#{name}: {len(mine)} messages, {sum(1 for message in mine if message.tags)} labelled")
     print("messages authors days  tag")
     for tag, tagged in sorted(by_tag.items()):
         authors = {message.author for _, message, _ in tagged}

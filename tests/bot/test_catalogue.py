@@ -247,11 +247,11 @@ def exports() -> list[dict]:
     return [json.loads(path.read_text(encoding="utf-8")) for path in EXPORTS]
 
 
-def test_sample_exports_are_two_channels_of_one_guild(exports):
-    assert len(exports) == 2
+def test_sample_exports_are_three_channels_of_one_guild(exports):
+    assert len(exports) == 3
     assert {e["guild"]["id"] for e in exports} == {"900000000000000001"}
-    assert {e["channel"]["name"] for e in exports} == {"general-history", "ww2-debate"}
-    assert len({e["channel"]["id"] for e in exports}) == 2
+    assert {e["channel"]["name"] for e in exports} == {"general-history", "ww2-debate", "history-chat"}
+    assert len({e["channel"]["id"] for e in exports}) == 3
     for export in exports:
         assert export["messageCount"] == len(export["messages"])
 
@@ -263,7 +263,7 @@ def test_sample_has_enough_human_messages_over_enough_days(exports):
     assert len(humans) >= 150
     assert 3 <= len(bots) <= 4 and {m["author"]["name"] for m in bots} == {"Carl-bot"}
     assert len({m["timestamp"][:10] for m in humans}) >= 10
-    assert 8 <= len({m["author"]["id"] for m in messages}) <= 12
+    assert 8 <= len({m["author"]["id"] for m in messages}) <= 16
 
 
 def test_sample_ids_match_timestamps_and_are_in_order(exports):
@@ -320,15 +320,22 @@ def test_sample_labels_refer_to_catalogued_arguments(bundled):
     catalogued = {argument.id for argument in all_arguments(bundled)}
     counts: dict[str, int] = {}
     winter: list = []
-    for messages in (sample.WW2_DEBATE, sample.GENERAL_HISTORY):
+    for messages in (sample.WW2_DEBATE, sample.GENERAL_HISTORY, sample.HISTORY_CHAT):
         for message in messages:
             for tag in message.tags:
                 assert tag in catalogued | labels, tag
                 counts[tag] = counts.get(tag, 0) + 1
             if sample.WINTER_WAR in message.tags:
                 winter.append(message)
-    covered = [argument for argument in catalogued if counts.get(argument, 0) >= 3]
-    assert len(covered) >= len(catalogued) * 0.75
+    pact = {argument.id for argument in next(p for p in bundled if p.pack == "nazi-soviet-pact").arguments}
+    covered = [argument for argument in pact if counts.get(argument, 0) >= 3]
+    assert len(covered) >= len(pact) * 0.75
+    # The general channel touches at least four of the other packs, each argument made more than once.
+    pack_of = {argument.id: pack.pack for pack in bundled for argument in pack.arguments}
+    general = [tag for message in sample.HISTORY_CHAT for tag in message.tags]
+    assert general and all(tag in catalogued for tag in general)
+    assert len({pack_of[tag] for tag in general} - {"nazi-soviet-pact"}) >= 4
+    assert all(general.count(tag) >= 2 for tag in general)
     # The planted uncatalogued argument has to be worth discovering: it recurs across people and days.
     assert len(winter) >= 7
     assert len({m.author for m in winter}) >= 4

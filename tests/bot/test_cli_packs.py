@@ -84,3 +84,13 @@ def test_packs_commands_per_guild(tmp_path):
     unknown = run("packs", "enable", "atlantis", "--guild", "42", env=env)
     assert unknown.exit_code == 1 and "no topic pack `atlantis`" in unknown.output
     assert "no server named 'Nowhere'" in run("packs", "list", "--guild", "Nowhere", env=env).output
+
+
+def test_the_documented_example_pack_validates(tmp_path):
+    text = (REPO / "docs" / "topic-packs.md").read_text("utf-8")
+    example = text.split("## A complete small pack", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "spanish_armada.yaml"
+    path.write_text(example, encoding="utf-8")
+    result = run("pack", "validate", str(path))
+    assert result.exit_code == 0, result.output
+    assert "2 arguments, 6 phrasings, 4 sources" in result.output

@@ -23,7 +23,7 @@ def demo_output(tmp_path_factory):
 
 def test_demo_imports_the_whole_sample_and_skips_the_bot(demo_output):
     report, database = demo_output
-    assert report["messages"] == 239 and report["skipped_bots"] == 4
+    assert report["messages"] == 357 and report["skipped_bots"] == 4
     assert database.exists()  # CLIO_DATABASE is honoured
 
 
@@ -54,5 +54,5 @@ def test_demo_flags_the_planted_abuse_and_spam(demo_output):
 
 def test_the_sample_carries_ground_truth_labels():
     messages = labelled_sample()
-    assert len(messages) == 239
+    assert len(messages) == 357
     assert sum(1 for m in messages if m.arguments) >= 100

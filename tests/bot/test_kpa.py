@@ -67,10 +67,15 @@ def test_map_takes_best_key_point_top_half_and_means_groups():
     assert result.groups[("T", -1)] == (0.0, 0.0)
     assert result.strict == pytest.approx(0.0) and result.relaxed == pytest.approx(0.5)
 
+    # The September 2021 scorer weighs each group's AP by the share of positives in its top half:
+    # (T, 1) strict 0 x 0/2, relaxed 1 x 1/2; (T, -1) 0 -> strict 0, relaxed (0.5 + 0) / 2.
+    assert result.strict_weighted == pytest.approx(0.0) and result.relaxed_weighted == pytest.approx(0.25)
+
     scores = np.array([0.9, 0.1, 0.2, 0.8, 0.7, 0.0, 0.1, 0.05, 0.5, 0.4])
     # group (T, 1): a1 0.9 (1), a2 0.8 (1) kept -> AP 1; group (T, -1): b1 0.5 (1) kept -> AP 1
     result = kpa.mean_average_precision(split, scores)
     assert (result.strict, result.relaxed) == (1.0, 1.0)
+    assert (result.strict_weighted, result.relaxed_weighted) == (1.0, 1.0)
 
 
 def test_argument_without_candidate_is_a_dummy_scoring_099_in_the_top_half():
@@ -171,6 +176,7 @@ def test_eval_kpa_command_on_a_tiny_split(tmp_path):
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["map_strict"] == 1.0 and payload["labelled_pairs"] == 4
+    assert payload["map_strict_weighted"] == 1.0 and payload["map_relaxed_weighted"] == 1.0
     assert 0 <= payload["precision"] <= 1 and plot.stat().st_size > 0
     refused = CliRunner().invoke(main, ["eval", "kpa", str(tmp_path), "--split", "test"])
     assert refused.exit_code != 0 and "test split" in refused.output

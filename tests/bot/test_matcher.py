@@ -188,3 +188,61 @@ def test_shipped_model_scores_a_paraphrase_above_an_unrelated_sentence():
     assert sim[0] > sim[1] + 0.2
     probs = m.probabilities(vectors)[:, 0]
     assert probs[0] > probs[1]
+
+
+# --- v2 scoring: titles, counters, examples that count less, sentences ---------------------------------
+
+SIDES = [
+    ArgumentProfile(10, "the ussr was as guilty as germany for the war", title="USSR as guilty as Germany",
+                    counters=(11,)),
+    ArgumentProfile(11, "hitler bears primary responsibility for the war", title="Hitler to blame"),
+]
+
+
+def test_the_title_is_a_reference_text():
+    m = Matcher(BagOfWords(), CAL)
+    m.index(SIDES)
+    assert m.similarity(vec(m, "USSR as guilty as Germany"))[0, 0] == pytest.approx(1.0)
+    assert SIDES[0].reference_texts() == [SIDES[0].claim, SIDES[0].title]
+    assert ArgumentProfile(1, "Same text", title="same text").reference_texts() == ["Same text"]
+
+
+def test_an_argument_and_its_counter_are_never_both_tagged():
+    m = Matcher(BagOfWords(), Calibration(10.0, -5.0, 0.3, counter_margin=0.1))
+    m.index(SIDES)
+    # Close to both sides: neither wins by the margin, so neither is tagged.
+    both = vec(m, "the ussr was as guilty as germany for the war but hitler bears primary responsibility")
+    probabilities = m.probabilities(both)[0]
+    assert min(probabilities) >= 0.3 and abs(probabilities[0] - probabilities[1]) < 0.1
+    assert m.tag(both) == [[]]
+    # Clearly one side: it wins, and only it is tagged. The relation holds both ways though one side declares it.
+    assert [a for a, _ in m.tag(vec(m, "hitler bears primary responsibility for the war"))[0]] == [11]
+    assert [a for a, _ in m.tag(vec(m, "the ussr was as guilty as germany for the war"))[0]] == [10]
+    [explained] = [e for e in m.explain(both) if e["argument_id"] == 10]
+    assert explained["blocked_by_counter"] and not explained["tagged"]
+
+
+def test_examples_count_less_than_the_claim_by_the_offset():
+    profile = ArgumentProfile(1, "stalin played both sides in 1939", ("moscow negotiated with london and berlin",))
+    plain, offset = Matcher(BagOfWords(), CAL), Matcher(BagOfWords(), Calibration(10.0, -5.0, 0.5, example_offset=0.2))
+    plain.index([profile])
+    offset.index([profile])
+    v = vec(plain, "moscow negotiated with london and berlin")
+    assert offset.similarity(v)[0, 0] == pytest.approx(plain.similarity(v)[0, 0] - 0.2)
+    claim = vec(plain, "stalin played both sides in 1939")
+    assert offset.similarity(claim)[0, 0] == pytest.approx(1.0)
+
+
+def test_a_long_post_is_scored_sentence_by_sentence():
+    from bot.matcher import split_sentences
+
+    post = ("Honestly the treaty of versailles caused the war, everyone knows that. "
+            "And on top of that the soviets trained german pilots at lipetsk for years.")
+    assert len(split_sentences(post)) == 2
+    assert split_sentences("too short. also short") == []
+    m = Matcher(BagOfWords(), Calibration(10.0, -5.0, 0.9, sentence_offset=0.0), top_k=3)
+    m.index(PROFILES)
+    whole = m.tag(m.embedder.encode([post]))[0]
+    by_sentence = m.tag_texts([post])[0]
+    assert {a for a, _ in by_sentence} == {2, 3}
+    assert whole == []  # the blurred whole post reaches neither

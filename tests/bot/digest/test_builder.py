@@ -169,6 +169,18 @@ async def test_counter_arguments_raised_prefer_replies(store):
     assert by_slug["lipetsk-marginal"].counters == []  # counters are the catalogue's, one way
 
 
+async def test_a_message_counts_for_one_side_of_a_debate_only(store):
+    lipetsk, marginal, *_ = await _arguments(store)
+    both = await seed(store, [("lipetsk trained them, though only a few hundred", [(lipetsk, 0.8), (marginal, 0.7)], {}),
+                              ("a few hundred pilots, marginal at best", [(lipetsk, 0.6), (marginal, 0.9)], {})])
+    digest = await build_digest(store, StoreVectors(store), GUILD, SINCE, UNTIL)
+    by_slug = {a.slug: a for a in digest.arguments}
+    assert [q.message_id for q in by_slug["lipetsk"].quotes] == [both[0].id]
+    assert [q.message_id for q in by_slug["lipetsk-marginal"].quotes] == [both[1].id]
+    assert by_slug["lipetsk"].count == by_slug["lipetsk-marginal"].count == 1
+    assert digest.untagged_count == 0
+
+
 async def test_counter_without_replies_quotes_its_most_central_message(store):
     lipetsk, marginal, *_ = await _arguments(store)
     await seed(store, [("the ussr trained the wehrmacht", [lipetsk], {})])
