@@ -164,3 +164,16 @@ class CachedEncoder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return np.stack([found[t] for t in texts])
+
+
+_argument_encoders: dict[str, CachedEncoder] = {}
+
+
+def argument_encoder(embedder: Embedder) -> CachedEncoder:
+    """The process-wide cache of argument-text vectors of a model: every guild, every matcher rebuild and
+    every engine opened in the process (tests, the sandbox) embeds the catalogue once. Keyed by model
+    id, which is safe because a text's vector does not depend on the session or the batch."""
+    with _shared_lock:
+        if embedder.model_id not in _argument_encoders:
+            _argument_encoders[embedder.model_id] = CachedEncoder(embedder)
+        return _argument_encoders[embedder.model_id]

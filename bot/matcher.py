@@ -20,6 +20,12 @@ Tagging rule, per message and argument:
    quotes someone as arguing what they argued against;
 4. of the arguments left, the ``top_k`` most probable are kept, best first.
 
+A message's score for an argument is relative: its similarity minus ``competitor_weight`` times its
+similarity to the best *other* indexed argument. Neighbouring claims share actors and words, and a
+message close to all of them (or to both sides of a debate) is evidence for none; one that matches this
+argument clearly better than every other is. With a single indexed argument the score is the plain
+similarity.
+
 A long post often makes several arguments, one per sentence, and its whole-text vector is a blur of
 them. So a multi-sentence message is also scored sentence by sentence (:func:`split_sentences`): its
 similarity to an argument is the best of the whole text and of each sentence, a sentence counting
@@ -54,6 +60,19 @@ def split_sentences(text: str) -> list[str]:
     ``MIN_SENTENCE_WORDS`` words (a short message is its own best sentence)."""
     sentences = [s.strip() for s in _SENTENCE_END.split(text or "") if len(s.split()) >= MIN_SENTENCE_WORDS]
     return sentences if len(sentences) >= 2 else []
+
+
+def relative_scores(sim: np.ndarray, weight: float) -> np.ndarray:
+    """``sim`` (messages x arguments) minus ``weight`` times each row's best similarity among the *other*
+    arguments; unchanged with fewer than two arguments."""
+    if not weight or sim.shape[1] < 2:
+        return sim
+    order = np.argsort(-sim, axis=1, kind="stable")[:, :2]
+    best, second = np.take_along_axis(sim, order, axis=1).T
+    is_best = np.zeros(sim.shape, dtype=bool)
+    np.put_along_axis(is_best, order[:, :1], True, axis=1)
+    best_other = np.where(is_best, second[:, None], best[:, None])
+    return sim - weight * best_other
 
 
 @dataclass(frozen=True)
@@ -104,6 +123,7 @@ class Calibration:
     example_offset: float = 0.0
     counter_margin: float = 0.0
     sentence_offset: float = 0.0
+    competitor_weight: float = 0.0
 
     def probability(self, similarity: np.ndarray | float) -> np.ndarray:
         z = self.slope * np.asarray(similarity, dtype=np.float64) + self.intercept
@@ -119,7 +139,7 @@ class Calibration:
         data = json.loads(Path(path).read_text("utf-8"))
         return cls(float(data["slope"]), float(data["intercept"]), float(data["default_threshold"]),
                    float(data.get("example_offset", 0.0)), float(data.get("counter_margin", 0.0)),
-                   float(data.get("sentence_offset", 0.0)))
+                   float(data.get("sentence_offset", 0.0)), float(data.get("competitor_weight", 0.0)))
 
     def to_dict(self) -> dict:
         return {
@@ -129,6 +149,7 @@ class Calibration:
             "example_offset": self.example_offset,
             "counter_margin": self.counter_margin,
             "sentence_offset": self.sentence_offset,
+            "competitor_weight": self.competitor_weight,
         }
 
     @classmethod
@@ -295,14 +316,25 @@ class Matcher:
         message's sentences when given."""
         return self._similarity(self._index, self._as_matrix(message_vectors), sentences)
 
-    def _similarity(self, index: _Index, m: np.ndarray, sentences: Sentences | None = None) -> np.ndarray:
+    @staticmethod
+    def _best_reference(index: _Index, m: np.ndarray) -> np.ndarray:
+        """(n, n_arguments): best cosine over each argument's texts, examples counting ``example_offset`` less."""
+        return np.maximum.reduceat(m @ index.vectors.T - index.offsets, index.starts, axis=1)
+
+    def _similarity(self, index: _Index, m: np.ndarray, sentences: Sentences | None = None,
+                    whole: np.ndarray | None = None) -> np.ndarray:
+        """The score of each message for each argument: relative to its best competitor, for the whole
+        message and for each of its sentences on its own, the best of these."""
         if not index.profiles:
             return np.zeros((len(m), 0), dtype=np.float32)
-        sim = np.maximum.reduceat(m @ index.vectors.T - index.offsets, index.starts, axis=1)
+        sim = self._relative(self._best_reference(index, m) if whole is None else whole)
         if sentences is not None and len(sentences.owner):
-            parts = np.maximum.reduceat(sentences.vectors @ index.vectors.T - index.offsets, index.starts, axis=1)
-            np.maximum.at(sim, sentences.owner, parts - self.calibration.sentence_offset)
+            parts = self._best_reference(index, sentences.vectors)
+            np.maximum.at(sim, sentences.owner, self._relative(parts) - self.calibration.sentence_offset)
         return sim
+
+    def _relative(self, sim: np.ndarray) -> np.ndarray:
+        return relative_scores(sim, self.calibration.competitor_weight)
 
     @staticmethod
     def _rejected_similarity(index: _Index, m: np.ndarray) -> np.ndarray:
@@ -326,9 +358,11 @@ class Matcher:
         return best_counter >= prob - self.calibration.counter_margin
 
     def _decide(self, index: _Index, m: np.ndarray, sentences: Sentences | None = None):
-        sim = self._similarity(index, m, sentences)
+        whole = self._best_reference(index, m)
+        sim = self._similarity(index, m, sentences, whole)
         prob = self.calibration.probability(sim)
-        blocked = self._rejected_similarity(index, m) > sim
+        # A rejected text is compared with the plain similarity: both are cosines of the whole message.
+        blocked = self._rejected_similarity(index, m) > whole
         countered = self._countered(index, prob)
         eligible = (prob >= index.thresholds[None, :]) & ~blocked & ~countered
         return sim, prob, blocked, countered, eligible

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from bot.catalogue import counter_pairs, load_catalogue
-from bot.embedding import CachedEncoder, Embedder
+from bot.embedding import Embedder, argument_encoder
 from bot.matcher import ArgumentProfile, Matcher, Sentences, sentence_texts
 from bot.packs import ALL_PACKS, PackService, parse_default_packs
 from bot.records import IncomingMessage
@@ -77,7 +77,7 @@ class TaggingService:
     ):
         self.store = store
         self.embedder = embedder
-        self._argument_encoder = CachedEncoder(embedder)
+        self._argument_encoder = argument_encoder(embedder)
         self.model_dir = Path(model_dir)
         self.top_k = top_k
         packs = load_catalogue(Path(catalogue_dir))

@@ -10,10 +10,12 @@ from pathlib import Path
 
 from bot.benchmarks.synthetic import discord_like_messages
 from bot.config import Settings
+from bot.embedding import Embedder
 from bot.engine import open_engine
 from bot.moderation import ModerationService, contexts_from_ingest, median_flag_ms, policy_map
 
 INGEST_BATCH = 256
+RAW_THREADS, RAW_BATCH = 1, 16
 
 
 def peak_rss_mb() -> float:
@@ -38,6 +40,9 @@ async def run_engine_benchmarks(settings: Settings, messages: int = 3000, digest
             elapsed = time.perf_counter() - started
             figures["ingest_messages"] = messages
             figures["ingest_per_second"] = round(messages / elapsed, 1)
+            raw = _raw_inference_per_second(settings, engine.embedder, [m.content for m in corpus[:messages]])
+            figures["raw_inference_per_second"] = round(raw, 1)
+            figures["ingest_to_raw_inference"] = round(messages / elapsed / raw, 3)
             figures["flag_median_ms"] = round(await _median_flag_ms(engine, batches), 3)
 
             for start in range(messages, digest_messages, INGEST_BATCH * 4):
@@ -49,6 +54,16 @@ async def run_engine_benchmarks(settings: Settings, messages: int = 3000, digest
             figures["digest_seconds"] = round(await _time_digest(engine, corpus), 3)
             figures["peak_rss_mb"] = round(peak_rss_mb(), 1)
             return figures
+
+
+def _raw_inference_per_second(settings: Settings, embedder: Embedder, texts: list[str]) -> float:
+    """Bare onnxruntime inference of the shipped model on the same texts: one thread, sorted by length,
+    batches of 16, no store and no matcher. The ceiling ingest is measured against."""
+    if (settings.threads, settings.batch_size) != (RAW_THREADS, RAW_BATCH):
+        embedder = Embedder(settings.model_dir, threads=RAW_THREADS, batch_size=RAW_BATCH)
+    started = time.perf_counter()
+    embedder.encode(texts)
+    return len(texts) / (time.perf_counter() - started)
 
 
 async def _median_flag_ms(engine, batches) -> float:

@@ -10,9 +10,12 @@ from bot.config import get_settings
 
 # figure -> (bar, whether higher is better)
 BARS = {
-    "ingest_per_second": (300.0, True),
+    "ingest_per_second": (700.0, True),
+    # Holds on a noisy shared machine where absolute rates do not: both are measured in the same run.
+    "ingest_to_raw_inference": (0.85, True),
+    "burst_ingest_per_second": (500.0, True),
     "digest_seconds": (2.0, False),
-    "peak_rss_mb": (500.0, False),
+    "peak_rss_mb": (400.0, False),
     "flag_median_ms": (2.0, False),
     "burst_ack_seconds": (3.0, False),
 }

@@ -28,7 +28,7 @@ def train_group() -> None:
               default=Path("/work/shared/data/argkp"), show_default=True,
               help="ArgKP folder ({arguments,key_points,labels}_{train,dev}.csv).")
 @click.option("--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Model folder written (default: bot/weights/matcher-v1).")
+              default=None, help="Model folder written (default: bot/weights/matcher-v2).")
 @click.option("--epochs", type=click.FloatRange(min=0, min_open=True), default=2.0, show_default=True)
 @click.option("--corrections", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=None, help="Moderator corrections CSV: message,claim,label (1 match, 0 not).")

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from bot.catalogue import CatalogueArgument
 from bot.embedding import CachedEncoder, Embedder, FunctionEncoder
 from bot.evaluation.corpus import CORPUS_DIR, HELD_OUT_PACKS, CorpusText, held_out, load_corpus
 from bot.evaluation.matching import argument_profiles, score_texts
-from bot.matcher import Calibration, Matcher
+from bot.matcher import Calibration, Matcher, relative_scores
 
 
 @dataclass
@@ -76,18 +76,22 @@ def evaluate_packs(embedder: Embedder, model_dir: Path, catalogue_dir: Path, top
     packs = load_catalogue(catalogue_dir)
     arguments = all_arguments(packs)
     encoder = CachedEncoder(embedder)
-    matcher = Matcher.from_model_dir(encoder, model_dir, top_k=top_k)
+    shipped = Matcher.from_model_dir(encoder, model_dir, top_k=top_k)
+    plain = replace(shipped.calibration, competitor_weight=0.0)
+    matcher = Matcher(encoder, plain, top_k=top_k)
     matcher.index(argument_profiles(arguments))
     phrasings = [(position, example) for position, a in enumerate(arguments) for example in a.examples]
     vectors = embedder.encode([text for _, text in phrasings])
-    # One index per argument with that argument's phrasing removed would be slow; instead, score with the
-    # full index and recompute only the own-argument column without the line itself.
-    probabilities = matcher.probabilities(vectors)
+    # One index per argument with that argument's phrasing removed would be slow; instead, take the plain
+    # similarities of the full index, recompute only the own-argument column without the line itself,
+    # then score them relative to the competitors as the shipped matcher does.
+    similarity = matcher.similarity(vectors)
     own = np.array([position for position, _ in phrasings])
     for row, (position, text) in enumerate(phrasings):
-        probe = Matcher(encoder, matcher.calibration, top_k=top_k)
+        probe = Matcher(encoder, plain, top_k=top_k)
         probe.index([argument_profiles(arguments, skip_examples=frozenset({text}))[position]])
-        probabilities[row, position] = probe.probabilities(vectors[row])[0, 0]
+        similarity[row, position] = probe.similarity(vectors[row])[0, 0]
+    probabilities = shipped.calibration.probability(relative_scores(similarity, shipped.calibration.competitor_weight))
     gold = np.zeros_like(probabilities, dtype=np.int8)
     gold[np.arange(len(own)), own] = 1
     return _loo_report(embedder.model_id, packs, arguments, probabilities, gold, matcher, top_k)

@@ -247,7 +247,7 @@ def write_readme(folder: Path, meta: dict) -> None:
     text = f"""# abuse-v1: the abuse flagger's head
 
 Written by `clio train abuse` ({meta['trained_at']}); do not edit by hand. Re-run it after every change of
-the embedding model (bot/weights/matcher-v1): it takes seconds with cached embeddings, a few minutes without.
+the embedding model (bot/weights/matcher-v2): it takes seconds with cached embeddings, a few minutes without.
 
 - `abuse.json`: metadata, including `embedder_model_id` (**{figures['embedder']}**). Under any other
   embedding model the runtime refuses these weights and disables the abuse flagger with a warning.

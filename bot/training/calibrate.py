@@ -2,8 +2,9 @@
 
 Everything here is chosen on chat-like text the encoder was never trained on, in this order:
 
-1. ``example_offset`` and ``sentence_offset``: how much less an example phrasing (a sentence of a long
-   message) counts than the claim (the whole message), by macro AP;
+1. ``example_offset``, ``competitor_weight`` and ``sentence_offset``: how much less an example phrasing
+   counts than the claim, how much the best competing argument takes off a score, and how much less a
+   sentence of a long message counts than the whole message, by macro AP;
 2. Platt scaling of the resulting similarity over every (text, argument) pair;
 3. ``default_threshold``: the lowest probability at which tagged pairs reach the target precision;
 4. ``counter_margin``: the smallest margin between an argument and its counter at which tags keep that
@@ -21,6 +22,7 @@ from bot.matcher import Calibration, Matcher, fit_platt, precision_threshold
 
 OFFSETS = (0.0, 0.02, 0.05, 0.08, 0.12, 0.2, 2.0)  # 2.0: examples never win, claims only
 SENTENCE_OFFSETS = (0.0, 0.02, 0.05, 0.1, 2.0)  # 2.0: whole messages only
+COMPETITOR_WEIGHTS = (0.0, 0.3, 0.5, 0.7, 0.85)
 # Never 0: the better side must win by a margin, or neither is tagged.
 MARGINS = (0.05, 0.1, 0.15, 0.2, 0.3)
 
@@ -40,13 +42,17 @@ def fit_calibration(encode, held: HeldOut, target_precision: float) -> tuple[Cal
     def macro_ap(calibration: Calibration) -> float:
         return score_texts(matcher(calibration), held.arguments, gold, vectors, held.ap_arguments, sentences).macro_ap
 
-    by_offset = {o: macro_ap(Calibration(1.0, 0.0, 0.5, example_offset=o, sentence_offset=2.0)) for o in OFFSETS}
-    offset = max(OFFSETS, key=lambda o: (by_offset[o], -o))
-    by_sentence = {o: macro_ap(Calibration(1.0, 0.0, 0.5, example_offset=offset, sentence_offset=o))
+    by_shape = {(o, w): macro_ap(Calibration(1.0, 0.0, 0.5, example_offset=o, sentence_offset=2.0,
+                                              competitor_weight=w))
+                for o in OFFSETS for w in COMPETITOR_WEIGHTS}
+    offset, weight = max(by_shape, key=lambda ow: (by_shape[ow], -ow[0], -ow[1]))
+    by_sentence = {o: macro_ap(Calibration(1.0, 0.0, 0.5, example_offset=offset, sentence_offset=o,
+                                           competitor_weight=weight))
                    for o in SENTENCE_OFFSETS}
     sentence_offset = max(SENTENCE_OFFSETS, key=lambda o: (by_sentence[o], o))
 
-    shape = Calibration(1.0, 0.0, 0.5, example_offset=offset, sentence_offset=sentence_offset)
+    shape = Calibration(1.0, 0.0, 0.5, example_offset=offset, sentence_offset=sentence_offset,
+                        competitor_weight=weight)
     similarity = matcher(shape).similarity(vectors, sentences)
     position = {a.id: i for i, a in enumerate(held.arguments)}
     labels = np.zeros(similarity.shape, dtype=np.int64)
@@ -59,7 +65,7 @@ def fit_calibration(encode, held: HeldOut, target_precision: float) -> tuple[Cal
 
     def calibrated(margin: float) -> Calibration:
         return Calibration(slope, intercept, threshold, example_offset=offset, counter_margin=margin,
-                           sentence_offset=sentence_offset)
+                           sentence_offset=sentence_offset, competitor_weight=weight)
 
     by_margin = {m: score_texts(matcher(calibrated(m)), held.arguments, gold, vectors, held.ap_arguments, sentences)
                  for m in MARGINS}
@@ -68,7 +74,8 @@ def fit_calibration(encode, held: HeldOut, target_precision: float) -> tuple[Cal
         MARGINS, key=lambda m: by_margin[m].precision)
     calibration = calibrated(margin)
     report = {
-        "macro_ap_by_example_offset": {str(o): round(v, 4) for o, v in by_offset.items()},
+        "macro_ap_by_example_offset_and_competitor_weight": {f"{o}/{w}": round(v, 4)
+                                                              for (o, w), v in by_shape.items()},
         "macro_ap_by_sentence_offset": {str(o): round(v, 4) for o, v in by_sentence.items()},
         "tags_by_margin": {str(m): s.as_dict() for m, s in by_margin.items()},
         "chosen": calibration.to_dict(),

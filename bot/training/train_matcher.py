@@ -502,7 +502,8 @@ def write_readme(cfg: TrainConfig, report: dict) -> None:
         f"{scores['argkp_strict']:.3f} | {scores['argkp_relaxed']:.3f} |",
         "",
         f"Calibration: slope {cal['slope']:.3f}, intercept {cal['intercept']:.3f}, example offset "
-        f"{cal['example_offset']}, counter margin {cal['counter_margin']}, default threshold "
+        f"{cal['example_offset']}, competitor weight {cal['competitor_weight']}, sentence offset "
+        f"{cal['sentence_offset']}, counter margin {cal['counter_margin']}, default threshold "
         f"{cal['default_threshold']:.3f} (target precision {cal['target_precision']} on the held-out packs).",
         "",
         "`clio eval corpus`, `clio eval packs`, `clio eval kpa` and `clio eval sample` measure it.",

@@ -31,8 +31,10 @@ PACT = Argument(id=1, guild_id=GUILD, slug="pact", origin="catalogue", status="a
                 sources=({"author": "A. Historian", "title": "The Pact", "year": 2014,
                           "url": "https://example.org/p", "role": "supports"},
                          {"author": "B. Critic", "title": "No Pact", "year": 2016, "role": "rebuts"}))
-REBUTTAL = replace(PACT, id=2, slug="rebuttal", title="Rebuttal", claim="It was not.", counters=(), sources=())
-QUIET = replace(PACT, id=3, slug="quiet", title="", claim="Notes are off for this one.", notes_enabled=False)
+REBUTTAL = replace(PACT, id=2, slug="rebuttal", title="Rebuttal", claim="It was not.", counters=(), sources=(),
+                   standing=None)
+QUIET = replace(PACT, id=3, slug="quiet", title="", claim="Notes are off for this one.", notes_enabled=False,
+                standing=None)
 ARGUMENTS = {a.id: a for a in (PACT, REBUTTAL, QUIET)}
 CONFIG = GuildConfig(note_channels=[NOTES_ON], note_threshold=0.8, note_cooldown_hours=24)
 

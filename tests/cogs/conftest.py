@@ -79,7 +79,8 @@ class Clio:
     runner: BotRunner = field(init=False)
 
     def __post_init__(self) -> None:
-        self.runner = BotRunner(self.fake, Settings(database=self.database))
+        # The sample conversation argues about the pact: a server with that one topic pack enabled.
+        self.runner = BotRunner(self.fake, Settings(database=self.database, default_packs="nazi-soviet-pact"))
 
     @property
     def bot(self) -> ClioBot:

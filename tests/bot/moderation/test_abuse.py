@@ -86,11 +86,14 @@ def test_flagger_reason_names_score_threshold_and_cue(model, embedder):
 
 
 def test_guild_threshold_overrides_the_shipped_one(model, embedder):
-    text = "this fucking traffic"
-    message = ctx(text, vector=embedder.encode([text])[0])
-    flagger = AbuseFlagger(model)
-    assert not flagger.check(message, GuildConfig()).flagged
-    assert flagger.check(message, GuildConfig(abuse_threshold=0.0)).flagged
+    for text in ("this traffic is driving me mad", "this fucking traffic"):  # no cue; bare profanity
+        message = ctx(text, vector=embedder.encode([text])[0])
+        flagger = AbuseFlagger(model)
+        shipped = flagger.check(message, GuildConfig())
+        assert not shipped.flagged
+        lowered = flagger.check(message, GuildConfig(abuse_threshold=shipped.score / 2))
+        assert lowered.flagged == (text == "this traffic is driving me mad")  # profanity alone: a stricter bar
+        assert flagger.check(message, GuildConfig(abuse_threshold=0.0)).score == shipped.score
 
 
 def test_flagger_needs_a_vector_and_a_model(model):
