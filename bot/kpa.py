@@ -277,6 +277,21 @@ def reliability_bins(
 # --- end to end ----------------------------------------------------------------------------------
 
 
+def relative_pair_scores(split: KpaSplit, pair_scores: np.ndarray, weight: float) -> np.ndarray:
+    """Each pair's score minus ``weight`` times the argument's best score among its other candidate key
+    points: the runtime matcher's relative score (``bot.matcher.relative_scores``) on ArgKP pairs."""
+    from bot.matcher import relative_scores
+
+    out = np.asarray(pair_scores, dtype=np.float64).copy()
+    if not weight:
+        return out
+    pairs = split.candidate_pairs()
+    for argument in np.unique(pairs[:, 0]):
+        rows = np.nonzero(pairs[:, 0] == argument)[0]
+        out[rows] = relative_scores(out[rows][None, :], weight)[0]
+    return out
+
+
 def pair_similarities(
     split: KpaSplit, encode: Callable[[list[str]], np.ndarray], with_topic: bool = False
 ) -> np.ndarray:

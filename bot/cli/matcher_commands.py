@@ -65,9 +65,12 @@ def eval_kpa(data_dir: Path, split: str, topic_prefix: bool, plot: Path | None,
     embedder, folder = load_embedder(model_dir)
     calibration = _load_calibration(folder)
     sim = kpa.pair_similarities(data, embedder.encode, with_topic=topic_prefix)
+    # mAP ranks the model's plain cosines; precision and recall are of the matcher's decisions, whose
+    # calibrated scores are relative to each argument's other candidate key points.
+    scored = kpa.relative_pair_scores(data, sim, calibration.competitor_weight) if calibration else sim
     report = kpa.evaluate(
         data, sim, split,
-        calibration.probability if calibration else None,
+        (lambda _: calibration.probability(scored)) if calibration else None,
         calibration.default_threshold if calibration else None,
     )
     payload = report.as_dict()
@@ -76,7 +79,7 @@ def eval_kpa(data_dir: Path, split: str, topic_prefix: bool, plot: Path | None,
     if plot is not None:
         if calibration is None:
             raise click.ClickException(f"{folder} has no calibration.json: nothing to plot")
-        bins = kpa.reliability_bins(data.pair_labels(), calibration.probability(sim))
+        bins = kpa.reliability_bins(data.pair_labels(), calibration.probability(scored))
         _reliability_plot(bins, plot, f"{embedder.model_id} on ArgKP {split}")
         payload["plot"] = str(plot)
     if as_json:
