@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 from bot.catalogue import all_arguments, load_catalogue
 from bot.config import Settings
-from bot.embedding import shared_embedder
+from bot.embedding import argument_encoder, shared_embedder
 from bot.evaluation.matching import argument_profiles, score_texts
 from bot.matcher import Matcher
 
@@ -46,7 +46,9 @@ def evaluate_sample(settings: Settings, thresholds: tuple[float, ...] = ()) -> d
     shipped = matcher.calibration.default_threshold
     rows = []
     for threshold in sorted({shipped, *thresholds}):
-        probe = Matcher(embedder, replace(matcher.calibration, default_threshold=threshold), top_k=settings.top_k)
+        # The catalogue's vectors come from the process-wide cache: one embedding whatever the thresholds.
+        probe = Matcher(argument_encoder(embedder), replace(matcher.calibration, default_threshold=threshold),
+                        top_k=settings.top_k)
         probe.index(profiles)
         scores = score_texts(probe, arguments, gold, vectors, sentences=sentences)
         rows.append({"threshold": round(threshold, 4), "precision": scores.precision, "recall": scores.recall,

@@ -16,7 +16,7 @@ import numpy as np
 
 from bot.catalogue import all_arguments, load_catalogue
 from bot.catalogue import CatalogueArgument
-from bot.embedding import CachedEncoder, Embedder, FunctionEncoder
+from bot.embedding import CachedEncoder, Embedder, FunctionEncoder, argument_encoder
 from bot.evaluation.corpus import CORPUS_DIR, HELD_OUT_PACKS, CorpusText, held_out, load_corpus
 from bot.evaluation.matching import argument_profiles, score_texts
 from bot.matcher import Calibration, Matcher, relative_scores
@@ -75,7 +75,7 @@ def evaluate_packs(embedder: Embedder, model_dir: Path, catalogue_dir: Path, top
     """Leave-one-out over every pack phrasing, per pack and overall."""
     packs = load_catalogue(catalogue_dir)
     arguments = all_arguments(packs)
-    encoder = CachedEncoder(embedder)
+    encoder = argument_encoder(embedder)
     shipped = Matcher.from_model_dir(encoder, model_dir, top_k=top_k)
     plain = replace(shipped.calibration, competitor_weight=0.0)
     matcher = Matcher(encoder, plain, top_k=top_k)
@@ -97,29 +97,28 @@ def evaluate_packs(embedder: Embedder, model_dir: Path, catalogue_dir: Path, top
     return _loo_report(embedder.model_id, packs, arguments, probabilities, gold, matcher, top_k)
 
 
-def _loo_report(model_id, packs, arguments, probabilities, gold, matcher, top_k) -> dict:
+def _loo_scores(probabilities: np.ndarray, gold: np.ndarray, columns: list[int], threshold: float,
+                top_k: int) -> dict:
+    """Macro AP over ``columns``, and precision/recall of top-k tags at the threshold for the phrasings
+    whose argument is among them."""
     from bot.kpa import average_precision
 
+    rows = gold[:, columns].any(axis=1)
+    top = np.argsort(-probabilities[rows], axis=1)[:, :top_k]
+    tagged = np.take_along_axis(probabilities[rows], top, axis=1) >= threshold
+    correct = np.take_along_axis(gold[rows], top, axis=1).astype(bool) & tagged
+    return {"phrasings": int(rows.sum()),
+            "macro_ap": float(np.mean([average_precision(gold[:, j], probabilities[:, j]) for j in columns])),
+            "precision": float(correct.sum() / tagged.sum()) if tagged.sum() else 0.0,
+            "recall": float(correct.sum() / rows.sum()) if rows.sum() else 0.0}
+
+
+def _loo_report(model_id, packs, arguments, probabilities, gold, matcher, top_k) -> dict:
     threshold = matcher.calibration.default_threshold
     position = {a.id: i for i, a in enumerate(arguments)}
-    rows = []
-    for pack in packs:
-        columns = [position[a.id] for a in pack.arguments]
-        in_pack = gold[:, columns].any(axis=1)
-        aps = [average_precision(gold[:, j], probabilities[:, j]) for j in columns]
-        top = np.argsort(-probabilities[in_pack], axis=1)[:, :top_k]
-        best = np.take_along_axis(probabilities[in_pack], top, axis=1)
-        tagged = best >= threshold
-        correct = np.take_along_axis(gold[in_pack], top, axis=1).astype(bool) & tagged
-        rows.append({"pack": pack.pack, "arguments": len(columns), "phrasings": int(in_pack.sum()),
-                     "macro_ap": float(np.mean(aps)),
-                     "precision": float(correct.sum() / tagged.sum()) if tagged.sum() else 0.0,
-                     "recall": float(correct.sum() / in_pack.sum()) if in_pack.sum() else 0.0})
-    aps = [average_precision(gold[:, j], probabilities[:, j]) for j in range(len(arguments))]
-    top = np.argsort(-probabilities, axis=1)[:, :top_k]
-    best = np.take_along_axis(probabilities, top, axis=1)
-    tagged = best >= threshold
-    correct = np.take_along_axis(gold, top, axis=1).astype(bool) & tagged
-    return {"model_id": model_id, "threshold": threshold, "macro_ap": float(np.mean(aps)),
-            "precision": float(correct.sum() / tagged.sum()) if tagged.sum() else 0.0,
-            "recall": float(correct.sum() / len(gold)), "packs": rows}
+    rows = [{"pack": pack.pack, "arguments": len(pack.arguments),
+             **_loo_scores(probabilities, gold, [position[a.id] for a in pack.arguments], threshold, top_k)}
+            for pack in packs]
+    overall = _loo_scores(probabilities, gold, list(range(len(arguments))), threshold, top_k)
+    return {"model_id": model_id, "threshold": threshold, "macro_ap": overall["macro_ap"],
+            "precision": overall["precision"], "recall": overall["recall"], "packs": rows}
