@@ -2,7 +2,7 @@
 edit and remove them, review discovered candidates and turn context notes off per argument.
 
 Also here: context notes (replies to messages that clearly make an argument, in opted-in channels;
-decided by :mod:`bot.notes`) and two message menus, "Tag argument" (moderators correct a message's
+decided by :mod:`bot.engine.notes`) and two message menus, "Tag argument" (moderators correct a message's
 tags) and "Why this tag?" (the scores behind a message's tags).
 
 ``/arguments`` mixes public and moderator subcommands, and Discord only takes
@@ -21,8 +21,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import discovery
-from bot.argument_admin import (
+from bot.engine import discovery
+from bot.engine.argument_admin import (
     ArgumentForm,
     add_argument,
     check_new_name,
@@ -35,10 +35,10 @@ from bot.argument_admin import (
     rank_arguments,
     remove_argument,
 )
-from bot.client import ClioBot
-from bot.errors import UserError
-from bot.matcher import Calibration
-from bot.notes import (
+from bot.adapter.client import ClioBot
+from bot.core.errors import UserError
+from bot.engine.matcher import Calibration
+from bot.engine.notes import (
     USAGE_DAYS,
     TaggedMessage,
     argument_fields,
@@ -48,9 +48,9 @@ from bot.notes import (
     counters_of,
     note_embed,
 )
-from bot.records import IncomingMessage, jump_url
+from bot.core.records import IncomingMessage, jump_url
 from bot.store.arguments import CANDIDATE, Argument
-from bot.tagging import IngestResult
+from bot.engine.tagging import IngestResult
 from cogs.arguments_views import (
     DYNAMIC_ITEMS,
     ArgumentModal,

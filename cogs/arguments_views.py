@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.argument_admin import ArgumentForm
-from bot.errors import UserError
-from bot.notes import bullet_list, clip
+from bot.engine.argument_admin import ArgumentForm
+from bot.core.errors import UserError
+from bot.engine.notes import bullet_list, clip
 from bot.store.arguments import Argument
 from cogs.common import ModeratorItem, answer_error
 

@@ -8,8 +8,8 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.client import explain, reply_ephemeral
-from bot.errors import ChannelNotUsable
+from bot.adapter.client import explain, reply_ephemeral
+from bot.core.errors import ChannelNotUsable
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.client import ClioBot
-from bot.errors import UserError
-from bot.publishing import Page, digest_pages, job_from_record, publish
-from bot.scheduling import (
+from bot.adapter.client import ClioBot
+from bot.core.errors import UserError
+from bot.adapter.publishing import Page, digest_pages, job_from_record, publish
+from bot.adapter.scheduling import (
     UTC,
     DigestJob,
     DigestScheduler,

@@ -1,7 +1,7 @@
 """Keeps the store in step with the watched channels: new, edited and deleted messages, and a
 backfill of what was said while the bot was away.
 
-Messages go through :class:`bot.ingest_queue.IngestQueue` in batches. After each batch, every
+Messages go through :class:`bot.engine.ingest_queue.IngestQueue` in batches. After each batch, every
 ``on_clio_ingested(messages, result)`` listener runs: a cog that reacts to tags (moderation,
 context notes) declares ``@commands.Cog.listener() async def on_clio_ingested(self, messages, result)``.
 """
@@ -15,11 +15,11 @@ from collections.abc import Sequence
 import discord
 from discord.ext import commands
 
-from bot.client import ClioBot
-from bot.ingest_queue import IngestQueue
-from bot.records import IncomingMessage
-from bot.tagging import IngestResult
-from bot.watching import INITIAL_BACKFILL, is_watched, without_channel
+from bot.adapter.client import ClioBot
+from bot.engine.ingest_queue import IngestQueue
+from bot.core.records import IncomingMessage
+from bot.engine.tagging import IngestResult
+from bot.engine.watching import INITIAL_BACKFILL, is_watched, without_channel
 
 log = logging.getLogger(__name__)
 

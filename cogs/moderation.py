@@ -1,6 +1,6 @@
 """Moderation: the review queue in the mod-log channel, members' reports, cases, escalation, the
-moderators' digest, and forgetting members. A thin adapter over :mod:`bot.moderation` and
-:mod:`bot.privacy`.
+moderators' digest, and forgetting members. A thin adapter over :mod:`bot.engine.moderation` and
+:mod:`bot.engine.privacy`.
 
 Clio flags; moderators decide. Nothing here deletes, warns or times out anyone except from a
 moderator's click, and every click is a compare-and-set, so two moderators never act twice.
@@ -35,17 +35,17 @@ from apscheduler.triggers.cron import CronTrigger
 from discord import app_commands
 from discord.ext import commands
 
-from bot import privacy
-from bot.client import ClioBot
-from bot.errors import UserError
-from bot.moderation import ModerationService, contexts_from_ingest, flagged_only, policy_map, queue
-from bot.moderation.feedback import FalsePositiveStore, abuse_threshold_advice
-from bot.moderation.report import DigestSlots, build_report, record_abuse_scores, report_embed
-from bot.notes import bullet_list
-from bot.records import IncomingMessage, jump_url
-from bot.scheduling import UTC, parse_duration
+from bot.engine import privacy
+from bot.adapter.client import ClioBot
+from bot.core.errors import UserError
+from bot.engine.moderation import ModerationService, contexts_from_ingest, flagged_only, policy_map, queue
+from bot.engine.moderation.feedback import FalsePositiveStore, abuse_threshold_advice
+from bot.engine.moderation.report import DigestSlots, build_report, record_abuse_scores, report_embed
+from bot.engine.notes import bullet_list
+from bot.core.records import IncomingMessage, jump_url
+from bot.adapter.scheduling import UTC, parse_duration
 from bot.store.moderation import WARN
-from bot.tagging import IngestResult
+from bot.engine.tagging import IngestResult
 from cogs.common import MODERATOR_PERMISSIONS, NO_MENTIONS, require_moderator
 from cogs.moderation_views import DYNAMIC_ITEMS, ReportModal, entry_view, escalation_view, threshold_view
 

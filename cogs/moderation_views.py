@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.errors import UserError
-from bot.moderation import queue
-from bot.notes import clip
+from bot.core.errors import UserError
+from bot.engine.moderation import queue
+from bot.engine.notes import clip
 from cogs.common import ModeratorItem, answer_error
 
 if TYPE_CHECKING:

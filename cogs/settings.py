@@ -9,10 +9,10 @@ from discord import app_commands
 from discord.ext import commands
 from pydantic import ValidationError
 
-from bot.client import ClioBot
-from bot.errors import UserError
-from bot.guild_config import GuildConfig
-from bot.moderation import FLAGGER_NAMES
+from bot.adapter.client import ClioBot
+from bot.core.errors import UserError
+from bot.core.guild_config import GuildConfig
+from bot.engine.moderation import FLAGGER_NAMES
 from cogs.common import NO_MENTIONS, ensure_postable, ensure_readable, require_moderator
 
 log = logging.getLogger(__name__)

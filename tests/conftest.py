@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot.fakediscord import FakeDiscord, Guild
+from bot.tooling.fakediscord import FakeDiscord, Guild
 
 # =============================================================================================
-# Fake Discord (bot/fakediscord): run the real discord.py client against a loopback Discord.
+# Fake Discord (bot/tooling/fakediscord): run the real discord.py client against a loopback Discord.
 #
 #   async def test_x(fake_world, start_discord_client):
 #       client = discord.Client(intents=..., guild_ready_timeout=0.1)
@@ -40,7 +40,7 @@ def discord_errors():
     """ERROR records from discord.py and the fake; the test fails at teardown if any are left.
     A test that expects an error can inspect and ``clear()`` the list."""
     handler = ErrorRecords()
-    loggers = [logging.getLogger("discord"), logging.getLogger("bot.fakediscord")]
+    loggers = [logging.getLogger("discord"), logging.getLogger("bot.tooling.fakediscord")]
     for logger in loggers:
         logger.addHandler(handler)
     yield handler.records

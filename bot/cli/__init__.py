@@ -8,7 +8,7 @@ import logging
 import click
 import pydantic
 
-from bot.config import get_settings
+from bot.core.config import get_settings
 
 # module path -> the attribute (or attributes) holding click commands or groups
 COMMANDS = {

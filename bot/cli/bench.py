@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from bot.benchmarks.engine import run_engine_benchmarks
+from bot.tooling.benchmarks.engine import run_engine_benchmarks
 from bot.cli.common import emit_json, json_option, run_async
-from bot.config import get_settings
+from bot.core.config import get_settings
 
 # figure -> (bar, whether higher is better)
 BARS = {
@@ -42,7 +42,7 @@ async def bench_command(messages: int, digest_messages: int, burst: int, as_json
     settings = get_settings()
     figures = await run_engine_benchmarks(settings, messages=messages, digest_messages=digest_messages)
     if burst:
-        from bot.benchmarks.burst import run_burst_benchmark
+        from bot.tooling.benchmarks.burst import run_burst_benchmark
 
         report = (await run_burst_benchmark(settings, count=burst)).figures()
         figures.update({f"burst_{name}": value for name, value in report.items()})

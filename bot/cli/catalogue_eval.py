@@ -8,7 +8,7 @@ import click
 
 from bot.cli.common import emit_json, json_option
 from bot.cli.matcher_commands import eval_group, load_embedder, model_dir_option
-from bot.config import get_settings
+from bot.core.config import get_settings
 
 
 @eval_group.command("corpus")
@@ -18,7 +18,7 @@ from bot.config import get_settings
 @json_option
 def eval_corpus_command(claims_only: bool, model_dir: Path | None, as_json: bool) -> None:
     """Held-out topic packs of the corpus against the whole catalogue: macro AP, tag precision/recall."""
-    from bot.evaluation.catalogue_eval import evaluate_corpus
+    from bot.tooling.evaluation.catalogue_eval import evaluate_corpus
 
     settings = get_settings()
     embedder, folder = load_embedder(model_dir)
@@ -40,7 +40,7 @@ def eval_corpus_command(claims_only: bool, model_dir: Path | None, as_json: bool
 @json_option
 def eval_packs_command(model_dir: Path | None, as_json: bool) -> None:
     """Leave-one-out over every pack's own phrasings: each matched against the whole catalogue without it."""
-    from bot.evaluation.catalogue_eval import evaluate_packs
+    from bot.tooling.evaluation.catalogue_eval import evaluate_packs
 
     settings = get_settings()
     embedder, folder = load_embedder(model_dir)

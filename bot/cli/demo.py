@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from bot.cli.common import emit_json, json_option, run_async
-from bot.config import get_settings
-from bot.demo import DemoReport, run_demo
-from bot.digest import digest_to_json, render_markdown
-from bot.engine import open_engine
+from bot.core.config import get_settings
+from bot.tooling.demo import DemoReport, run_demo
+from bot.engine.digest import digest_to_json, render_markdown
+from bot.engine.wiring import open_engine
 
 
 def _plural(count: int, noun: str) -> str:

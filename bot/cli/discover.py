@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import click
 
 from bot.cli.common import emit_json, json_option, run_async
-from bot.digest.timespec import parse_when
+from bot.engine.digest.timespec import parse_when
 
 class When(click.ParamType):
     """A moment: an ISO date or date-time (UTC unless it says otherwise), or an age such as 30d, 12h, 2w."""
@@ -68,8 +68,8 @@ def _print(guild_id: int, results) -> None:
 @run_async
 async def discover(guild_id: int | None, since: float | None, until: float | None, as_json: bool) -> None:
     """Cluster messages no argument explains; recurring clusters become candidates for moderators."""
-    from bot import discovery
-    from bot.engine import open_engine
+    from bot.engine import discovery
+    from bot.engine.wiring import open_engine
 
     async with open_engine() as engine:
         guild_ids = [guild_id] if guild_id is not None else await engine.store.messages.guild_ids()

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import run_async
-from bot.config import get_settings
+from bot.core.config import get_settings
 from bot.store import Store
 
 output_argument = click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
@@ -26,7 +26,7 @@ def export_group() -> None:
 @run_async
 async def export_false_positives_command(output: Path, guild_id: int | None) -> None:
     """Messages moderators marked as false abuse flags, for `clio train abuse --false-positives`."""
-    from bot.moderation.feedback import export_false_positives
+    from bot.engine.moderation.feedback import export_false_positives
 
     async with await Store.open(get_settings().database) as store:
         rows = await export_false_positives(store, output, guild_id)

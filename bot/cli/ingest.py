@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from bot.cli.common import emit_json, json_option, progress, run_async
-from bot.engine import Engine, open_engine
-from bot.importers import ExportFormatError, read_export
-from bot.records import IncomingMessage
+from bot.engine.wiring import Engine, open_engine
+from bot.engine.importers import ExportFormatError, read_export
+from bot.core.records import IncomingMessage
 
 BATCH = 256
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 
 from bot.cli.common import emit_json, json_option, progress
-from bot.config import get_settings
+from bot.core.config import get_settings
 
 
 def load_embedder(model_dir: Path | None):
-    from bot.embedding import Embedder, ModelNotFound
+    from bot.engine.embedding import Embedder, ModelNotFound
 
     settings = get_settings()
     folder = Path(model_dir) if model_dir else settings.model_dir
@@ -23,7 +23,7 @@ def load_embedder(model_dir: Path | None):
 
 
 def _load_calibration(folder: Path):
-    from bot.matcher import Calibration
+    from bot.engine.matcher import Calibration
 
     path = folder / "calibration.json"
     return Calibration.load(path) if path.is_file() else None
@@ -54,7 +54,7 @@ def eval_kpa(data_dir: Path, split: str, topic_prefix: bool, plot: Path | None,
              model_dir: Path | None, as_json: bool) -> None:
     """ArgKP key-point matching (KPA-2021 Track 1): mAP strict/relaxed, and precision, recall and
     F1 of the labelled pairs at the model's shipped threshold."""
-    from bot import kpa
+    from bot.tooling.evaluation import kpa
 
     if split == "test":
         raise click.ClickException("the test split is kept out of Clio's development: use dev")
@@ -161,7 +161,7 @@ def _read_rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[st
 
 
 def _read_claims(path: Path):
-    from bot.matcher import ArgumentProfile
+    from bot.engine.matcher import ArgumentProfile
 
     profiles, ids, seen = [], [], set()
     for line, row in _read_rows(path, ("claim_id", "claim")):
@@ -213,7 +213,7 @@ def match(claims_path: Path, messages_path: Path, output_path: Path, top_k: int 
           model_dir: Path | None) -> None:
     """Score every message against every claim. ``score`` is the calibrated probability of match;
     ``tagged`` is 1 where Clio would tag the message with the claim (above threshold, within top-k)."""
-    from bot.matcher import Matcher
+    from bot.engine.matcher import Matcher
 
     profiles, claim_ids = _read_claims(claims_path)
     message_ids, texts = _read_messages(messages_path)

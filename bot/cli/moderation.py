@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from bot.cli.common import emit_json, json_option
-from bot.config import get_settings
-from bot.records import iso_to_unix
+from bot.core.config import get_settings
+from bot.core.records import iso_to_unix
 
 # The issue's bars for the abuse head on ConvAbuse valid, and for the benign history set.
 ABUSE_BARS = {"roc_auc": 0.90, "f1": 0.70, "benign_false_flag_rate": 0.03}
@@ -26,7 +26,7 @@ weights_option = click.option(
 
 
 def _embedder():
-    from bot.embedding import Embedder, ModelNotFound
+    from bot.engine.embedding import Embedder, ModelNotFound
 
     settings = get_settings()
     try:
@@ -69,7 +69,7 @@ def _timestamp(value: str | None, where: str) -> float | None:
 
 def read_messages_csv(path: Path) -> tuple[list[str], list]:
     """(message ids as written, contexts) from message_id,text[,author,channel,timestamp]."""
-    from bot.moderation import MessageContext
+    from bot.engine.moderation import MessageContext
 
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
@@ -99,10 +99,10 @@ def read_messages_csv(path: Path) -> tuple[list[str], list]:
 
 def catalogue_policy(embedder, vectors, texts) -> tuple[list[list[tuple[int, float]]], dict]:
     """Tags of every message against the shipped catalogue, and its policy map, for the policy flagger."""
-    from bot.catalogue import all_arguments, load_catalogue
-    from bot.evaluation.matching import argument_profiles
-    from bot.matcher import Matcher, Sentences, sentence_texts
-    from bot.moderation import PolicyArgument
+    from bot.engine.catalogue import all_arguments, load_catalogue
+    from bot.tooling.evaluation.matching import argument_profiles
+    from bot.engine.matcher import Matcher, Sentences, sentence_texts
+    from bot.engine.moderation import PolicyArgument
 
     settings = get_settings()
     arguments = all_arguments(load_catalogue(settings.catalogue_dir))
@@ -123,8 +123,8 @@ def flag_command(messages_path: Path, output_path: Path) -> None:
     """Run every flagger, with a guild's default settings, over a CSV of messages: one row per message and
     flagger. Flood and cross-posting compare an author's messages over time, so they need the author and
     timestamp columns; without them flood rows read "not checked"."""
-    from bot.guild_config import GuildConfig
-    from bot.moderation import ModerationService
+    from bot.core.guild_config import GuildConfig
+    from bot.engine.moderation import ModerationService
 
     ids, contexts = read_messages_csv(messages_path)
     embedder = _embedder()
@@ -172,9 +172,9 @@ def flag_command(messages_path: Path, output_path: Path) -> None:
 def eval_abuse_command(data_dir: Path | None, weights_dir: Path | None, as_json: bool) -> None:
     """The abuse head at its shipped threshold: ROC AUC, precision, recall and F1 on ConvAbuse valid and on
     our held-out Davidson split (neither used for training), and the benign-history false-flag rate."""
-    from bot.moderation.abuse import DEFAULT_WEIGHTS_DIR, AbuseModel
-    from bot.moderation.abuse_data import DEFAULT_DATA_DIR
-    from bot.moderation.abuse_eval import evaluate, format_report
+    from bot.engine.moderation.abuse import DEFAULT_WEIGHTS_DIR, AbuseModel
+    from bot.tooling.evaluation.abuse_data import DEFAULT_DATA_DIR
+    from bot.tooling.evaluation.abuse_eval import evaluate, format_report
 
     embedder = _embedder()
     model = AbuseModel.for_embedder(embedder.model_id, weights_dir or DEFAULT_WEIGHTS_DIR)
@@ -223,9 +223,9 @@ def train_abuse_command(data_dir: Path | None, output_dir: Path | None, no_cache
         raise click.ClickException("training the abuse head needs scikit-learn: pip install scikit-learn")
     import logging
 
-    from bot.moderation import train_abuse
+    from bot.training import train_abuse
 
-    logging.getLogger("bot.moderation").setLevel(logging.INFO)
+    logging.getLogger("bot.engine.moderation").setLevel(logging.INFO)
     cfg = train_abuse.TrainConfig()
     if data_dir is not None:
         cfg.data_dir = data_dir

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import emit_json, json_option, run_async
-from bot.config import get_settings
+from bot.core.config import get_settings
 
 SKELETON = """\
 # Topic pack: {title}. See docs/topic-packs.md for every field.
@@ -70,7 +70,7 @@ def pack_new(topic: str, output: Path | None) -> None:
 def pack_validate(files: tuple[Path, ...], as_json: bool) -> None:
     """Check packs: the schema, unique ids, counters that exist, source years. Counters may point
     into the shipped catalogue as well as into the files given."""
-    from bot.catalogue import CatalogueError, check_packs
+    from bot.engine.catalogue import CatalogueError, check_packs
 
     try:
         packs = check_packs(files, get_settings().catalogue_dir)
@@ -90,7 +90,7 @@ def pack_validate(files: tuple[Path, ...], as_json: bool) -> None:
 @pack_group.command("schema")
 def pack_schema() -> None:
     """Print the pack format as JSON Schema (also shipped as docs/topic-pack.schema.json)."""
-    from bot.catalogue import pack_json_schema
+    from bot.engine.catalogue import pack_json_schema
 
     click.echo(json.dumps(pack_json_schema(), indent=2))
 
@@ -104,8 +104,8 @@ guild_option = click.option("--guild", "guild", required=True, help="The server:
 
 
 async def _with_packs(guild: str, action):
-    from bot.engine import open_engine
-    from bot.errors import UserError
+    from bot.engine.wiring import open_engine
+    from bot.core.errors import UserError
 
     async with open_engine() as engine:
         try:

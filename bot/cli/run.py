@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from bot.config import get_settings
+from bot.core.config import get_settings
 
 
 @click.command("run")
@@ -16,6 +16,6 @@ def run_command() -> None:
     Exit codes: 0 stopped normally, 1 Discord unreachable, 2 no token, 3 token rejected,
     4 Message Content intent not enabled.
     """
-    from bot.client import run_bot  # discord.py loads only for this command
+    from bot.adapter.client import run_bot  # discord.py loads only for this command
 
     sys.exit(run_bot(get_settings()))

@@ -6,8 +6,8 @@ import click
 
 from bot.cli.common import emit_json, json_option
 from bot.cli.matcher_commands import eval_group
-from bot.config import get_settings
-from bot.sample_eval import evaluate_sample
+from bot.core.config import get_settings
+from bot.tooling.evaluation.sample_eval import evaluate_sample
 
 
 @eval_group.command("sample")

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from bot.cli.common import run_async
-from bot.config import get_settings
+from bot.core.config import get_settings
 
 
 @click.command("sandbox")
@@ -18,7 +18,7 @@ from bot.config import get_settings
 async def sandbox_command(verbose: bool) -> None:
     """Run Clio against a local fake Discord holding the bundled sample server, replay its
     conversation, ask for a digest, report a message, and print what Clio posted."""
-    from bot.sandbox import run_sandbox  # loads discord.py and the model: only for this command
+    from bot.tooling.sandbox import run_sandbox  # loads discord.py and the model: only for this command
 
     if not verbose:
         logging.getLogger().setLevel(logging.ERROR)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.guild_config import GuildConfig
+from bot.core.guild_config import GuildConfig
 from bot.store.database import Database
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.errors import UserError
-from bot.records import IncomingMessage, StoredMessage
+from bot.core.errors import UserError
+from bot.core.records import IncomingMessage, StoredMessage
 from bot.store.database import Database
 from bot.store.sql import chunks, placeholders
 
@@ -44,6 +44,17 @@ FROM messages m LEFT JOIN authors a ON a.guild_id = m.guild_id AND a.id = m.auth
 
 def _stored(row) -> StoredMessage:
     return StoredMessage(*row)
+
+
+_UNEXPLAINED = """
+SELECT m.id, m.channel_id, m.author_id, m.created_at, m.content FROM messages m
+LEFT JOIN authors a ON a.guild_id = m.guild_id AND a.id = m.author_id
+WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ? AND COALESCE(a.is_bot, 0) = 0
+  AND NOT EXISTS (
+    SELECT 1 FROM tags t JOIN arguments g ON g.id = t.argument_id
+    WHERE t.message_id = m.id AND t.accepted = 1 AND g.status = 'active')
+ORDER BY m.id
+"""
 
 
 class MessageStore:
@@ -139,6 +150,18 @@ class MessageStore:
             params.append(channel_id)
         rows = await self.db.fetchall(sql + " ORDER BY m.created_at, m.id", params)
         return [_stored(row) for row in rows]
+
+    async def texts(self, guild_id: int) -> list[tuple[int, str]]:
+        """(id, content) of every stored message of a guild that has text, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT id, content FROM messages WHERE guild_id = ? AND content != '' ORDER BY id", (guild_id,)
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    async def unexplained(self, guild_id: int, since: float, until: float) -> list[tuple]:
+        """(id, channel_id, author_id, created_at, content) of the humans' messages in [since, until)
+        that no active argument has an accepted tag on: what discovery clusters."""
+        return [tuple(row) for row in await self.db.fetchall(_UNEXPLAINED, (guild_id, since, until))]
 
     async def latest_id(self, guild_id: int, channel_id: int) -> int | None:
         """The newest stored message of a channel: backfill resumes after it."""

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.embedding import CachedEncoder, FunctionEncoder
-from bot.evaluation.catalogue_eval import HeldOut
-from bot.evaluation.matching import argument_profiles, score_texts
-from bot.matcher import Calibration, Matcher, fit_platt, precision_threshold
+from bot.engine.embedding import CachedEncoder, FunctionEncoder
+from bot.tooling.evaluation.catalogue_eval import HeldOut
+from bot.tooling.evaluation.matching import argument_profiles, score_texts
+from bot.engine.matcher import Calibration, Matcher, fit_platt, precision_threshold
 
 OFFSETS = (0.0, 0.02, 0.05, 0.08, 0.12, 0.2, 2.0)  # 2.0: examples never win, claims only
 SENTENCE_OFFSETS = (0.0, 0.02, 0.05, 0.1, 2.0)  # 2.0: whole messages only
@@ -89,9 +89,9 @@ def main(argv: list[str] | None = None) -> None:
     import json
     from pathlib import Path
 
-    from bot.config import PROMPTS_ROOT
-    from bot.embedding import Embedder
-    from bot.evaluation.catalogue_eval import held_out_set
+    from bot.core.config import PROMPTS_ROOT
+    from bot.engine.embedding import Embedder
+    from bot.tooling.evaluation.catalogue_eval import held_out_set
 
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("model_dir", type=Path)

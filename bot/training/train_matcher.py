@@ -15,7 +15,7 @@ text it has never seen. The recipe, in ``clio train matcher`` or ``python -m bot
   over each text's references (temperature 0.05), the same over each reference's texts, and binary
   cross-entropy on every labelled pair (logit = learnt scale x cosine + learnt bias), which keeps
   similarities comparable across arguments for one threshold.
-* **Selection** on whole held-out packs (``bot.evaluation.corpus.HELD_OUT_PACKS``), never trained on:
+* **Selection** on whole held-out packs (``bot.tooling.evaluation.corpus.HELD_OUT_PACKS``), never trained on:
   macro AP of their texts against the whole catalogue, with and without phrasings. ArgKP dev is reported
   and guards against forgetting; the sample export is never used.
 * **Export**: fp32 graph whose weights are stored as float16 (half the size; onnxruntime folds them back
@@ -40,11 +40,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bot import kpa
-from bot.catalogue import CatalogueArgument, all_arguments, load_catalogue
-from bot.config import DEFAULT_MODEL_DIR, PROMPTS_ROOT
-from bot.evaluation.corpus import CORPUS_DIR, HELD_OUT_PACKS, CorpusText, load_corpus, training_texts
-from bot.evaluation.catalogue_eval import HeldOut, held_out_set
+from bot.tooling.evaluation import kpa
+from bot.engine.catalogue import CatalogueArgument, all_arguments, load_catalogue
+from bot.core.config import DEFAULT_MODEL_DIR, PROMPTS_ROOT
+from bot.tooling.evaluation.corpus import CORPUS_DIR, HELD_OUT_PACKS, CorpusText, load_corpus, training_texts
+from bot.tooling.evaluation.catalogue_eval import HeldOut, held_out_set
 
 log = logging.getLogger("clio.train")
 
@@ -423,7 +423,7 @@ def store_weights_as_float16(source: Path, target: Path, min_elements: int = 102
 
 
 def onnx_encoder(folder: Path):
-    from bot.embedding import Embedder
+    from bot.engine.embedding import Embedder
 
     return Embedder(folder, threads=2, batch_size=16).encode
 
@@ -472,10 +472,10 @@ def write_readme(cfg: TrainConfig, report: dict) -> None:
         f"* `model.onnx`: {report['size_mb']} MB, all-MiniLM-L6-v2 fine-tuned as below; weights stored as float16 "
         "behind Cast nodes that onnxruntime folds at load, so inference is fp32 and deterministic (a text's "
         "vector does not depend on the batch it is in). Inputs `input_ids`, `attention_mask`, `token_type_ids`; "
-        "output `last_hidden_state`; the runtime mean-pools and L2-normalises (`bot/embedding.py`).",
+        "output `last_hidden_state`; the runtime mean-pools and L2-normalises (`bot/engine/embedding.py`).",
         "* `tokenizer.json`: unchanged from all-MiniLM-L6-v2.",
         "* `calibration.json`: Platt scaling, the example offset, the counter margin and the default threshold "
-        "(`bot/matcher.py`), fitted on the held-out packs (`bot/training/calibrate.py`).",
+        "(`bot/engine/matcher.py`), fitted on the held-out packs (`bot/training/calibrate.py`).",
         "",
         "## Origin and licences",
         "",

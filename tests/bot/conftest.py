@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from bot.records import IncomingMessage
+from bot.core.records import IncomingMessage
 from bot.store import Store
 
 GUILD = 111

@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
-from bot.client import ClioBot
-from bot.config import Settings
-from bot.embedding import shared_embedder
-from bot.fakediscord import FakeDiscord, InteractionRecord
-from bot.sandbox import BotRunner, read_sample
+from bot.adapter.client import ClioBot
+from bot.core.config import Settings
+from bot.engine.embedding import shared_embedder
+from bot.tooling.fakediscord import FakeDiscord, InteractionRecord
+from bot.tooling.sandbox import BotRunner, read_sample
 from bot.store import Store
 from tests.conftest import ErrorRecords
 

@@ -9,9 +9,9 @@ import time
 
 import pytest
 
-from bot.config import Settings
-from bot.matcher import Calibration
-from bot.records import IncomingMessage
+from bot.core.config import Settings
+from bot.engine.matcher import Calibration
+from bot.core.records import IncomingMessage
 from bot.store.arguments import Argument
 from tests.cogs.conftest import eventually
 

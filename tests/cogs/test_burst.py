@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.benchmarks.burst import ACK_LIMIT_SECONDS, burst
+from bot.tooling.benchmarks.burst import ACK_LIMIT_SECONDS, burst
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.scheduling import UTC
+from bot.adapter.scheduling import UTC
 from bot.store import Store
 from tests.cogs.conftest import eventually
 

@@ -12,10 +12,10 @@ from datetime import datetime
 import numpy as np
 import pytest
 
-from bot.moderation import AbuseModel
-from bot.moderation.abuse import FEATURE_CUES
-from bot.moderation.feedback import FalsePositiveStore
-from bot.records import IncomingMessage
+from bot.engine.moderation import AbuseModel
+from bot.engine.moderation.abuse import FEATURE_CUES
+from bot.engine.moderation.feedback import FalsePositiveStore
+from bot.core.records import IncomingMessage
 from bot.store import Store
 from tests.cogs.conftest import eventually
 

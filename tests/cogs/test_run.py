@@ -8,8 +8,8 @@ import signal
 
 import pytest
 
-from bot.client import EXIT_BAD_TOKEN, EXIT_NO_INTENT, EXIT_NO_TOKEN, EXIT_OK, run_bot_async
-from bot.config import Settings
+from bot.adapter.client import EXIT_BAD_TOKEN, EXIT_NO_INTENT, EXIT_NO_TOKEN, EXIT_OK, run_bot_async
+from bot.core.config import Settings
 from bot.store import Store
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ from bot.store import Store
 
 WRITER = textwrap.dedent("""
     import asyncio, os, signal, sys
-    from bot.records import IncomingMessage
+    from bot.core.records import IncomingMessage
     from bot.store import Store
 
     def batch(first, n):

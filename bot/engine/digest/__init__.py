@@ -1,0 +1,10 @@
+"""Digests: what was argued in a window, as counts and linked quotes, rendered for Discord or Markdown."""
+
+from bot.engine.digest.builder import VectorSource, build_digest
+from bot.engine.digest.model import ArgumentDigest, CandidateDigest, CounterMention, Digest, Quote, ReplyChain, Source
+from bot.engine.digest.render import digest_to_json, render_embeds, render_markdown
+
+__all__ = [
+    "ArgumentDigest", "CandidateDigest", "CounterMention", "Digest", "Quote", "ReplyChain", "Source",
+    "VectorSource", "build_digest", "digest_to_json", "render_embeds", "render_markdown",
+]

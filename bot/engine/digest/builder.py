@@ -1,0 +1,235 @@
+"""Build a digest of one window from the store: every number is a count of stored rows, every quote a stored message."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Protocol
+
+import numpy as np
+
+from bot.engine.catalogue import counter_pairs
+from bot.engine.digest.model import ArgumentDigest, CandidateDigest, CounterMention, Digest, Quote, Source
+from bot.engine.digest.selection import pick_quotes, reply_chains
+from bot.core.records import StoredMessage
+from bot.store import Store
+from bot.store.arguments import CANDIDATE, Argument
+from bot.store.tags import Tag
+
+# Quotes are chosen among an argument's most confidently tagged messages; this bounds the work on
+# a busy argument without moving its centroid much.
+POOL_LIMIT = 1000
+MAX_CANDIDATES = 5
+MAX_CHAINS = 3
+
+
+class VectorSource(Protocol):
+    """Anything that returns stored messages' embeddings, such as :class:`bot.engine.tagging.TaggingService`."""
+
+    async def vectors(self, guild_id: int, texts_by_id: dict[int, str]) -> dict[int, np.ndarray]: ...
+
+
+def unix_seconds(when: float | datetime) -> float:
+    if isinstance(when, datetime):
+        return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+    return float(when)
+
+
+def trend(count: int, previous: int) -> str:
+    if previous == 0:
+        return "new" if count else "flat"
+    return "up" if count > previous else "down" if count < previous else "flat"
+
+
+def _tagged_ids(tags: Iterable[Tag], arguments: dict[int, Argument]) -> dict[int, list[int]]:
+    """Argument id -> its tagged message ids, most confident first (moderator tags score 1).
+
+    A message counts for one side of a debate only: when it carries an argument and one of its counters
+    (tags set before the matcher kept them apart, or by hand), the more confident tag wins, so no quote
+    is shown under an argument and its counter at once.
+    """
+    ranked = sorted((t for t in tags if t.argument_id in arguments), key=lambda t: (-t.score, t.message_id))
+    slug_of = {argument_id: argument.slug for argument_id, argument in arguments.items()}
+    counters = counter_pairs((argument.slug, argument.counters) for argument in arguments.values())
+    sides: dict[int, set[str]] = defaultdict(set)  # message id -> slugs it already counts for
+    grouped: dict[int, list[int]] = defaultdict(list)
+    for tag in ranked:
+        slug = slug_of[tag.argument_id]
+        if counters.get(slug, set()) & sides[tag.message_id]:
+            continue
+        sides[tag.message_id].add(slug)
+        grouped[tag.argument_id].append(tag.message_id)
+    return grouped
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().casefold()
+
+
+def _pool(ids: Iterable[int], by_id: dict[int, StoredMessage]) -> list[int]:
+    """Quotable messages: with text, one per distinct text, in the given order, at most POOL_LIMIT."""
+    seen: set[str] = set()
+    pool = []
+    for message_id in ids:
+        key = _normalised(by_id[message_id].content)
+        if key and key not in seen:
+            seen.add(key)
+            pool.append(message_id)
+            if len(pool) == POOL_LIMIT:
+                break
+    return pool
+
+
+def _days(messages: Iterable[StoredMessage]) -> int:
+    return len({datetime.fromtimestamp(m.created_at, timezone.utc).date() for m in messages})
+
+
+class _Quoter:
+    """Picks quotes from pools of message ids, given the pools' embeddings."""
+
+    def __init__(self, by_id: dict[int, StoredMessage], vectors: dict[int, np.ndarray], max_quotes: int) -> None:
+        self.by_id = by_id
+        self.vectors = vectors
+        self.max_quotes = max_quotes
+        self._dims = len(next(iter(vectors.values()))) if vectors else 1
+
+    def _matrix(self, ids: Sequence[int]) -> np.ndarray:
+        rows = np.zeros((len(ids), self._dims), dtype=np.float32)
+        for row, message_id in enumerate(ids):
+            vector = self.vectors.get(message_id)
+            if vector is not None:
+                rows[row] = vector
+        return rows
+
+    def centroid(self, ids: Sequence[int]) -> np.ndarray:
+        return self._matrix(ids).mean(axis=0) if ids else np.zeros(self._dims, dtype=np.float32)
+
+    def pick(self, ids: Sequence[int], k: int | None = None, centroid: np.ndarray | None = None) -> list[Quote]:
+        authors = [self.by_id[i].author_id for i in ids]
+        chosen = pick_quotes(self._matrix(ids), authors, self.max_quotes if k is None else k, centroid=centroid)
+        return [Quote.of(self.by_id[ids[i]]) for i in chosen]
+
+
+def _sources(argument: Argument) -> list[Source]:
+    return [
+        Source(author=str(s.get("author") or ""), title=str(s.get("title") or ""), year=s.get("year"),
+               url=str(s.get("url") or ""), role="rebuts" if s.get("role") == "rebuts" else "supports")
+        for s in argument.sources
+        if isinstance(s, dict)
+    ]
+
+
+def _evidence_ids(argument: Argument) -> list[int]:
+    ids = argument.evidence.get("message_ids") if isinstance(argument.evidence, dict) else None
+    return [i for i in ids if isinstance(i, int)] if isinstance(ids, list) else []
+
+
+@dataclass
+class _Window:
+    """One window's messages and tags, with the quoter over their cached embeddings."""
+
+    by_id: dict[int, StoredMessage]
+    arguments: dict[int, Argument]
+    current: dict[int, list[int]]
+    previous: dict[int, list[int]]
+    pools: dict[int, list[int]]
+    quoter: _Quoter
+
+    def authors(self, ids: Iterable[int]) -> int:
+        return len({self.by_id[i].author_id for i in ids})
+
+    def counter(self, argument_id: int, counter_id: int) -> CounterMention:
+        targets = set(self.current[argument_id])
+        replies = [i for i in self.current[counter_id] if self.by_id[i].reply_to_id in targets]
+        # A reply to this argument shows the counter raised against it, so it is quoted first.
+        pool = _pool(replies, self.by_id) or self.pools[counter_id]
+        quotes = self.quoter.pick(pool, 1, centroid=self.quoter.centroid(self.pools[counter_id]))
+        counter = self.arguments[counter_id]
+        return CounterMention(counter.slug, counter.title or counter.claim, len(self.current[counter_id]),
+                              quotes[0] if quotes else None, replies=len(replies))
+
+    def argument(self, argument_id: int, counter_ids: Sequence[int]) -> ArgumentDigest:
+        argument, ids = self.arguments[argument_id], self.current[argument_id]
+        previous = len(self.previous.get(argument_id, ()))
+        return ArgumentDigest(
+            argument_id=argument_id, slug=argument.slug, title=argument.title, claim=argument.claim,
+            count=len(ids), authors=self.authors(ids), previous_count=previous, trend=trend(len(ids), previous),
+            quotes=self.quoter.pick(self.pools[argument_id]), sources=_sources(argument),
+            counters=[self.counter(argument_id, c) for c in counter_ids], policy=argument.policy,
+            standing=argument.standing,
+        )
+
+    def candidate(self, argument: Argument, ids: Sequence[int]) -> CandidateDigest:
+        return CandidateDigest(
+            argument_id=argument.id, slug=argument.slug, claim=argument.claim, messages=len(ids),
+            authors=self.authors(ids), days=_days(self.by_id[i] for i in ids),
+            quotes=self.quoter.pick(self.pools[argument.id]),
+        )
+
+
+async def _candidates(store: Store, guild_id: int, by_id: dict[int, StoredMessage]) -> list[tuple[Argument, list[int]]]:
+    """Candidate arguments with evidence in the window, and that evidence, most evidence first."""
+    found = []
+    for argument in await store.arguments.list(guild_id, statuses=(CANDIDATE,)):
+        in_window = [i for i in dict.fromkeys(_evidence_ids(argument)) if i in by_id]
+        if in_window:
+            found.append((argument, in_window))
+    found.sort(key=lambda c: (-len(c[1]), c[0].slug))
+    return found[:MAX_CANDIDATES]
+
+
+async def build_digest(
+    store: Store,
+    vector_source: VectorSource,
+    guild_id: int,
+    since: float | datetime,
+    until: float | datetime,
+    channel_id: int | None = None,
+    max_quotes: int = 3,
+    max_arguments: int = 15,
+) -> Digest:
+    """The digest of a guild (or one of its channels) over ``since <= created_at < until``.
+
+    The trend compares with the window of the same length just before. Embeddings come from
+    ``vector_source``, which should serve them from the store's cache.
+    """
+    since, until = unix_seconds(since), unix_seconds(until)
+    if until <= since:
+        raise ValueError("a digest window must end after it starts")
+    messages = await store.messages.window(guild_id, since, until, channel_id)
+    by_id = {m.id: m for m in messages}
+    active = {a.id: a for a in await store.arguments.list(guild_id)}
+    window_tags = await store.tags.accepted_in_window(guild_id, since, until, channel_id)
+    current = _tagged_ids((t for t in window_tags if t.message_id in by_id), active)
+    previous = _tagged_ids(await store.tags.accepted_in_window(guild_id, 2 * since - until, since, channel_id), active)
+
+    shown = sorted(current, key=lambda aid: (-len(current[aid]), active[aid].slug))[:max_arguments]
+    by_slug = {a.slug: a.id for a in active.values()}
+    raised = {
+        aid: [by_slug[slug] for slug in dict.fromkeys(active[aid].counters) if by_slug.get(slug) in current]
+        for aid in shown
+    }
+    candidates = await _candidates(store, guild_id, by_id)
+    pools = {aid: _pool(current[aid], by_id) for aid in {*shown, *(c for cs in raised.values() for c in cs)}}
+    pools.update({argument.id: _pool(ids, by_id) for argument, ids in candidates})
+    wanted = {i for pool in pools.values() for i in pool}
+    vectors = await vector_source.vectors(guild_id, {i: by_id[i].content for i in wanted}) if wanted else {}
+    window = _Window(by_id, active, current, previous, pools, _Quoter(by_id, vectors, max_quotes))
+
+    return Digest(
+        guild_id=guild_id,
+        guild_name=(await store.messages.guild_names()).get(guild_id, ""),
+        channel_id=channel_id,
+        channel_name=(await store.messages.channel_names(guild_id)).get(channel_id) if channel_id else None,
+        since=since,
+        until=until,
+        total_messages=len(messages),
+        total_authors=len({m.author_id for m in messages}),
+        arguments=[window.argument(aid, raised[aid]) for aid in shown],
+        candidates=[window.candidate(argument, ids) for argument, ids in candidates],
+        chains=reply_chains(messages, MAX_CHAINS),
+        untagged_count=len(by_id) - len({i for ids in current.values() for i in ids}),
+    )

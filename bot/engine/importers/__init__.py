@@ -1,0 +1,22 @@
+"""Readers for server exports. Each validates a whole file before anything is stored."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.engine.importers.common import ExportFormatError, ParsedExport
+from bot.engine.importers.csv_export import read_csv_export
+from bot.engine.importers.dce import read_dce_export
+
+
+def read_export(path: Path, *, include_bots: bool = False, guild: str | None = None) -> ParsedExport:
+    """Read a DiscordChatExporter JSON file or a plain CSV, chosen by extension."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        return read_dce_export(path, include_bots=include_bots)
+    if suffix == ".csv":
+        return read_csv_export(path, guild=guild or "csv-import")
+    raise ExportFormatError(f"{path}: unknown export type {suffix!r}; expected a .json (DiscordChatExporter) or .csv file")
+
+
+__all__ = ["ExportFormatError", "ParsedExport", "read_export", "read_csv_export", "read_dce_export"]

@@ -1,0 +1,181 @@
+"""Ingest and tag: store a batch of messages, embed the new texts once, tag them with the guild's arguments."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bot.engine.catalogue import counter_pairs, load_catalogue
+from bot.engine.embedding import Embedder, argument_encoder
+from bot.engine.matcher import ArgumentProfile, Matcher, Sentences, sentence_texts
+from bot.engine.packs import ALL_PACKS, PackService, parse_default_packs
+from bot.core.records import IncomingMessage
+from bot.store import Store
+from bot.store.arguments import Argument
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestResult:
+    stored: int = 0
+    embedded: int = 0
+    # message id -> [(argument id, probability)], best first, for the messages tagged in this batch
+    tags: dict[int, list[tuple[int, float]]] = field(default_factory=dict)
+    vectors: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+def profiles_for(
+    arguments: Sequence[Argument], corrections: Sequence = (), guild_threshold: float | None = None
+) -> list[ArgumentProfile]:
+    """Turn stored arguments plus moderator corrections into what the matcher indexes.
+
+    An argument's own threshold wins over the guild's, which wins over the matcher's calibrated default.
+    Counters are the guild's arguments on the other side, both ways, whichever of the two declares it.
+    """
+    confirmed: dict[int, list[str]] = defaultdict(list)
+    rejected: dict[int, list[str]] = defaultdict(list)
+    for correction in corrections:
+        if correction.content.strip():
+            (confirmed if correction.accepted else rejected)[correction.argument_id].append(correction.content)
+    id_of = {arg.slug: arg.id for arg in arguments}
+    counters = counter_pairs((arg.slug, arg.counters) for arg in arguments)
+    return [
+        ArgumentProfile(
+            argument_id=arg.id,
+            claim=arg.claim,
+            title=arg.title,
+            examples=tuple(arg.examples) + tuple(confirmed[arg.id]),
+            threshold=arg.threshold if arg.threshold is not None else guild_threshold,
+            rejected=tuple(rejected[arg.id]),
+            counters=tuple(sorted(id_of[slug] for slug in counters.get(arg.slug, ()) if slug in id_of)),
+        )
+        for arg in arguments
+    ]
+
+
+def _sentences_of(positions: list[int], part_vectors: np.ndarray, owner: np.ndarray) -> Sentences | None:
+    """The sentences of the messages at ``positions`` of a batch, re-numbered to rows of that subset."""
+    row_of = {position: row for row, position in enumerate(positions)}
+    keep = [i for i, o in enumerate(owner) if int(o) in row_of]
+    if not keep:
+        return None
+    return Sentences(part_vectors[keep], np.asarray([row_of[int(owner[i])] for i in keep], dtype=np.int64))
+
+
+class TaggingService:
+    """Owns the per-guild matchers; the embedder is shared and loaded once."""
+
+    def __init__(
+        self, store: Store, embedder: Embedder, model_dir: Path, catalogue_dir: Path, top_k: int = 3,
+        default_packs: str = ALL_PACKS,
+    ):
+        self.store = store
+        self.embedder = embedder
+        self._argument_encoder = argument_encoder(embedder)
+        self.model_dir = Path(model_dir)
+        self.top_k = top_k
+        packs = load_catalogue(Path(catalogue_dir))
+        self.packs = PackService(store, packs, parse_default_packs(default_packs))
+        self._matchers: dict[int, Matcher] = {}
+        self._seeded: set[int] = set()
+
+    async def ensure_guild(self, guild_id: int) -> None:
+        """Give a guild its topic packs, or bring them up to the catalogue's versions (once per process)."""
+        if guild_id not in self._seeded:
+            await self.packs.sync_guild(guild_id)
+            self._seeded.add(guild_id)
+
+    async def tagging_arguments(self, guild_id: int) -> list[Argument]:
+        """The guild's active arguments that tag: those of disabled or vanished packs do not."""
+        await self.ensure_guild(guild_id)
+        enabled = await self.packs.enabled(guild_id)
+        return [a for a in await self.store.arguments.list(guild_id) if self.packs.tags_with(a, enabled)]
+
+    async def set_pack_enabled(self, guild_id: int, slug: str, enabled: bool) -> bool:
+        changed = await self.packs.set_enabled(guild_id, slug, enabled)
+        if changed:
+            self.invalidate(guild_id)
+        return changed
+
+    def invalidate(self, guild_id: int) -> None:
+        """Call after a guild's arguments, thresholds or corrections change."""
+        self._matchers.pop(guild_id, None)
+
+    async def matcher_for(self, guild_id: int) -> Matcher:
+        matcher = self._matchers.get(guild_id)
+        if matcher is None:
+            arguments = await self.tagging_arguments(guild_id)
+            corrections = await self.store.tags.corrections(guild_id)
+            config = await self.store.settings.get(guild_id)
+            matcher = Matcher.from_model_dir(self._argument_encoder, self.model_dir, top_k=self.top_k)
+            profiles = profiles_for(arguments, corrections, config.tag_threshold)
+            texts_to_embed = sum(1 + len(p.examples) + len(p.rejected) for p in profiles)
+            log.debug("indexing %d arguments (%d texts) for guild %d", len(profiles), texts_to_embed, guild_id)
+            await self.embedder.in_worker(matcher.index, profiles)
+            self._matchers[guild_id] = matcher
+        return matcher
+
+    async def ingest(self, messages: Sequence[IncomingMessage]) -> IngestResult:
+        """Store, embed and tag one batch. Safe to repeat: unchanged messages cost only the upsert."""
+        result = IngestResult()
+        changed = set(await self.store.messages.upsert(messages))
+        result.stored = len(messages)
+        fresh = {m.id: m for m in messages if m.id in changed and m.content.strip()}
+        if not fresh:
+            return result
+        ids = list(fresh)
+        texts = [fresh[i].content for i in ids]
+        parts, owner = sentence_texts(texts)
+        # Whole messages and the sentences of long ones in one model call, sorted by length together.
+        computed = await self.embedder.embed([*texts, *parts])
+        vectors, part_vectors = computed[: len(ids)], computed[len(ids):]
+        result.embedded = len(ids)
+        result.vectors = dict(zip(ids, vectors))
+        await self.store.embeddings.put(result.vectors, self.embedder.model_id)
+        by_guild: dict[int, list[int]] = defaultdict(list)
+        for position, message_id in enumerate(ids):
+            by_guild[fresh[message_id].guild_id].append(position)
+        for guild_id, positions in by_guild.items():
+            matcher = await self.matcher_for(guild_id)
+            tagged = matcher.tag(vectors[positions], _sentences_of(positions, part_vectors, owner))
+            guild_tags = {ids[p]: pairs for p, pairs in zip(positions, tagged)}
+            await self.store.tags.replace_model_tags(guild_id, guild_tags)
+            result.tags.update({mid: pairs for mid, pairs in guild_tags.items() if pairs})
+        return result
+
+    async def retag_guild(self, guild_id: int, batch_size: int = 512) -> int:
+        """Re-tag every stored message of a guild, embedding only those not embedded yet."""
+        self.invalidate(guild_id)
+        matcher = await self.matcher_for(guild_id)
+        rows = await self.store.messages.texts(guild_id)
+        for start in range(0, len(rows), batch_size):
+            chunk = rows[start : start + batch_size]
+            ids = [row[0] for row in chunk]
+            vectors = await self.vectors(guild_id, {row[0]: row[1] for row in chunk})
+            parts, owner = sentence_texts([row[1] for row in chunk])
+            sentences = Sentences(await self.embedder.embed(parts), owner) if parts else None
+            tagged = matcher.tag(np.stack([vectors[i] for i in ids]), sentences)
+            await self.store.tags.replace_model_tags(guild_id, dict(zip(ids, tagged)))
+        return len(rows)
+
+    async def argument_vectors(self, texts: list[str]) -> np.ndarray:
+        """Vectors of argument claims and examples, from the cache the matchers share."""
+        return await self.embedder.in_worker(self._argument_encoder.encode, texts)
+
+    async def vectors(self, guild_id: int, texts_by_id: dict[int, str]) -> dict[int, np.ndarray]:
+        """Embeddings for stored messages: from the cache, computing and caching the missing ones."""
+        model_id = self.embedder.model_id
+        found = await self.store.embeddings.get(guild_id, list(texts_by_id), model_id)
+        missing = [mid for mid in texts_by_id if mid not in found]
+        if missing:
+            computed = await self.embedder.embed([texts_by_id[mid] for mid in missing])
+            new = dict(zip(missing, computed))
+            await self.store.embeddings.put(new, model_id)
+            found.update(new)
+        return found

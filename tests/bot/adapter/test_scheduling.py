@@ -1,0 +1,145 @@
+"""Schedules without Discord: parsing, slots, catch-up after downtime, exactly-once bookkeeping."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.errors import ScheduleError
+from bot.adapter.scheduling import (
+    UTC,
+    DigestScheduler,
+    build_trigger,
+    job_for_slot,
+    latest_slot,
+    min_interval,
+    parse_duration,
+    slot_key,
+)
+
+
+def _next(trigger, after: datetime) -> datetime:
+    return trigger.get_next_fire_time(None, after)
+
+
+def test_hh_mm_is_daily_in_the_given_timezone():
+    trigger = build_trigger("09:30", "Europe/Paris")
+    fire = _next(trigger, datetime(2026, 7, 1, 12, 0, tzinfo=UTC))
+    assert fire == datetime(2026, 7, 2, 9, 30, tzinfo=ZoneInfo("Europe/Paris"))
+    assert fire.astimezone(UTC).hour == 7  # summer time
+
+
+def test_cron_weekdays_count_from_sunday_as_crontab_does():
+    monday_nine = build_trigger("0 9 * * 1")  # APScheduler alone would read 1 as Tuesday
+    assert _next(monday_nine, datetime(2026, 11, 24, tzinfo=UTC)).strftime("%a %H:%M") == "Mon 09:00"
+    weekend = build_trigger("0 9 * * 0,6")
+    days = set()
+    moment = datetime(2026, 11, 24, tzinfo=UTC)
+    for _ in range(4):
+        moment = _next(weekend, moment + timedelta(seconds=1))
+        days.add(moment.strftime("%a"))
+    assert days == {"Sat", "Sun"}
+    assert _next(build_trigger("0 9 * * 7"), datetime(2026, 11, 24, tzinfo=UTC)).strftime("%a") == "Sun"
+    assert _next(build_trigger("0 9 * * mon-fri"), datetime(2026, 11, 28, tzinfo=UTC)).strftime("%a") == "Mon"
+
+
+def test_a_sixth_field_is_seconds():
+    trigger = build_trigger("* * * * * */2")
+    start = datetime(2026, 11, 24, 10, 0, 1, tzinfo=UTC)
+    assert _next(trigger, start) == datetime(2026, 11, 24, 10, 0, 2, tzinfo=UTC)
+    assert min_interval(trigger, start) == timedelta(seconds=2)
+
+
+@pytest.mark.parametrize(("when", "tz", "message"), [
+    ("25:00", "UTC", "not a time of day"),
+    ("61 * * * *", "UTC", "Bad cron expression"),
+    ("0 9 * * 8", "UTC", "Bad cron expression"),
+    ("every day", "UTC", "neither a time"),
+    ("09:00", "Not/AZone", "Unknown timezone"),
+])
+def test_bad_schedules_say_what_is_wrong(when, tz, message):
+    with pytest.raises(ScheduleError, match=message):
+        build_trigger(when, tz)
+
+
+def test_durations():
+    assert parse_duration("90m") == timedelta(minutes=90)
+    assert parse_duration("1d12h") == timedelta(hours=36)
+    assert parse_duration("2w") == timedelta(days=14)
+    for bad in ("", "3", "soon", "0h", "5 parsecs"):
+        with pytest.raises(ScheduleError):
+            parse_duration(bad)
+
+
+def test_missed_slots_collapse_into_the_newest():
+    hourly = build_trigger("0 * * * *")
+    down_since = datetime(2026, 11, 24, 1, 30, tzinfo=UTC)
+    back_at = datetime(2026, 11, 24, 6, 10, tzinfo=UTC)
+    assert latest_slot(hourly, down_since, back_at) == datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    assert latest_slot(hourly, back_at - timedelta(minutes=5), back_at) is None
+
+
+def _schedule(**fields):
+    values = dict(id=7, guild_id=1, scope_channel_id=None, target_channel_id=5, cron="0 * * * *",
+                  timezone="UTC", last_run_at=None, created_at=0.0)
+    return SimpleNamespace(**{**values, **fields})
+
+
+def test_a_job_covers_the_time_since_the_last_run():
+    slot = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    job = job_for_slot(_schedule(last_run_at=slot.timestamp() - 7200), slot)
+    assert (job.since, job.until) == (slot.timestamp() - 7200, slot.timestamp())
+    assert job.slot_key == slot_key(7, slot) == "schedule:7:2026-11-24T06:00:00Z"
+    first = job_for_slot(_schedule(), slot)
+    assert first.until - first.since == 86400  # no earlier run: the day before
+
+
+class _FakeAPScheduler:
+    def __init__(self):
+        self.jobs = {}
+
+    def add_job(self, func, trigger, args, id, **options):
+        self.jobs[id] = (func, trigger, args)
+
+    def get_job(self, job_id):
+        return self.jobs.get(job_id)
+
+    def remove_job(self, job_id):
+        del self.jobs[job_id]
+
+
+class _Schedules:
+    def __init__(self, *schedules):
+        self.by_id = {s.id: s for s in schedules}
+
+    async def all(self):
+        return list(self.by_id.values())
+
+    async def get_by_id(self, schedule_id):
+        return self.by_id.get(schedule_id)
+
+
+async def test_restore_owes_one_catch_up_per_schedule_and_fires_later_slots():
+    now = datetime(2026, 11, 24, 6, 10, tzinfo=UTC)
+    behind = _schedule(id=1, last_run_at=(now - timedelta(hours=5)).timestamp())
+    current = _schedule(id=2, last_run_at=datetime(2026, 11, 24, 6, 0, tzinfo=UTC).timestamp())
+    jobs = []
+
+    async def run(job):
+        jobs.append(job)
+
+    scheduler = DigestScheduler(_FakeAPScheduler(), _Schedules(behind, current), run, clock=lambda: now)
+    assert await scheduler.restore() == 2
+    await scheduler.close()  # lets the catch-up task finish
+    assert [(j.schedule_id, j.until) for j in jobs] == [(1, datetime(2026, 11, 24, 6, tzinfo=UTC).timestamp())]
+    assert set(scheduler.scheduler.jobs) == set()  # close removed the jobs
+
+    # A slot firing runs the newest slot not after now, once.
+    scheduler = DigestScheduler(_FakeAPScheduler(), _Schedules(current), run, clock=lambda: now + timedelta(hours=1))
+    scheduler.add(current)
+    await scheduler._fire(2)
+    await scheduler.close()
+    assert jobs[-1].slot_key == "schedule:2:2026-11-24T07:00:00Z"

@@ -1,0 +1,189 @@
+"""The abuse head with the shipped weights and the real embedder, plus its cues, loading and metrics."""
+
+import logging
+
+import numpy as np
+import pytest
+
+from bot.core.config import get_settings
+from bot.engine.embedding import shared_embedder
+from bot.core.guild_config import GuildConfig
+from bot.tooling.evaluation import abuse_data
+from bot.engine.moderation.abuse import META_FILE, AbuseFlagger, AbuseModel, cues_in, explain
+
+from .conftest import ctx
+
+INSULTS = [
+    "you are a fucking idiot",
+    "You're a pathetic moron and nobody here wants you",
+    "shut up you stupid bitch",
+    "I'm going to find you and kill you",
+    "kill yourself",
+    "fuck you, you worthless piece of shit",
+]
+# Written for this test (not in the training lines): violent subject matter, civil tone.
+ATROCITIES = [
+    "The Nazis gassed over a million people at Auschwitz-Birkenau alone.",
+    "Stalin's NKVD shot roughly 680,000 people during the Great Terror of 1937-38.",
+    "The Khmer Rouge bludgeoned prisoners to death at Choeung Ek to save bullets.",
+    "Hitler deserved to hang, and it is a pity he escaped justice by suicide.",
+    "Goebbels' propaganda called Jews rats and vermin, and historians quote it to show how genocide was prepared.",
+    "The Japanese army raped and murdered tens of thousands of civilians in Nanjing.",
+    "Mao's policies starved tens of millions of peasants to death between 1959 and 1961.",
+    "Idi Amin's soldiers murdered opponents and dumped their bodies in the Nile.",
+]
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    return shared_embedder(get_settings().model_dir)
+
+
+@pytest.fixture(scope="module")
+def model(embedder):
+    loaded = AbuseModel.for_embedder(embedder.model_id)
+    assert loaded is not None, "shipped abuse weights do not match the embedder: run `clio train abuse`"
+    return loaded
+
+
+def scores(model, embedder, texts):
+    return model.score(embedder.encode(texts), texts)
+
+
+def test_clear_insults_and_threats_are_flagged(model, embedder):
+    got = scores(model, embedder, INSULTS)
+    assert (got >= model.threshold).all(), dict(zip(INSULTS, got.round(3)))
+
+
+def test_talk_about_atrocities_is_not_flagged(model, embedder):
+    got = scores(model, embedder, ATROCITIES)
+    assert (got < model.threshold).all(), dict(zip(ATROCITIES, got.round(3)))
+
+
+def test_benign_history_false_flag_rate_at_most_3_percent(model, embedder):
+    lines = abuse_data.read_lines(abuse_data.BENIGN_HISTORY_FILE)
+    assert len(lines) >= 100
+    got = scores(model, embedder, lines)
+    flagged = [(line, round(float(s), 3)) for line, s in zip(lines, got) if s >= model.threshold]
+    assert len(flagged) / len(lines) <= 0.03, flagged
+
+
+def test_profanity_alone_is_a_weaker_signal_than_a_directed_insult(model, embedder):
+    undirected = ["this fucking traffic", "oh shit, I missed the bus again", "holy shit, that is a lot of tanks"]
+    directed = ["you are fucking traffic", "oh shit, you are an idiot", "holy shit you are a moron"]
+    assert (scores(model, embedder, undirected) < scores(model, embedder, directed)).all()
+    flagger = AbuseFlagger(model)
+    verdicts = [flagger.check(ctx(t, vector=embedder.encode([t])[0]), GuildConfig()) for t in undirected]
+    assert not any(v.flagged for v in verdicts), [(v.score, v.reason) for v in verdicts]
+
+
+def test_flagger_reason_names_score_threshold_and_cue(model, embedder):
+    text = "you are a fucking idiot"
+    flag = AbuseFlagger(model).check(ctx(text, vector=embedder.encode([text])[0]), GuildConfig())
+    assert flag.flagged and flag.flagger == "abuse"
+    assert flag.reason.startswith(f"abusive language (model score {flag.score:.2f} >= {model.threshold:.2f})")
+    assert "second-person insult" in flag.reason
+
+
+def test_guild_threshold_overrides_the_shipped_one(model, embedder):
+    for text in ("this traffic is driving me mad", "this fucking traffic"):  # no cue; bare profanity
+        message = ctx(text, vector=embedder.encode([text])[0])
+        flagger = AbuseFlagger(model)
+        shipped = flagger.check(message, GuildConfig())
+        assert not shipped.flagged
+        lowered = flagger.check(message, GuildConfig(abuse_threshold=shipped.score / 2))
+        assert lowered.flagged == (text == "this traffic is driving me mad")  # profanity alone: a stricter bar
+        assert flagger.check(message, GuildConfig(abuse_threshold=0.0)).score == shipped.score
+
+
+def test_flagger_needs_a_vector_and_a_model(model):
+    assert AbuseFlagger(model).check(ctx("you idiot"), GuildConfig()) is None
+    assert AbuseFlagger(None).check(ctx("you idiot", vector=np.zeros(384, np.float32)), GuildConfig()) is None
+
+
+def test_weights_for_another_embedder_are_refused_with_a_warning(model, tmp_path, caplog):
+    model.save(tmp_path, {})
+    with caplog.at_level(logging.WARNING, logger="bot.engine.moderation.abuse"):
+        assert AbuseModel.for_embedder("some-other-model", tmp_path) is None
+    assert "abuse flagger disabled" in caplog.text and "clio train abuse" in caplog.text
+    assert AbuseModel.for_embedder(model.embedder_model_id, tmp_path) is not None
+
+
+def test_missing_or_broken_weights_disable_without_crashing(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="bot.engine.moderation.abuse"):
+        assert AbuseModel.for_embedder("x", tmp_path / "absent") is None
+        (tmp_path / META_FILE).write_text("{not json", "utf-8")
+        assert AbuseModel.for_embedder("x", tmp_path) is None
+    assert caplog.text.count("abuse flagger disabled") == 2
+
+
+def test_save_and_load_round_trip(model, tmp_path):
+    model.save(tmp_path, {"note": "test"})
+    again = AbuseModel.load(tmp_path)
+    vectors = np.random.default_rng(0).normal(size=(3, model.dimensions)).astype(np.float32)
+    texts = ["a", "you idiot", "kill yourself"]
+    assert np.allclose(model.score(vectors, texts), again.score(vectors, texts))
+    assert again.threshold == pytest.approx(model.threshold)
+
+
+@pytest.mark.parametrize("text, cues", [
+    ("you're such a stuuupid moron", ["second-person insult"]),
+    ("i will find you and hurt you", ["threat"]),
+    ("I know where you live", ["threat"]),
+    ("fuck off", ["directed profanity", "profanity"]),
+    ("send me nudes", ["sexual harassment"]),
+    ("this fucking weather", ["profanity"]),
+    ("Do you think the generals were stupid?", []),
+    ("Hitler deserved to be hanged", []),
+    ("William the Bastard crossed the Channel in 1066", []),
+])
+def test_cues(text, cues):
+    assert cues_in(text) == cues
+
+
+def test_explain_is_honest_about_evidence():
+    assert explain(0.9, 0.6, []).endswith("model score only, no lexical cue")
+    assert explain(0.9, 0.6, ["profanity"]).endswith("profanity only, which alone is a weak signal")
+    assert explain(0.2, 0.6, ["profanity"]) == "below the abuse threshold (model score 0.20 < 0.60)"
+
+
+def test_roc_auc_and_binary_scores():
+    labels = np.array([0, 0, 1, 1])
+    assert abuse_data.roc_auc(labels, np.array([0.1, 0.4, 0.35, 0.8])) == pytest.approx(0.75)
+    assert abuse_data.roc_auc(labels, np.array([0.5, 0.5, 0.5, 0.5])) == pytest.approx(0.5)
+    scores = abuse_data.binary_scores(labels, np.array([0, 1, 1, 1]))
+    assert scores["precision"] == pytest.approx(2 / 3) and scores["recall"] == 1.0
+
+
+def test_convabuse_test_split_is_never_read():
+    with pytest.raises(ValueError, match="reserved"):
+        abuse_data.load_convabuse(abuse_data.DEFAULT_DATA_DIR, "test")
+
+
+@pytest.mark.skipif(not (abuse_data.DEFAULT_DATA_DIR / "davidson").is_dir(), reason="shared data not present")
+def test_davidson_split_is_fixed_and_disjoint():
+    train, held_out = abuse_data.davidson_split(abuse_data.DEFAULT_DATA_DIR)
+    again, _ = abuse_data.davidson_split(abuse_data.DEFAULT_DATA_DIR)
+    assert train.texts == again.texts
+    assert len(held_out.texts) == pytest.approx(0.2 * (len(train.texts) + len(held_out.texts)), abs=3)
+    assert set(np.unique(held_out.classes)) == {0, 1, 2}
+
+
+class CountingEmbedder:
+    def __init__(self, model_id: str, scale: float = 1.0) -> None:
+        self.model_id, self.scale, self.texts_encoded = model_id, scale, 0
+
+    def encode(self, texts):
+        self.texts_encoded += len(texts)
+        return np.array([[len(t) * self.scale, 1.0] for t in texts], np.float32)
+
+
+def test_embedding_cache_is_keyed_by_model_and_weights(tmp_path):
+    lines = abuse_data.Labelled("lines", ["a", "bb"], np.zeros(2, np.int8))
+    first = CountingEmbedder("m1")
+    vectors = abuse_data.embed_cached(first, lines, tmp_path)
+    assert first.texts_encoded == 3  # two texts and the probe
+    assert np.array_equal(abuse_data.embed_cached(first, lines, tmp_path), vectors) and first.texts_encoded == 4
+    # Same id, different weights: the probe differs, so the cache misses.
+    swapped = CountingEmbedder("m1", scale=2.0)
+    assert abuse_data.embed_cached(swapped, lines, tmp_path)[1, 0] == 4.0

@@ -1,0 +1,86 @@
+"""Forgetting a member and retention: what goes, what is redacted, and what stays."""
+
+import numpy as np
+
+from bot.engine import privacy
+from bot.engine.moderation.feedback import FalsePositiveStore
+from bot.store.review import FlaggedEdits
+from bot.engine.moderation.report import record_abuse_scores
+from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
+
+NOW = 1_760_000_000.0
+DAY = 86400.0
+ALICE, BOB = 7, 8
+
+
+async def seed(store, guild_id: int, author_id: int, text: str, created_at: float = NOW):
+    """A stored, embedded, tagged and scored message with a flag, a false positive, an edit and a case."""
+    message = make_message(text, guild_id=guild_id, author_id=author_id, created_at=created_at)
+    await store.messages.upsert([message])
+    await store.embeddings.put({message.id: np.ones(4, np.float32)}, "m")
+    argument = await store.arguments.by_slug(guild_id, "a") or await store.arguments.get(
+        guild_id, await store.arguments.add(guild_id, "a", "a claim"))
+    await store.tags.replace_model_tags(guild_id, {message.id: [(argument.id, 0.9)]})
+    await record_abuse_scores(store.db, guild_id, {message.id: 0.4})
+    flag_id, _ = await store.flags.record(guild_id, message.id, message.channel_id, author_id, "abuse", 0.9, "abusive",
+                                          quote=text, now=created_at)
+    await FalsePositiveStore(store.db).add(guild_id, [await store.flags.get(guild_id, flag_id)], 1, now=created_at)
+    await FlaggedEdits(store.db).put(guild_id, message.id, author_id, text + " (edited)", created_at)
+    await store.cases.add_case(guild_id, author_id, "warn", "rude", 1, flag_id, content=text, now=created_at)
+    return message
+
+
+async def snapshot(store, guild_id: int, author_id: int) -> dict:
+    def one(sql):
+        return store.db.fetchone(sql, (guild_id, author_id))
+
+    messages = "SELECT COUNT(*) FROM messages WHERE guild_id = ? AND author_id = ?"
+    return {
+        "messages": (await one(messages))[0],
+        "embeddings": (await one("SELECT COUNT(*) FROM message_embeddings e JOIN messages m ON m.id = e.message_id"
+                                 " WHERE m.guild_id = ? AND m.author_id = ?"))[0],
+        "tags": (await one("SELECT COUNT(*) FROM tags t JOIN messages m ON m.id = t.message_id"
+                           " WHERE t.guild_id = ? AND m.author_id = ?"))[0],
+        "scores": (await one("SELECT COUNT(*) FROM abuse_scores s JOIN messages m ON m.id = s.message_id"
+                             " WHERE s.guild_id = ? AND m.author_id = ?"))[0],
+        "flag quotes": (await one("SELECT COUNT(quote) FROM flags WHERE guild_id = ? AND author_id = ?"))[0],
+        "flags": (await one("SELECT COUNT(*) FROM flags WHERE guild_id = ? AND author_id = ?"))[0],
+        "case quotes": (await one("SELECT COUNT(content) FROM cases WHERE guild_id = ? AND user_id = ?"))[0],
+        "cases": (await one("SELECT COUNT(*) FROM cases WHERE guild_id = ? AND user_id = ?"))[0],
+        "fp texts": (await one("SELECT COUNT(text) FROM false_positives WHERE guild_id = ? AND author_id = ?"))[0],
+        "edits": (await one("SELECT COUNT(*) FROM flagged_edits WHERE guild_id = ? AND author_id = ?"))[0],
+    }
+
+
+EVERYTHING = {"messages": 2, "embeddings": 2, "tags": 2, "scores": 2, "flag quotes": 2, "flags": 2,
+              "case quotes": 2, "cases": 2, "fp texts": 2, "edits": 2}
+ONLY_THE_RECORD = {**{key: 0 for key in EVERYTHING}, "flags": 2, "cases": 2}
+
+
+async def test_forgetting_a_member_keeps_only_the_record_of_moderation(store):
+    for guild_id, author_id in [(GUILD, ALICE), (GUILD, BOB), (OTHER_GUILD, ALICE)]:
+        for n in range(2):
+            await seed(store, guild_id, author_id, f"message {n} of {author_id}")
+
+    removed = await privacy.forget_member(store, GUILD, ALICE)
+    assert removed == privacy.Removed(messages=2, flag_quotes=2, case_quotes=2, false_positives=2, edits=2)
+    assert await snapshot(store, GUILD, ALICE) == ONLY_THE_RECORD
+    assert await snapshot(store, GUILD, BOB) == EVERYTHING
+    assert await snapshot(store, OTHER_GUILD, ALICE) == EVERYTHING  # another server, another request
+    assert await privacy.forget_member(store, GUILD, ALICE) == privacy.Removed()
+
+
+async def test_retention_per_guild(store):
+    await store.settings.set(GUILD, retention_days=30)
+    for guild_id in (GUILD, OTHER_GUILD):  # the other guild keeps the default year
+        await seed(store, guild_id, ALICE, "old", created_at=NOW - 40 * DAY)
+        await seed(store, guild_id, ALICE, "new", created_at=NOW - 10 * DAY)
+
+    removed = await privacy.purge_all(store, now=NOW)
+    assert removed == privacy.Removed(messages=1, flag_quotes=1, case_quotes=1, false_positives=1, edits=1)
+    after = await snapshot(store, GUILD, ALICE)
+    assert (after["messages"], after["embeddings"], after["tags"], after["scores"]) == (1, 1, 1, 1)
+    assert (after["flag quotes"], after["case quotes"], after["fp texts"], after["edits"]) == (1, 1, 1, 1)
+    assert (after["flags"], after["cases"]) == (2, 2)
+    assert await snapshot(store, OTHER_GUILD, ALICE) == EVERYTHING
+    assert await privacy.purge_all(store, now=NOW) == privacy.Removed()

@@ -1,0 +1,91 @@
+"""The live-ingest queue and the digest bookkeeping, against a real store and no model."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.engine.ingest_queue import IngestQueue
+from bot.engine.tagging import IngestResult
+from tests.bot.conftest import GUILD, make_message
+
+
+class _Tagging:
+    """Stores like TaggingService.ingest; a message whose text is "boom" breaks its batch."""
+
+    def __init__(self, store):
+        self.store = store
+        self.batches: list[int] = []
+
+    async def ingest(self, messages):
+        if any(m.content == "boom" for m in messages):
+            raise RuntimeError("bad message")
+        self.batches.append(len(messages))
+        await self.store.messages.upsert(messages)
+        return IngestResult(stored=len(messages))
+
+
+async def _ids(store) -> list[int]:
+    return [row[0] for row in await store.db.fetchall("SELECT id FROM messages ORDER BY id")]
+
+
+async def test_messages_are_written_in_batches_and_listeners_told(store):
+    tagging = _Tagging(store)
+    told = []
+    queue = IngestQueue(tagging, max_batch=128, interval=0.05, on_ingested=lambda batch, result: told.append(len(batch)))
+    queue.start()
+    messages = [make_message(f"m{n}") for n in range(300)]
+    for message in messages:
+        queue.put(message)
+    await queue.drain()
+    assert await _ids(store) == sorted(m.id for m in messages)
+    assert tagging.batches == [128, 128, 44] and told == tagging.batches
+    await queue.close()
+
+
+async def test_deletes_apply_in_arrival_order(store):
+    queue = IngestQueue(_Tagging(store), interval=0.05)
+    queue.start()
+    kept, gone, bulk = make_message("kept"), make_message("gone"), make_message("bulk")
+    for message in (kept, gone, bulk):
+        queue.put(message)
+    queue.delete(GUILD, [gone.id])
+    queue.delete(GUILD, [bulk.id])
+    queue.put(make_message("other channel", channel_id=2002))
+    queue.delete_channel(GUILD, 2002)
+    await queue.close()  # close writes everything queued first
+    assert await _ids(store) == [kept.id]
+
+
+async def test_a_bad_message_costs_only_itself(store, caplog):
+    queue = IngestQueue(_Tagging(store), interval=0.05)
+    queue.start()
+    good = [make_message("fine"), make_message("also fine")]
+    queue.put(good[0])
+    queue.put(make_message("boom"))
+    queue.put(good[1])
+    with caplog.at_level(logging.ERROR, logger="bot.engine.ingest_queue"):
+        await queue.close()
+    assert await _ids(store) == [m.id for m in good]
+    assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 1
+
+
+async def test_a_digest_slot_is_claimed_once(store):
+    first = await store.digests.claim(GUILD, "schedule:1:2026-11-24T09:00:00Z", 55, 100.0, 200.0)
+    again = await store.digests.claim(GUILD, "schedule:1:2026-11-24T09:00:00Z", 55, 150.0, 250.0)
+    assert again.id == first.id and (again.window_start, again.window_end) == (100.0, 200.0)
+    await store.digests.record_messages(first.id, [11, 12])
+    await store.digests.set_status(first.id, "posted")
+    done = await store.digests.get(GUILD, first.slot_key)
+    assert done.posted and done.message_ids == (11, 12)
+    assert await store.digests.unfinished() == []
+
+
+async def test_schedules_are_per_guild_and_last_run_never_moves_back(store):
+    schedule = await store.schedules.add(GUILD, 55, "09:00", "Europe/Paris", created_by=7)
+    assert await store.schedules.get(GUILD + 1, schedule.id) is None
+    assert not await store.schedules.remove(GUILD + 1, schedule.id)
+    await store.schedules.mark_run(schedule.id, 500.0)
+    await store.schedules.mark_run(schedule.id, 400.0)
+    assert (await store.schedules.get(GUILD, schedule.id)).last_run_at == 500.0
+    assert await store.schedules.remove(GUILD, schedule.id)
+    assert await store.schedules.list(GUILD) == []

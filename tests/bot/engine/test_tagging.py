@@ -1,0 +1,125 @@
+"""The ingest path end to end on the real model: store, embed once, tag with the guild's arguments."""
+
+import dataclasses
+import textwrap
+
+import pytest
+
+from bot.core.config import get_settings
+from bot.engine.embedding import shared_embedder
+from bot.store.tags import Correction
+from bot.engine.tagging import TaggingService, profiles_for
+from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
+
+PACK = textwrap.dedent("""
+    pack: test-pack
+    title: "A tiny pack"
+    version: 1
+    arguments:
+      - id: lipetsk-training
+        title: "The USSR trained the Wehrmacht"
+        claim: "The Soviet Union trained German officers and pilots at Lipetsk and Kazan before the war."
+        examples:
+          - "the soviets literally trained the german air force at lipetsk"
+          - "Kazan tank school trained German tankers in the 1920s"
+          - "without soviet help the reichswehr could never have rearmed"
+        standing: debated
+        counters: []
+        sources:
+          - {author: "Manfred Zeidler", title: "Reichswehr und Rote Armee", year: 1993, role: supports}
+      - id: both-sides
+        title: "Stalin played both sides"
+        claim: "Stalin negotiated with Britain and France and with Germany at the same time to get the best deal."
+        examples:
+          - "stalin was playing both sides in 1939"
+          - "he talked to London and Berlin at once and picked whoever paid more"
+          - "Moscow ran an auction between the Allies and Hitler"
+        standing: debated
+        counters: []
+        sources:
+          - {author: "Geoffrey Roberts", title: "The Soviet Union and the Origins of the Second World War", year: 1995, role: supports}
+""")
+
+
+@pytest.fixture
+def catalogue_dir(tmp_path):
+    folder = tmp_path / "catalogue"
+    folder.mkdir()
+    (folder / "pack.yaml").write_text(PACK, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def tagging(store, catalogue_dir):
+    settings = get_settings()
+    return TaggingService(store, shared_embedder(settings.model_dir), settings.model_dir, catalogue_dir, top_k=3)
+
+
+async def slug_of(store, argument_id):
+    return (await store.arguments.get(GUILD, argument_id)).slug
+
+
+async def test_ingest_tags_a_recurring_argument_and_leaves_chatter_alone(tagging, store):
+    on_topic = make_message("the red army trained german pilots at lipetsk, look it up")
+    chatter = make_message("anyone up for a game of chess tonight?")
+    result = await tagging.ingest([on_topic, chatter])
+
+    assert result.stored == 2 and result.embedded == 2
+    assert chatter.id not in result.tags
+    assert [await slug_of(store, a) for a, _ in result.tags[on_topic.id]][0] == "lipetsk-training"
+    stored = await store.tags.for_messages(GUILD, [on_topic.id])
+    assert stored[on_topic.id][0].source == "model"
+
+
+async def test_unchanged_messages_are_never_embedded_twice(tagging, store):
+    message = make_message("stalin was talking to both london and berlin in august 1939")
+    await tagging.ingest([message])
+    again = await tagging.ingest([message])
+    assert again.embedded == 0
+    edited = await tagging.ingest([dataclasses.replace(message, content="chess tonight anyone?")])
+    assert edited.embedded == 1 and edited.tags == {}
+    assert await store.tags.for_messages(GUILD, [message.id]) == {}
+
+
+async def test_empty_messages_are_stored_but_not_embedded(tagging, store):
+    result = await tagging.ingest([make_message("", attachments=1)])
+    assert result.stored == 1 and result.embedded == 0
+
+
+async def test_each_guild_gets_its_own_copy_of_the_catalogue(tagging, store):
+    await tagging.ingest([make_message("stalin played both sides", guild_id=GUILD),
+                          make_message("stalin played both sides", guild_id=OTHER_GUILD, channel_id=2002)])
+    mine = {a.slug: a.id for a in await store.arguments.list(GUILD)}
+    theirs = {a.slug: a.id for a in await store.arguments.list(OTHER_GUILD)}
+    assert set(mine) == set(theirs) == {"lipetsk-training", "both-sides"}
+    assert not set(mine.values()) & set(theirs.values())
+
+
+async def test_a_per_argument_threshold_of_one_silences_it(tagging, store):
+    await tagging.ensure_guild(GUILD)
+    argument = await store.arguments.by_slug(GUILD, "lipetsk-training")
+    await store.arguments.update(GUILD, argument.id, threshold=1.0)
+    tagging.invalidate(GUILD)
+    result = await tagging.ingest([make_message("the soviets trained the luftwaffe at lipetsk")])
+    assert all(a != argument.id for pairs in result.tags.values() for a, _ in pairs)
+
+
+async def test_retag_uses_cached_vectors_and_moderator_corrections(tagging, store):
+    message = make_message("kazan and lipetsk were where the germans learned their trade")
+    await tagging.ingest([message])
+    argument = await store.arguments.by_slug(GUILD, "lipetsk-training")
+    await store.tags.set_by_moderator(GUILD, message.id, argument.id, False, moderator_id=1)
+    assert await tagging.retag_guild(GUILD) == 1
+    tags = (await store.tags.for_messages(GUILD, [message.id]))[message.id]
+    assert [(t.argument_id, t.source, t.accepted) for t in tags] == [(argument.id, "moderator", False)]
+
+
+def test_profiles_fold_corrections_into_examples_and_rejections():
+    from bot.store.arguments import Argument
+
+    argument = Argument(id=1, guild_id=GUILD, slug="a", origin="catalogue", status="active", title="",
+                        claim="claim", examples=("ex",), threshold=None)
+    corrections = [Correction(1, 10, "yes this", True), Correction(1, 11, "not this", False)]
+    (profile,) = profiles_for([argument], corrections, guild_threshold=0.9)
+    assert profile.examples == ("ex", "yes this") and profile.rejected == ("not this",)
+    assert profile.threshold == 0.9
