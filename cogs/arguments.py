@@ -38,13 +38,13 @@ from bot.engine.argument_admin import (
 from bot.adapter.client import ClioBot
 from bot.core.errors import UserError
 from bot.engine.matcher import Calibration
+from bot.core.markdown import shorten
 from bot.engine.notes import (
     USAGE_DAYS,
     TaggedMessage,
     argument_fields,
     bullet_list,
     choose_notes,
-    clip,
     counters_of,
     note_embed,
 )
@@ -80,7 +80,7 @@ class ArgumentName(app_commands.Transformer):
         engine = interaction.client.engine
         await engine.tagging.ensure_guild(interaction.guild_id)
         found = await engine.store.arguments.search(interaction.guild_id, value.strip())
-        return [app_commands.Choice(name=clip(f"{a.label} ({a.slug})", 100), value=a.slug) for a in found]
+        return [app_commands.Choice(name=shorten(f"{a.label} ({a.slug})", 100), value=a.slug) for a in found]
 
 
 ArgumentOption = app_commands.Transform[Argument, ArgumentName]
@@ -169,10 +169,10 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
     async def _describe(self, guild_id: int, argument: Argument) -> discord.Embed:
         active = await self.store.arguments.list(guild_id)
         usage = (await self._usage(guild_id, [argument]))[argument.id]
-        embed = discord.Embed(title=clip(argument.label, 256), description=clip(argument.claim, 4096),
+        embed = discord.Embed(title=shorten(argument.label, 256), description=shorten(argument.claim, 4096),
                               colour=ARGUMENT_COLOUR)
         if argument.examples:
-            embed.add_field(name="How people put it", value=bullet_list([clip(e, 200) for e in argument.examples]),
+            embed.add_field(name="How people put it", value=bullet_list([shorten(e, 200) for e in argument.examples]),
                             inline=False)
         for field in argument_fields(argument, counters_of(argument, active), usage):
             embed.add_field(**field, inline=False)
@@ -396,7 +396,7 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
         intro = "" if tagged else "This message has no tags. The closest arguments:\n\n"
         embed = discord.Embed(
             title="Why these tags?" if tagged else "Why no tag?", colour=ARGUMENT_COLOUR,
-            description=clip(intro + ("\n\n".join(explanation_lines(explanations)) or "No arguments to compare."),
+            description=shorten(intro + ("\n\n".join(explanation_lines(explanations)) or "No arguments to compare."),
                              4096),
         )
         embed.set_footer(text="Probability: how sure the model is. A message is tagged when it reaches the threshold.")

@@ -16,7 +16,8 @@ import discord
 
 from bot.engine.argument_admin import ArgumentForm
 from bot.core.errors import UserError
-from bot.engine.notes import bullet_list, clip
+from bot.core.markdown import shorten
+from bot.engine.notes import bullet_list
 from bot.store.arguments import Argument
 from cogs.common import ModeratorItem, answer_error
 
@@ -38,8 +39,8 @@ def arguments_cog(interaction: discord.Interaction) -> Arguments:
 def argument_options(choices: Sequence[tuple[Argument, float]], what: str) -> list[discord.SelectOption]:
     """Select options, most alike first; Discord allows 25."""
     return [
-        discord.SelectOption(label=clip(a.label, 100), value=str(a.id),
-                             description=clip(f"{a.slug} · {what} {p:.0%}", 100))
+        discord.SelectOption(label=shorten(a.label, 100), value=str(a.id),
+                             description=shorten(f"{a.slug} · {what} {p:.0%}", 100))
         for a, p in choices[:25]
     ]
 
@@ -83,7 +84,7 @@ class MergeSelect(ModeratorItem, discord.ui.DynamicItem[discord.ui.Select],
 def candidate_embed(argument: Argument, decision: str | None = None) -> discord.Embed:
     evidence = argument.evidence
     embed = discord.Embed(
-        title=f"Candidate argument #{argument.id}", description=clip(argument.claim, 4096),
+        title=f"Candidate argument #{argument.id}", description=shorten(argument.claim, 4096),
         colour=DECIDED_COLOUR if decision else CANDIDATE_COLOUR,
     )
     if evidence:
@@ -96,7 +97,7 @@ def candidate_embed(argument: Argument, decision: str | None = None) -> discord.
                   f"{evidence.get('authors', 0)} people on {evidence.get('days', 0)} days{span}",
         )
     if argument.examples:
-        embed.add_field(name="Other phrasings", value=bullet_list([clip(e, 200) for e in argument.examples]),
+        embed.add_field(name="Other phrasings", value=bullet_list([shorten(e, 200) for e in argument.examples]),
                         inline=False)
     links = evidence.get("example_links") or []
     if links:
@@ -164,7 +165,7 @@ _FORM = (
 class ArgumentModal(discord.ui.Modal):
     def __init__(self, heading: str, form: ArgumentForm,
                  submit: Callable[[discord.Interaction, ArgumentForm], Awaitable[None]]) -> None:
-        super().__init__(title=clip(heading, 45), timeout=900)
+        super().__init__(title=shorten(heading, 45), timeout=900)
         self.submit = submit
         self.inputs: dict[str, discord.ui.TextInput] = {}
         for name, label, paragraph, required, limit, placeholder in _FORM:

@@ -25,8 +25,8 @@ from bot.adapter.scheduling import (
     is_scheduled_slot,
     job_for_slot,
     min_interval,
-    parse_duration,
 )
+from bot.core.times import parse_duration
 from cogs.common import NO_MENTIONS, embeds_of, ensure_postable, files_of, require_moderator
 
 log = logging.getLogger(__name__)

@@ -136,9 +136,7 @@ class Ingest(commands.Cog):
 
     async def _forget_channel(self, guild_id: int, channel_id: int) -> None:
         self.queue.delete_channel(guild_id, channel_id)
-        changes = without_channel(await self.store.settings.get(guild_id), channel_id)
-        if changes:
-            await self.store.settings.set(guild_id, **changes)
+        await self.store.settings.update(guild_id, lambda config: without_channel(config, channel_id))
 
     # -- backfill -----------------------------------------------------------------------------------
 

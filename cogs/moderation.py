@@ -38,12 +38,14 @@ from discord.ext import commands
 from bot.engine import privacy
 from bot.adapter.client import ClioBot
 from bot.core.errors import UserError
+from bot.core.markdown import escape_inline
 from bot.engine.moderation import ModerationService, contexts_from_ingest, flagged_only, policy_map, queue
 from bot.engine.moderation.feedback import FalsePositiveStore, abuse_threshold_advice
 from bot.engine.moderation.report import DigestSlots, build_report, record_abuse_scores, report_embed
 from bot.engine.notes import bullet_list
 from bot.core.records import IncomingMessage, jump_url
-from bot.adapter.scheduling import UTC, parse_duration
+from bot.adapter.scheduling import UTC
+from bot.core.times import duration_text, parse_duration
 from bot.store.moderation import WARN
 from bot.engine.tagging import IngestResult
 from cogs.common import MODERATOR_PERMISSIONS, NO_MENTIONS, require_moderator
@@ -321,7 +323,7 @@ class Moderation(commands.Cog):
             member = await self._member(interaction.guild, anchor.author_id)
             await member.timeout(timedelta(seconds=seconds), reason=f"Clio review queue, flag #{anchor.id}")
             await add_case(anchor.guild_id, anchor.author_id, queue.TIMEOUT,
-                           f"{queue.duration_text(seconds)}. {queue.case_reason(entry)}", moderator, anchor.id,
+                           f"{duration_text(seconds)}. {queue.case_reason(entry)}", moderator, anchor.id,
                            entry.quote)
         return None
 
@@ -333,7 +335,7 @@ class Moderation(commands.Cog):
 
     async def _dm_warning(self, guild: discord.Guild, anchor, case_number: int) -> str | None:
         link = jump_url(anchor.guild_id, anchor.channel_id, anchor.message_id)
-        text = (f"The moderators of **{discord.utils.escape_markdown(guild.name)}** warned you about "
+        text = (f"The moderators of **{escape_inline(guild.name)}** warned you about "
                 f"[a message you posted]({link}). Case #{case_number}.")
         try:
             user = self.bot.get_user(anchor.author_id) or await self.bot.fetch_user(anchor.author_id)
@@ -384,7 +386,7 @@ class Moderation(commands.Cog):
                     raise
                 case = await self.store.cases.add_case(
                     guild_id, escalation.user_id, queue.TIMEOUT,
-                    f"{queue.duration_text(escalation.minutes * 60)}. Escalation: {escalation.warnings} warnings in "
+                    f"{duration_text(escalation.minutes * 60)}. Escalation: {escalation.warnings} warnings in "
                     f"{escalation.days} days.", moderator)
                 await escalations.set_fields(guild_id, escalation_id, case_number=case.number)
             escalation = await escalations.get(guild_id, escalation_id)
@@ -457,7 +459,7 @@ class Moderation(commands.Cog):
 
     async def _list_cases(self, interaction: discord.Interaction, title: str, cases, with_user: bool) -> None:
         lines = [queue.case_line(c, with_user=with_user) for c in cases]
-        embed = discord.Embed(title=discord.utils.escape_markdown(title)[:256], colour=queue.DECIDED_COLOUR,
+        embed = discord.Embed(title=escape_inline(title, 256), colour=queue.DECIDED_COLOUR,
                               description=bullet_list(lines, 4096) or "No cases.")
         embed.set_footer(text="Details: /case show")
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)

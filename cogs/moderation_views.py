@@ -16,7 +16,7 @@ import discord
 
 from bot.core.errors import UserError
 from bot.engine.moderation import queue
-from bot.engine.notes import clip
+from bot.core.markdown import shorten
 from cogs.common import ModeratorItem, answer_error
 
 if TYPE_CHECKING:
@@ -139,7 +139,7 @@ class ReportModal(discord.ui.Modal):
         self.add_item(discord.ui.Label(text="Reason", component=self.reason))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
-        await self.submit(interaction, clip(self.reason.value.strip(), REASON_MAX))
+        await self.submit(interaction, shorten(self.reason.value.strip(), REASON_MAX))
 
     async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
         await answer_error(interaction, error)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable
+from typing import TypeVar
 
 import discord
 from discord import app_commands
@@ -16,6 +18,7 @@ from bot.engine.moderation import FLAGGER_NAMES
 from cogs.common import NO_MENTIONS, ensure_postable, ensure_readable, require_moderator
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _channels(ids: list[int]) -> str:
@@ -24,6 +27,12 @@ def _channels(ids: list[int]) -> str:
 
 def _channel(channel_id: int | None) -> str:
     return f"<#{channel_id}>" if channel_id else "not set"
+
+
+def toggled(items: list[T], item: T, present: bool) -> list[T]:
+    """``items`` with ``item`` added at the end, or removed."""
+    others = [i for i in items if i != item]
+    return [*others, item] if present else others
 
 
 def describe(config: GuildConfig) -> discord.Embed:
@@ -62,8 +71,18 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         return require_moderator(interaction)
 
     async def _update(self, interaction: discord.Interaction, **values) -> GuildConfig:
+        return await self._validated(self.engine.store.settings.set(interaction.guild_id, **values))
+
+    async def _toggle(self, interaction: discord.Interaction, key: str, item: int | str, present: bool) -> GuildConfig:
+        """Add ``item`` to (or remove it from) the list setting ``key``, under the settings lock."""
+        return await self._validated(self.engine.store.settings.update(
+            interaction.guild_id, lambda config: {key: toggled(getattr(config, key), item, present)}
+        ))
+
+    @staticmethod
+    async def _validated(write: Awaitable[GuildConfig]) -> GuildConfig:
         try:
-            return await self.engine.store.settings.set(interaction.guild_id, **values)
+            return await write
         except ValidationError as exc:
             problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             raise UserError(f"That value is not allowed ({problems}).") from None
@@ -83,7 +102,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         if channel.id in config.watched_channels:
             await self._done(interaction, f"{channel.mention} is already watched.")
             return
-        await self._update(interaction, watched_channels=[*config.watched_channels, channel.id])
+        await self._toggle(interaction, "watched_channels", channel.id, True)
         await self._done(interaction, f"Now watching {channel.mention}; fetching its recent messages.")
         ingest = self.bot.get_cog("Ingest")
         if ingest is not None:
@@ -94,7 +113,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         config = await self.engine.store.settings.get(interaction.guild_id)
         if channel.id not in config.watched_channels:
             raise UserError(f"{channel.mention} is not watched.")
-        await self._update(interaction, watched_channels=[c for c in config.watched_channels if c != channel.id])
+        await self._toggle(interaction, "watched_channels", channel.id, False)
         await self._done(interaction, f"No longer watching {channel.mention}. Its stored messages stay until they expire.")
 
     @config.command(name="digest-channel", description="Where scheduled digests go by default")
@@ -114,8 +133,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
     async def threshold(
         self, interaction: discord.Interaction, value: app_commands.Range[float, 0.0, 1.0] | None = None
     ) -> None:
-        await self._update(interaction, tag_threshold=value)
-        self.engine.tagging.invalidate(interaction.guild_id)
+        await self._validated(self.engine.tagging.set_guild_threshold(interaction.guild_id, value))
         shown = "the model's default" if value is None else f"{value:.2f}"
         await self._done(interaction, f"Tag threshold set to {shown}. New messages are tagged with it; "
                                       "run `clio tag` to re-tag stored ones.")
@@ -124,9 +142,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
     async def notes(self, interaction: discord.Interaction, channel: discord.TextChannel, enabled: bool) -> None:
         if enabled:
             ensure_postable(channel)
-        config = await self.engine.store.settings.get(interaction.guild_id)
-        others = [c for c in config.note_channels if c != channel.id]
-        await self._update(interaction, note_channels=[*others, channel.id] if enabled else others)
+        await self._toggle(interaction, "note_channels", channel.id, enabled)
         await self._done(interaction, f"Context notes {'on' if enabled else 'off'} in {channel.mention}.")
 
     @config.command(name="retention", description="Delete stored messages older than this many days")
@@ -140,9 +156,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
     @config.command(name="flagger", description="Turn one kind of flagging on or off")
     @app_commands.choices(name=[app_commands.Choice(name=n, value=n) for n in FLAGGER_NAMES])
     async def flagger(self, interaction: discord.Interaction, name: app_commands.Choice[str], enabled: bool) -> None:
-        config = await self.engine.store.settings.get(interaction.guild_id)
-        others = [f for f in config.flaggers if f != name.value]
-        await self._update(interaction, flaggers=[*others, name.value] if enabled else others)
+        await self._toggle(interaction, "flaggers", name.value, enabled)
         await self._done(interaction, f"The {name.value} flagger is {'on' if enabled else 'off'}.")
 
     @config.command(name="flagging", description="Thresholds of the abuse, flood and mass-mention flaggers")
@@ -176,10 +190,8 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
     ) -> None:
         if (channel is None) == (role is None):
             raise UserError("Name exactly one channel or one role.")
-        config = await self.engine.store.settings.get(interaction.guild_id)
         key, target = ("exempt_channels", channel) if channel is not None else ("exempt_roles", role)
-        others = [i for i in getattr(config, key) if i != target.id]
-        await self._update(interaction, **{key: [*others, target.id] if exempt else others})
+        await self._toggle(interaction, key, target.id, exempt)
         await self._done(interaction, f"{target.mention} is {'now' if exempt else 'no longer'} exempt from flagging.")
 
     @config.command(name="escalation", description="When warnings lead to a proposed timeout")

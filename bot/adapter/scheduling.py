@@ -23,8 +23,6 @@ UTC = timezone.utc
 # The first run of a schedule, with no earlier run to start from, covers this much.
 DEFAULT_WINDOW = timedelta(days=1)
 _HH_MM = re.compile(r"(\d{1,2}):(\d{2})")
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(m|min|h|d|w)", re.IGNORECASE)
-_DURATION_UNITS = {"m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 # Scanning for a missed slot stops here: a seconds-level cron after weeks of downtime is absurd anyway.
 _MAX_SCAN = 200_000
@@ -80,18 +78,6 @@ def _crontab_weekdays(field: str) -> str:
             raise ValueError(f"weekday `{item}` is out of range 0-7")
         days.extend(_WEEKDAYS[n % 7] for n in numbers)
     return ",".join(dict.fromkeys(days))
-
-
-def parse_duration(text: str) -> timedelta:
-    """``90m``, ``12h``, ``3d``, ``1w`` (or sums such as ``1d12h``) -> a timedelta."""
-    compact = text.replace(" ", "")
-    parts = list(_DURATION.finditer(compact))
-    if not parts or "".join(p.group(0) for p in parts) != compact:
-        raise ScheduleError(f"`{text}` is not a duration: try `90m`, `12h`, `3d` or `1w`.")
-    seconds = sum(float(p.group(1)) * _DURATION_UNITS[p.group(2).lower()] for p in parts)
-    if seconds <= 0:
-        raise ScheduleError("A duration must be longer than zero.")
-    return timedelta(seconds=seconds)
 
 
 def slot_key(schedule_id: int, slot: datetime) -> str:

@@ -8,7 +8,7 @@ import click
 
 from bot.cli.common import emit_json, run_async
 from bot.engine.digest import build_digest, digest_to_json, render_embeds, render_markdown
-from bot.engine.digest.timespec import parse_when
+from bot.core.times import parse_when
 from bot.engine.wiring import open_engine
 from bot.store import Store
 

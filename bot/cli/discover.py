@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import click
 
 from bot.cli.common import emit_json, json_option, run_async
-from bot.engine.digest.timespec import parse_when
+from bot.core.times import parse_when
 
 class When(click.ParamType):
     """A moment: an ISO date or date-time (UTC unless it says otherwise), or an age such as 30d, 12h, 2w."""

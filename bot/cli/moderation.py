@@ -10,7 +10,7 @@ import click
 
 from bot.cli.common import emit_json, json_option
 from bot.core.config import get_settings
-from bot.core.records import iso_to_unix
+from bot.core.times import iso_to_unix
 
 # The bars for the abuse head on ConvAbuse valid, and for the benign history set.
 ABUSE_BARS = {"roc_auc": 0.90, "f1": 0.70, "benign_false_flag_rate": 0.03}

@@ -17,8 +17,12 @@ class UnknownArgument(UserError, LookupError):
         self.name = name
 
 
-class ScheduleError(UserError, ValueError):
-    """A time, cron expression, duration or timezone that cannot be understood."""
+class BadTime(UserError, ValueError):
+    """A time or duration that cannot be understood."""
+
+
+class ScheduleError(BadTime):
+    """A schedule (time of day or cron expression) or timezone that cannot be understood."""
 
 
 class ChannelNotUsable(UserError):

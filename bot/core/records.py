@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,17 +47,6 @@ def jump_url(guild_id: int, channel_id: int, message_id: int) -> str:
 
 
 DISCORD_EPOCH_MS = 1420070400000
-
-
-def iso_to_unix(text: str) -> float:
-    """Unix seconds of an ISO 8601 time; without an offset it is UTC, as Discord's own timestamps are.
-
-    Raises ValueError for anything that is not ISO 8601.
-    """
-    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
 
 
 def snowflake_time(snowflake: int) -> float:

@@ -1,8 +1,8 @@
 """Moderators' work on a guild's arguments: add, edit and remove them, correct a message's tags, and see
 what the matcher thinks of a message.
 
-Every change to arguments or corrections invalidates the guild's matcher, so the next message is
-tagged with what the moderators just said.
+Every change to arguments or corrections goes through the tagging service's ``inputs``, so the next
+message is tagged with what the moderators just said.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from bot.engine.catalogue import SLUG_PATTERN, Source
 from bot.core.errors import UnknownArgument, UserError
-from bot.engine.notes import clip
+from bot.core.markdown import shorten
 from bot.store import Store
 from bot.store.arguments import ACTIVE, Argument
 from bot.engine.tagging import TaggingService
@@ -141,10 +141,10 @@ async def add_argument(
 ) -> Argument:
     slug = await check_new_name(store, tagging, guild_id, slug)
     fields = await form.changes(store, guild_id, slug)
-    argument_id = await store.arguments.add(guild_id, slug, policy=policy, **fields)
-    if threshold is not None:
-        await store.arguments.update(guild_id, argument_id, threshold=threshold)
-    tagging.invalidate(guild_id)
+    async with tagging.inputs.change(guild_id):
+        argument_id = await store.arguments.add(guild_id, slug, policy=policy, **fields)
+        if threshold is not None:
+            await store.arguments.update(guild_id, argument_id, threshold=threshold)
     return await store.arguments.get(guild_id, argument_id)
 
 
@@ -154,8 +154,8 @@ async def edit_argument(
 ) -> Argument:
     if form is not None:
         changes = {**await form.changes(store, guild_id, argument.slug), **changes}
-    await store.arguments.update(guild_id, argument.id, **changes)
-    tagging.invalidate(guild_id)
+    async with tagging.inputs.change(guild_id):
+        await store.arguments.update(guild_id, argument.id, **changes)
     return await store.arguments.get(guild_id, argument.id)
 
 
@@ -176,8 +176,8 @@ async def correct_tag(
         raise UserError("That argument is no longer active in this server.")
     if not await store.messages.get(guild_id, [message_id]):
         raise UserError("I have not stored that message, so I cannot learn from it.")
-    await store.tags.set_by_moderator(guild_id, message_id, argument_id, accepted, moderator_id)
-    tagging.invalidate(guild_id)
+    async with tagging.inputs.change(guild_id):
+        await store.tags.set_by_moderator(guild_id, message_id, argument_id, accepted, moderator_id)
     return argument
 
 
@@ -271,7 +271,7 @@ def explanation_lines(explanations: Sequence[TagExplanation]) -> list[str]:
             status = "not tagged: closer to a message a moderator rejected"
         else:
             status = "not tagged"
-        quoted = f" “{clip(e.best_text, 150)}”" if e.best_text else ""
+        quoted = f" “{shorten(e.best_text, 150)}”" if e.best_text else ""
         lines.append(
             f"**{e.argument.label}** ({status})\n"
             f"probability {e.probability:.2f}, threshold {e.threshold:.2f}; "

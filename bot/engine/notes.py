@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.core.markdown import shorten
 from bot.engine.catalogue import standing_text
 from bot.core.guild_config import GuildConfig
 from bot.store.arguments import ACTIVE, Argument
@@ -92,10 +93,6 @@ def choose_notes(
 FIELD_LIMIT = 1024
 
 
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def bullet_list(lines: Sequence[str], limit: int = FIELD_LIMIT) -> str:
     """Bulleted lines, as many as fit in ``limit``, with a count of those left out."""
     out: list[str] = []
@@ -147,8 +144,8 @@ def argument_fields(argument: Argument, counters: Sequence[Argument], usage: Usa
 
 def note_embed(argument: Argument, counters: Sequence[Argument], usage: Usage) -> dict:
     return {
-        "title": clip(f"Context: {argument.label}", 256),
-        "description": clip(argument.claim, 4096),
+        "title": shorten(f"Context: {argument.label}", 256),
+        "description": shorten(argument.claim, 4096),
         "color": NOTE_COLOUR,
         "fields": argument_fields(argument, counters, usage),
         "footer": {"text": "Clio context note: a recurring argument, with sources on it. "

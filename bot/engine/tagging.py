@@ -12,7 +12,9 @@ import numpy as np
 
 from bot.engine.catalogue import counter_pairs, load_catalogue
 from bot.engine.embedding import Embedder, argument_encoder
+from bot.core.guild_config import GuildConfig
 from bot.engine.matcher import ArgumentProfile, Matcher, Sentences, sentence_texts
+from bot.engine.matcher_inputs import MatcherInputs
 from bot.engine.packs import ALL_PACKS, PackService, parse_default_packs
 from bot.core.records import IncomingMessage
 from bot.store import Store
@@ -69,7 +71,11 @@ def _sentences_of(positions: list[int], part_vectors: np.ndarray, owner: np.ndar
 
 
 class TaggingService:
-    """Owns the per-guild matchers; the embedder is shared and loaded once."""
+    """Owns the per-guild matchers; the embedder is shared and loaded once.
+
+    Writes that change what a matcher sees go through ``self.inputs`` (see
+    :mod:`bot.engine.matcher_inputs`); a matcher older than its guild's inputs is rebuilt on next use.
+    """
 
     def __init__(
         self, store: Store, embedder: Embedder, model_dir: Path, catalogue_dir: Path, top_k: int = 3,
@@ -82,13 +88,18 @@ class TaggingService:
         self.top_k = top_k
         packs = load_catalogue(Path(catalogue_dir))
         self.packs = PackService(store, packs, parse_default_packs(default_packs))
-        self._matchers: dict[int, Matcher] = {}
+        self.inputs = MatcherInputs()
+        self._matchers: dict[int, tuple[int, Matcher]] = {}
         self._seeded: set[int] = set()
 
     async def ensure_guild(self, guild_id: int) -> None:
-        """Give a guild its topic packs, or bring them up to the catalogue's versions (once per process)."""
+        """Give a guild its topic packs, or bring them up to the catalogue's versions (once per process).
+
+        Never call it inside ``inputs.change``: it takes the same guild lock.
+        """
         if guild_id not in self._seeded:
-            await self.packs.sync_guild(guild_id)
+            async with self.inputs.change(guild_id):
+                await self.packs.sync_guild(guild_id)
             self._seeded.add(guild_id)
 
     async def tagging_arguments(self, guild_id: int) -> list[Argument]:
@@ -98,27 +109,32 @@ class TaggingService:
         return [a for a in await self.store.arguments.list(guild_id) if self.packs.tags_with(a, enabled)]
 
     async def set_pack_enabled(self, guild_id: int, slug: str, enabled: bool) -> bool:
-        changed = await self.packs.set_enabled(guild_id, slug, enabled)
-        if changed:
-            self.invalidate(guild_id)
-        return changed
+        """Enable or disable a topic pack for a guild; False when it already was."""
+        await self.ensure_guild(guild_id)
+        async with self.inputs.change(guild_id):
+            return await self.packs.set_enabled(guild_id, slug, enabled)
 
-    def invalidate(self, guild_id: int) -> None:
-        """Call after a guild's arguments, thresholds or corrections change."""
-        self._matchers.pop(guild_id, None)
+    async def set_guild_threshold(self, guild_id: int, threshold: float | None) -> GuildConfig:
+        """The guild's tag threshold (None: the matcher's calibrated default)."""
+        async with self.inputs.change(guild_id):
+            return await self.store.settings.set(guild_id, tag_threshold=threshold)
 
     async def matcher_for(self, guild_id: int) -> Matcher:
-        matcher = self._matchers.get(guild_id)
-        if matcher is None:
-            arguments = await self.tagging_arguments(guild_id)
-            corrections = await self.store.tags.corrections(guild_id)
-            config = await self.store.settings.get(guild_id)
-            matcher = Matcher.from_model_dir(self._argument_encoder, self.model_dir, top_k=self.top_k)
-            profiles = profiles_for(arguments, corrections, config.tag_threshold)
-            texts_to_embed = sum(1 + len(p.examples) + len(p.rejected) for p in profiles)
-            log.debug("indexing %d arguments (%d texts) for guild %d", len(profiles), texts_to_embed, guild_id)
-            await self.embedder.in_worker(matcher.index, profiles)
-            self._matchers[guild_id] = matcher
+        await self.ensure_guild(guild_id)
+        # Read the version before the inputs: a change made while this matcher is built leaves it stale.
+        version = self.inputs.version(guild_id)
+        cached = self._matchers.get(guild_id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        arguments = await self.tagging_arguments(guild_id)
+        corrections = await self.store.tags.corrections(guild_id)
+        config = await self.store.settings.get(guild_id)
+        matcher = Matcher.from_model_dir(self._argument_encoder, self.model_dir, top_k=self.top_k)
+        profiles = profiles_for(arguments, corrections, config.tag_threshold)
+        texts_to_embed = sum(1 + len(p.examples) + len(p.rejected) for p in profiles)
+        log.debug("indexing %d arguments (%d texts) for guild %d", len(profiles), texts_to_embed, guild_id)
+        await self.embedder.in_worker(matcher.index, profiles)
+        self._matchers[guild_id] = (version, matcher)
         return matcher
 
     async def ingest(self, messages: Sequence[IncomingMessage]) -> IngestResult:
@@ -151,7 +167,6 @@ class TaggingService:
 
     async def retag_guild(self, guild_id: int, batch_size: int = 512) -> int:
         """Re-tag every stored message of a guild, embedding only those not embedded yet."""
-        self.invalidate(guild_id)
         matcher = await self.matcher_for(guild_id)
         rows = await self.store.messages.texts(guild_id)
         for start in range(0, len(rows), batch_size):

@@ -1,8 +1,15 @@
-"""Per-guild settings rows, cached in memory: the bot reads them on every message."""
+"""Per-guild settings rows, cached in memory: the bot reads them on every message.
+
+Writes are serialised per guild, and :meth:`GuildSettingsStore.update` reads and writes under the same
+lock, so two moderators editing one list at once both get their change.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from bot.core.guild_config import GuildConfig
@@ -13,6 +20,7 @@ class GuildSettingsStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._cache: dict[int, GuildConfig] = {}
+        self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def get(self, guild_id: int) -> GuildConfig:
         cached = self._cache.get(guild_id)
@@ -25,6 +33,16 @@ class GuildSettingsStore:
 
     async def set(self, guild_id: int, **values: Any) -> GuildConfig:
         """Validate and store changes; raises pydantic.ValidationError on a bad value or unknown key."""
+        async with self._locks[guild_id]:
+            return await self._write(guild_id, values)
+
+    async def update(self, guild_id: int, changes: Callable[[GuildConfig], dict[str, Any]]) -> GuildConfig:
+        """Store ``changes(current)``: a read-modify-write that no concurrent edit can undo."""
+        async with self._locks[guild_id]:
+            values = changes(await self.get(guild_id))
+            return await self._write(guild_id, values) if values else await self.get(guild_id)
+
+    async def _write(self, guild_id: int, values: dict[str, Any]) -> GuildConfig:
         current = await self.get(guild_id)
         unknown = set(values) - set(GuildConfig.model_fields)
         if unknown:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.adapter.client import ClioBot, configure_endpoints, create_bot
 from bot.core.config import PROMPTS_ROOT, Settings
+from bot.core.markdown import shorten
 from bot.tooling.fakediscord import FakeDiscord
 from bot.engine.importers import read_export
 from bot.core.records import IncomingMessage
@@ -207,12 +208,8 @@ def describe_post(fake: FakeDiscord, sent) -> str:
         if embed.get("title"):
             lines.append(f"## {embed['title']}")
         if embed.get("description"):
-            lines.append(_shorten(embed["description"], 600))
+            lines.append(shorten(embed["description"], 600))
         for field in embed.get("fields") or []:
-            lines.append(f"  {field['name']}: {_shorten(field['value'], 300)}")
+            lines.append(f"  {field['name']}: {shorten(field['value'], 300)}")
     lines += [f"  [attached: {upload.filename}]" for upload in sent.files]
     return "\n".join(lines)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

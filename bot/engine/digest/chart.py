@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.markdown import shorten
 from bot.store import Store
 
 # A shorter window has no trend worth drawing.
@@ -44,7 +45,7 @@ def render_png(counts: dict[str, dict[date, int]], first_day: date, last_day: da
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     for label, per_day in counts.items():
-        short = label if len(label) <= 40 else label[:39] + "…"
+        short = shorten(label, 40)
         axes.plot(days, [per_day.get(day, 0) for day in days], marker="o", linewidth=1.5, label=short)
     axes.set_ylabel("messages")
     axes.set_title(title or "Arguments per day", fontsize=11)

@@ -16,7 +16,7 @@ from urllib.parse import quote as percent_encode, urlsplit
 
 import jinja2
 
-from bot.engine.digest.escape import escape_inline
+from bot.core.markdown import escape_inline
 from bot.engine.digest.model import ArgumentDigest, CandidateDigest, CounterMention, Digest, Quote, ReplyChain, Source
 from bot.engine.catalogue import standing_text
 from bot.engine.digest.split import EmbedField, EmbedSpec, fit_embed, pack_messages

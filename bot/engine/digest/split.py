@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from bot.core.markdown import discord_len, prefix_within, shorten, without_dangling_escape
+
 TITLE = 256
 DESCRIPTION = 4096
 FIELD_NAME = 256
@@ -20,41 +22,9 @@ FOOTER = 2048
 MESSAGE_TOTAL = 6000
 EMBEDS_PER_MESSAGE = 10
 
-ELLIPSIS = "…"
-
-
-def discord_len(text: str) -> int:
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def _prefix(text: str, limit: int) -> str:
-    """The longest prefix of text within limit."""
-    head = text[:limit]
-    while discord_len(head) > limit:
-        head = head[: len(head) - (discord_len(head) - limit + 1) // 2]
-    return head
-
-
-def _without_dangling_escape(text: str) -> str:
-    """A cut right after a backslash would make it escape whatever follows; drop that backslash."""
-    trailing = len(text) - len(text.rstrip("\\"))
-    return text[:-1] if trailing % 2 else text
-
-
-def shorten(text: str, limit: int, ellipsis: str = ELLIPSIS) -> str:
-    """Text within limit: unchanged if it fits, else cut at the last word boundary that fits, plus ellipsis."""
-    if discord_len(text) <= limit:
-        return text
-    head = _prefix(text, max(limit - discord_len(ellipsis), 0))
-    boundary = head.rfind(" ")
-    if boundary > 0:
-        head = head[:boundary]
-    return _without_dangling_escape(head.rstrip()) + ellipsis
-
-
 def _hard_split(word: str, limit: int) -> Iterator[str]:
     while discord_len(word) > limit:
-        piece = _without_dangling_escape(_prefix(word, limit)) or word[0]
+        piece = without_dangling_escape(prefix_within(word, limit)) or word[0]
         yield piece
         word = word[len(piece):]
     if word:

@@ -51,8 +51,8 @@ async def approve_candidate(
         changes["examples"] = _merge_examples([*argument.examples], [argument.claim], changes["claim"])
     if argument.status == ACTIVE and set(changes) == {"status"}:
         return argument
-    await store.arguments.update(guild_id, argument_id, **changes)
-    tagging.invalidate(guild_id)
+    async with tagging.inputs.change(guild_id):
+        await store.arguments.update(guild_id, argument_id, **changes)
     if retag:
         await tagging.retag_guild(guild_id)
     return await store.arguments.get(guild_id, argument_id)
@@ -89,9 +89,9 @@ async def merge_candidate(
     if target.id == candidate.id or target.status != ACTIVE:
         raise ValueError(f"argument {into_argument_id} is not an active argument to merge into")
     examples = _merge_examples([*target.examples], [candidate.claim, *candidate.examples], target.claim)
-    await store.arguments.update(guild_id, target.id, examples=examples)
-    await store.arguments.update(guild_id, candidate.id, status=MERGED, merged_into=target.id)
-    tagging.invalidate(guild_id)
+    async with tagging.inputs.change(guild_id):
+        await store.arguments.update(guild_id, target.id, examples=examples)
+        await store.arguments.update(guild_id, candidate.id, status=MERGED, merged_into=target.id)
     if retag:
         await tagging.retag_guild(guild_id)
     return await store.arguments.get(guild_id, target.id)

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.core.markdown import shorten
+
 MIN_WORDS = 5
 MAX_EXAMPLES = 5
 CLAIM_CHARS = 300
@@ -46,13 +48,8 @@ def text_key(text: str) -> str:
 
 
 def trim(text: str, limit: int = CLAIM_CHARS) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut:
-        cut = cut[: cut.rfind(" ")]
-    return cut.rstrip(" ,;:-") + "…"
+    """A message as a one-line claim within ``limit``."""
+    return shorten(" ".join(text.split()), limit)
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:

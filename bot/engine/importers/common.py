@@ -6,7 +6,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.core.records import IncomingMessage, iso_to_unix
+from bot.core.records import IncomingMessage
+from bot.core.times import iso_to_unix
 
 MAX_ERRORS_SHOWN = 10
 

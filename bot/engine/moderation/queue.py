@@ -19,7 +19,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.engine.digest.escape import escape_inline
+from bot.core import times
+from bot.core.markdown import escape_inline
 from bot.core.guild_config import GuildConfig
 from bot.engine.moderation.feedback import FalsePositiveStore
 from bot.engine.moderation.flaggers import Flag
@@ -32,10 +33,9 @@ from bot.store.review import CONFIRMED, PROPOSED, REJECTED, Escalation, Escalati
 DISMISS, DELETE, TIMEOUT, FALSE_POSITIVE = "dismiss", "delete", "timeout", "fp"
 ACTIONS = {DISMISS: DISMISSED, FALSE_POSITIVE: DISMISSED, DELETE: ACTIONED, WARN: ACTIONED, TIMEOUT: ACTIONED}
 CASE_LABELS = {WARN: "Warned", TIMEOUT: "Timed out", DELETE: "Message deleted"}
+TIMEOUT_SECONDS = {value: times.parse_duration(value).total_seconds() for value in ("10m", "1h", "1d", "1w")}
 # (select value, label, seconds)
-TIMEOUT_CHOICES = (("10m", "10 minutes", 600), ("1h", "1 hour", 3600), ("1d", "1 day", 86400),
-                   ("1w", "1 week", 7 * 86400))
-TIMEOUT_SECONDS = {value: seconds for value, _, seconds in TIMEOUT_CHOICES}
+TIMEOUT_CHOICES = tuple((value, times.duration_text(seconds), seconds) for value, seconds in TIMEOUT_SECONDS.items())
 REPORT = "report"  # the flagger name of members' reports
 REPORT_LIMIT, REPORT_WINDOW = 3, 600.0
 # A flood raises a flag on every message past the limit; one entry per author per burst is enough.
@@ -43,14 +43,6 @@ FLOOD_BURST = 300.0
 EARLIER_CASES = 5
 
 OPEN_COLOUR, DECIDED_COLOUR, ESCALATION_COLOUR = 0xE0A526, 0x6C757D, 0xC0392B
-
-
-def duration_text(seconds: float) -> str:
-    for unit, size in (("week", 7 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size and seconds % size == 0:
-            count = int(seconds // size)
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    return f"{int(seconds)} seconds"
 
 
 def _when(at: float, style: str = "f") -> str:
@@ -329,7 +321,7 @@ async def escalation_warnings(store: Store, escalation: Escalation) -> list[Case
 
 
 def escalation_embed(escalation: Escalation, warnings: Sequence[Case]) -> dict:
-    timeout = duration_text(escalation.minutes * 60)
+    timeout = times.duration_text(escalation.minutes * 60)
     if escalation.status == CONFIRMED:
         title = "Escalation confirmed"
         decision = f"Timed out for {timeout}" + (f" (case #{escalation.case_number})" if escalation.case_number else "")

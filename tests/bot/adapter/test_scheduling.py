@@ -16,7 +16,6 @@ from bot.adapter.scheduling import (
     job_for_slot,
     latest_slot,
     min_interval,
-    parse_duration,
     slot_key,
 )
 
@@ -63,15 +62,6 @@ def test_a_sixth_field_is_seconds():
 def test_bad_schedules_say_what_is_wrong(when, tz, message):
     with pytest.raises(ScheduleError, match=message):
         build_trigger(when, tz)
-
-
-def test_durations():
-    assert parse_duration("90m") == timedelta(minutes=90)
-    assert parse_duration("1d12h") == timedelta(hours=36)
-    assert parse_duration("2w") == timedelta(days=14)
-    for bad in ("", "3", "soon", "0h", "5 parsecs"):
-        with pytest.raises(ScheduleError):
-            parse_duration(bad)
 
 
 def test_missed_slots_collapse_into_the_newest():

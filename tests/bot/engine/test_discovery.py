@@ -21,6 +21,7 @@ from bot.engine.discovery import (
     words,
 )
 from bot.engine.matcher import Calibration, Matcher
+from bot.engine.matcher_inputs import MatcherInputs
 from bot.core.records import IncomingMessage
 from bot.store import Store
 
@@ -220,14 +221,11 @@ class FakeTagging:
 
     def __init__(self, embedder) -> None:
         self.embedder = embedder
-        self.invalidated: list[int] = []
+        self.inputs = MatcherInputs()
         self.retagged: list[int] = []
 
     async def ensure_guild(self, guild_id: int) -> None:
         pass
-
-    def invalidate(self, guild_id: int) -> None:
-        self.invalidated.append(guild_id)
 
     async def retag_guild(self, guild_id: int) -> int:
         self.retagged.append(guild_id)
@@ -379,7 +377,7 @@ async def test_approve(store, world):
     approved = await approve_candidate(store, tagging, GUILD, second.argument.id, title="Topic one")
     assert (approved.status, approved.origin, approved.title) == ("active", "discovered", "Topic one")
     assert approved.examples == second.argument.examples and approved.claim == second.argument.claim
-    assert tagging.invalidated == [GUILD] and tagging.retagged == [GUILD]
+    assert tagging.inputs.version(GUILD) == 1 and tagging.retagged == [GUILD]
     # Approved, it explains its own cluster: no candidate comes back for it.
     assert [r.argument.id for r in await discover(store, tagging, GUILD, settings=SETTINGS)] == [first.argument.id]
 
@@ -406,7 +404,7 @@ async def test_merge(store, world):
     assert target.examples == ("one phrasing", first.argument.claim, *first.argument.examples)
     merged = await store.arguments.get(GUILD, first.argument.id)
     assert (merged.status, merged.merged_into) == ("merged", target_id)
-    assert tagging.invalidated == [GUILD] and tagging.retagged == [GUILD]
+    assert tagging.inputs.version(GUILD) == 1 and tagging.retagged == [GUILD]
     assert await merge_candidate(store, tagging, GUILD, first.argument.id, target_id) == target  # idempotent
     with pytest.raises(ValueError):
         await approve_candidate(store, tagging, GUILD, first.argument.id)

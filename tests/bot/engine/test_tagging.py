@@ -98,10 +98,38 @@ async def test_each_guild_gets_its_own_copy_of_the_catalogue(tagging, store):
 async def test_a_per_argument_threshold_of_one_silences_it(tagging, store):
     await tagging.ensure_guild(GUILD)
     argument = await store.arguments.by_slug(GUILD, "lipetsk-training")
-    await store.arguments.update(GUILD, argument.id, threshold=1.0)
-    tagging.invalidate(GUILD)
+    async with tagging.inputs.change(GUILD):
+        await store.arguments.update(GUILD, argument.id, threshold=1.0)
     result = await tagging.ingest([make_message("the soviets trained the luftwaffe at lipetsk")])
     assert all(a != argument.id for pairs in result.tags.values() for a, _ in pairs)
+
+
+async def test_a_matcher_is_rebuilt_only_when_its_inputs_change(tagging, store):
+    first = await tagging.matcher_for(GUILD)
+    assert await tagging.matcher_for(GUILD) is first
+    await tagging.set_guild_threshold(GUILD, 0.99)
+    rebuilt = await tagging.matcher_for(GUILD)
+    assert rebuilt is not first and all(p.threshold == 0.99 for p in rebuilt.profiles)
+    assert (await store.settings.get(GUILD)).tag_threshold == 0.99
+
+
+async def test_a_change_made_while_a_matcher_is_built_is_not_lost(tagging, store, monkeypatch):
+    await tagging.ensure_guild(GUILD)
+    argument = await store.arguments.by_slug(GUILD, "lipetsk-training")
+    real_corrections = store.tags.corrections
+
+    async def corrections_then_a_concurrent_edit(guild_id):
+        found = await real_corrections(guild_id)
+        async with tagging.inputs.change(GUILD):  # lands after the arguments were read
+            await store.arguments.update(GUILD, argument.id, threshold=1.0)
+        return found
+
+    monkeypatch.setattr(store.tags, "corrections", corrections_then_a_concurrent_edit)
+    stale = await tagging.matcher_for(GUILD)
+    monkeypatch.setattr(store.tags, "corrections", real_corrections)
+    fresh = await tagging.matcher_for(GUILD)
+    assert fresh is not stale
+    assert [p.threshold for p in fresh.profiles if p.argument_id == argument.id] == [1.0]
 
 
 async def test_retag_uses_cached_vectors_and_moderator_corrections(tagging, store):

@@ -11,7 +11,6 @@ from click.testing import CliRunner
 
 import bot.cli.digest as digest_cli
 from bot.cli import main
-from bot.engine.digest.timespec import parse_when
 from bot.store import Store
 from tests.bot.conftest import CHANNEL, GUILD, OTHER_GUILD
 from tests.bot.engine.digest.conftest import DAY, SINCE, StoreVectors, seed
@@ -91,15 +90,3 @@ def test_unknown_guild_and_channel_are_clear_errors(run):
 def test_bad_window(run):
     assert "--since" in run("--since", "yesterday-ish").output
     assert run("--since", "2026-10-14", "--until", "2026-10-01").exit_code != 0
-
-
-def test_parse_when():
-    now = 1_800_000_000.0
-    assert parse_when("now", now) == now
-    assert parse_when("7d", now) == now - 7 * DAY
-    assert parse_when("24h", now) == parse_when("1d", now)
-    assert parse_when("2026-10-01", now) == datetime(2026, 10, 1, tzinfo=timezone.utc).timestamp()
-    assert parse_when("2026-10-14", now, end_of_day=True) == datetime(2026, 10, 15, tzinfo=timezone.utc).timestamp()
-    assert parse_when("2026-10-01T12:00:00+02:00", now) == datetime(2026, 10, 1, 10, tzinfo=timezone.utc).timestamp()
-    with pytest.raises(ValueError):
-        parse_when("last tuesday", now)

@@ -176,7 +176,5 @@ async def test_escalation_is_proposed_once_and_counts_from_the_last_confirmed(st
     assert shown["fields"][1]["value"] == f"Timed out for 1 hour (case #12) by <@1> <t:{int(NOW)}:f>"
 
 
-def test_durations_read_naturally():
-    assert [queue.duration_text(s) for s, *_ in [(600,), (3600,), (86400,), (7 * 86400,), (90 * 60,), (45,)]] == [
-        "10 minutes", "1 hour", "1 day", "1 week", "90 minutes", "45 seconds"]
+def test_timeout_choices():
     assert queue.TIMEOUT_SECONDS == {"10m": 600, "1h": 3600, "1d": 86400, "1w": 604800}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.engine.digest.escape import ZWSP, escape_inline
+from bot.core.markdown import ZWSP, escape_inline
 
 MENTIONS = ("@everyone", "@here", "<@", "<@&", "<#")
 

@@ -1,14 +1,13 @@
-"""Make user text safe to show in Discord Markdown: it may be read, but it cannot ping, format or link.
+"""The one Markdown escaper, and text measured and shortened the way Discord counts it.
 
-Every text a digest shows that came from users (quotes, author and channel names, discovered claims)
-goes through :func:`escape_inline` on its way to a template.
+Every text Clio shows that came from users (quotes, author, channel and server names, discovered claims)
+goes through :func:`escape_inline`: it may be read, but it cannot ping, format or link. Lengths count
+UTF-16 code units, as Discord's clients do, which is never less than Python's count of code points.
 """
 
 from __future__ import annotations
 
 import re
-
-from bot.engine.digest.split import shorten
 
 ZWSP = "\u200b"
 
@@ -22,6 +21,38 @@ _EVERYONE = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
 _MARKDOWN = re.compile(r"([\\*_~`|>#\[\]()])")
 _LEADING_MARKER = re.compile(r"^([-+]|\d+\.)")
 _LONGEST_PATTERN = len("@everyone")
+
+
+ELLIPSIS = "…"
+
+
+def discord_len(text: str) -> int:
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def prefix_within(text: str, limit: int) -> str:
+    """The longest prefix of text within limit."""
+    head = text[:limit]
+    while discord_len(head) > limit:
+        head = head[: len(head) - (discord_len(head) - limit + 1) // 2]
+    return head
+
+
+def without_dangling_escape(text: str) -> str:
+    """A cut right after a backslash would make it escape whatever follows; drop that backslash."""
+    trailing = len(text) - len(text.rstrip("\\"))
+    return text[:-1] if trailing % 2 else text
+
+
+def shorten(text: str, limit: int, ellipsis: str = ELLIPSIS) -> str:
+    """Text within limit: unchanged if it fits, else cut at the last word boundary that fits, plus ellipsis."""
+    if discord_len(text) <= limit:
+        return text
+    head = prefix_within(text, max(limit - discord_len(ellipsis), 0))
+    boundary = head.rfind(" ")
+    if boundary > 0:
+        head = head[:boundary]
+    return without_dangling_escape(head.rstrip()) + ellipsis
 
 
 def strip_controls(text: str) -> str:
