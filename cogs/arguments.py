@@ -21,6 +21,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.adapter.client import ClioBot
+from bot.core.errors import UserError
+from bot.core.markdown import shorten
+from bot.core.records import IncomingMessage, jump_url
 from bot.engine import discovery
 from bot.engine.argument_admin import (
     ArgumentForm,
@@ -35,10 +39,7 @@ from bot.engine.argument_admin import (
     rank_arguments,
     remove_argument,
 )
-from bot.adapter.client import ClioBot
-from bot.core.errors import UserError
 from bot.engine.matcher import Calibration
-from bot.core.markdown import shorten
 from bot.engine.notes import (
     USAGE_DAYS,
     TaggedMessage,
@@ -48,9 +49,8 @@ from bot.engine.notes import (
     counters_of,
     note_embed,
 )
-from bot.core.records import IncomingMessage, jump_url
-from bot.store.arguments import CANDIDATE, Argument
 from bot.engine.tagging import IngestResult
+from bot.store.arguments import CANDIDATE, Argument
 from cogs.arguments_views import (
     DYNAMIC_ITEMS,
     ArgumentModal,
@@ -59,7 +59,7 @@ from cogs.arguments_views import (
     decision_text,
     tag_view,
 )
-from cogs.common import MODERATOR_PERMISSIONS, NO_MENTIONS, require_moderator
+from cogs.common import MODERATOR_PERMISSIONS, NO_MENTIONS, clio_of, guild_id_of, require_moderator
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +72,14 @@ class ArgumentName(app_commands.Transformer):
     """An active argument of this server: autocomplete offers them, the value is the short name."""
 
     async def transform(self, interaction: discord.Interaction, value: str) -> Argument:
-        engine = interaction.client.engine
-        await engine.tagging.ensure_guild(interaction.guild_id)
-        return await find_argument(engine.store, interaction.guild_id, value)
+        engine = clio_of(interaction).engine
+        await engine.tagging.ensure_guild(guild_id_of(interaction))
+        return await find_argument(engine.store, guild_id_of(interaction), value)
 
     async def autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
-        engine = interaction.client.engine
-        await engine.tagging.ensure_guild(interaction.guild_id)
-        found = await engine.store.arguments.search(interaction.guild_id, value.strip())
+        engine = clio_of(interaction).engine
+        await engine.tagging.ensure_guild(guild_id_of(interaction))
+        found = await engine.store.arguments.search(guild_id_of(interaction), value.strip())
         return [app_commands.Choice(name=shorten(f"{a.label} ({a.slug})", 100), value=a.slug) for a in found]
 
 
@@ -148,13 +148,14 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
 
     @app_commands.command(name="list", description="The arguments Clio recognises in this server")
     async def list_(self, interaction: discord.Interaction) -> None:
-        guild_id = interaction.guild_id
+        guild_id = guild_id_of(interaction)
         await self.tagging.ensure_guild(guild_id)
         arguments = sorted(await self.store.arguments.list(guild_id), key=lambda a: a.label.casefold())
         usage = await self._usage(guild_id, arguments)
         lines = [f"**{a.label}** `{a.slug}`: {usage[a.id].messages} in {USAGE_DAYS} days" for a in arguments]
         embed = discord.Embed(
-            title=f"{len(arguments)} arguments", colour=ARGUMENT_COLOUR,
+            title=f"{len(arguments)} arguments",
+            colour=ARGUMENT_COLOUR,
             description=bullet_list(lines, 4096) or "None yet. Moderators add them with `/arguments add`.",
         )
         embed.set_footer(text="Details of one: /arguments show")
@@ -163,17 +164,19 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
     @app_commands.command(name="show", description="An argument's claim, examples, sources and counter-arguments")
     @app_commands.describe(argument="Start typing its name")
     async def show(self, interaction: discord.Interaction, argument: ArgumentOption) -> None:
-        embed = await self._describe(interaction.guild_id, argument)
+        embed = await self._describe(guild_id_of(interaction), argument)
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     async def _describe(self, guild_id: int, argument: Argument) -> discord.Embed:
         active = await self.store.arguments.list(guild_id)
         usage = (await self._usage(guild_id, [argument]))[argument.id]
-        embed = discord.Embed(title=shorten(argument.label, 256), description=shorten(argument.claim, 4096),
-                              colour=ARGUMENT_COLOUR)
+        embed = discord.Embed(
+            title=shorten(argument.label, 256), description=shorten(argument.claim, 4096), colour=ARGUMENT_COLOUR
+        )
         if argument.examples:
-            embed.add_field(name="How people put it", value=bullet_list([shorten(e, 200) for e in argument.examples]),
-                            inline=False)
+            embed.add_field(
+                name="How people put it", value=bullet_list([shorten(e, 200) for e in argument.examples]), inline=False
+            )
         for field in argument_fields(argument, counters_of(argument, active), usage):
             embed.add_field(**field, inline=False)
         embed.add_field(name="Threshold", value=await self._threshold_text(guild_id, argument))
@@ -201,17 +204,22 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
     )
     @moderator_only
     async def add(
-        self, interaction: discord.Interaction, name: str,
-        threshold: app_commands.Range[float, 0.0, 1.0] | None = None, flag: bool = False,
+        self,
+        interaction: discord.Interaction,
+        name: str,
+        threshold: app_commands.Range[float, 0.0, 1.0] | None = None,
+        flag: bool = False,
     ) -> None:
-        guild_id = interaction.guild_id
+        guild_id = guild_id_of(interaction)
         slug = await check_new_name(self.store, self.tagging, guild_id, name)
 
         async def submit(submitted: discord.Interaction, form: ArgumentForm) -> None:
-            argument = await add_argument(self.store, self.tagging, guild_id, slug, form, threshold,
-                                          "flag" if flag else None)
-            await self._done(submitted, f"Added **{argument.label}** (`{argument.slug}`). "
-                                        "New messages are tagged with it.")
+            argument = await add_argument(
+                self.store, self.tagging, guild_id, slug, form, threshold, "flag" if flag else None
+            )
+            await self._done(
+                submitted, f"Added **{argument.label}** (`{argument.slug}`). New messages are tagged with it."
+            )
 
         await interaction.response.send_modal(ArgumentModal(f"New argument: {slug}", ArgumentForm(), submit))
 
@@ -224,11 +232,14 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
     )
     @moderator_only
     async def edit(
-        self, interaction: discord.Interaction, argument: ArgumentOption,
-        threshold: app_commands.Range[float, 0.0, 1.0] | None = None, default_threshold: bool = False,
+        self,
+        interaction: discord.Interaction,
+        argument: ArgumentOption,
+        threshold: app_commands.Range[float, 0.0, 1.0] | None = None,
+        default_threshold: bool = False,
         flag: bool | None = None,
     ) -> None:
-        guild_id = interaction.guild_id
+        guild_id = guild_id_of(interaction)
         extra: dict = {}
         if threshold is not None or default_threshold:
             extra["threshold"] = threshold
@@ -237,8 +248,9 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
 
         async def submit(submitted: discord.Interaction, form: ArgumentForm) -> None:
             updated = await edit_argument(self.store, self.tagging, guild_id, argument, form, **extra)
-            await self._done(submitted, f"Updated **{updated.label}** (`{updated.slug}`). "
-                                        "New messages are tagged with the change.")
+            await self._done(
+                submitted, f"Updated **{updated.label}** (`{updated.slug}`). New messages are tagged with the change."
+            )
 
         await interaction.response.send_modal(ArgumentModal(f"Edit {argument.slug}", ArgumentForm.of(argument), submit))
 
@@ -246,16 +258,19 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
     @app_commands.describe(argument="Start typing its name")
     @moderator_only
     async def remove(self, interaction: discord.Interaction, argument: ArgumentOption) -> None:
-        await remove_argument(self.store, self.tagging, interaction.guild_id, argument)
-        await self._done(interaction, f"Removed **{argument.label}** (`{argument.slug}`): new messages are no "
-                                      "longer tagged with it. Its past tags are kept.")
+        await remove_argument(self.store, self.tagging, guild_id_of(interaction), argument)
+        await self._done(
+            interaction,
+            f"Removed **{argument.label}** (`{argument.slug}`): new messages are no "
+            "longer tagged with it. Its past tags are kept.",
+        )
 
     @app_commands.command(name="notes", description="Turn context notes on or off for one argument (moderators)")
     @app_commands.describe(argument="Start typing its name", enabled="Whether Clio may post notes about it")
     @moderator_only
     async def notes(self, interaction: discord.Interaction, argument: ArgumentOption, enabled: bool) -> None:
         # Notes do not change tagging: no matcher to invalidate.
-        await self.store.arguments.update(interaction.guild_id, argument.id, notes_enabled=enabled)
+        await self.store.arguments.update(guild_id_of(interaction), argument.id, notes_enabled=enabled)
         where = "in the channels where they are on (`/clio config notes`)" if enabled else "anywhere"
         await self._done(interaction, f"Context notes about **{argument.label}** {'on' if enabled else 'off'} {where}.")
 
@@ -268,41 +283,56 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
     @app_commands.describe(public="Post them in this channel for other moderators (default: only you see them)")
     @moderator_only
     async def candidates(self, interaction: discord.Interaction, public: bool = False) -> None:
-        guild_id = interaction.guild_id
+        guild_id = guild_id_of(interaction)
         await interaction.response.defer(ephemeral=not public, thinking=True)
         found = await self.store.arguments.list(guild_id, (CANDIDATE,))
         if not found:
-            await interaction.followup.send("No candidate arguments are waiting. `/arguments discover` looks for new "
-                                            "ones.", ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.followup.send(
+                "No candidate arguments are waiting. `/arguments discover` looks for new ones.",
+                ephemeral=True,
+                allowed_mentions=NO_MENTIONS,
+            )
             return
         found.sort(key=lambda a: (-a.evidence.get("messages", 0), a.id))
         shown = found[:MAX_CANDIDATES]
-        merge_into = await rank_arguments(self.store, self.tagging, guild_id,
-                                          await self.tagging.embedder.embed([a.claim for a in shown]))
+        merge_into = await rank_arguments(
+            self.store, self.tagging, guild_id, await self.tagging.embedder.embed([a.claim for a in shown])
+        )
         more = f"; the {len(shown)} that came up most are below" if len(found) > len(shown) else ""
-        await interaction.followup.send(f"{len(found)} candidate argument(s){more}.", ephemeral=not public,
-                                        allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(
+            f"{len(found)} candidate argument(s){more}.", ephemeral=not public, allowed_mentions=NO_MENTIONS
+        )
         for argument, choices in zip(shown, merge_into):
-            await interaction.followup.send(embed=candidate_embed(argument), view=candidate_view(argument, choices),
-                                            ephemeral=not public, allowed_mentions=NO_MENTIONS)
+            await interaction.followup.send(
+                embed=candidate_embed(argument),
+                view=candidate_view(argument, choices),
+                ephemeral=not public,
+                allowed_mentions=NO_MENTIONS,
+            )
 
     async def decide_candidate(
         self, interaction: discord.Interaction, argument_id: int, action: str, into: int | None = None
     ) -> None:
         """Approve, dismiss or merge a candidate (from its buttons), then show the decision on its message."""
-        guild_id = interaction.guild_id
+        guild_id = guild_id_of(interaction)
         await interaction.response.defer()
         target = None
         try:
             if action == "approve":
-                argument = await discovery.approve_candidate(self.store, self.tagging, guild_id, argument_id,
-                                                             retag=False)
+                argument = await discovery.approve_candidate(
+                    self.store, self.tagging, guild_id, argument_id, retag=False
+                )
             elif action == "dismiss":
                 argument = await discovery.dismiss_candidate(self.store, guild_id, argument_id)
+            elif into is None:
+                raise UserError("Pick the argument to merge this candidate into.")
             else:
-                target = await discovery.merge_candidate(self.store, self.tagging, guild_id, argument_id, into,
-                                                         retag=False)
+                target = await discovery.merge_candidate(
+                    self.store, self.tagging, guild_id, argument_id, into, retag=False
+                )
                 argument = await self.store.arguments.get(guild_id, argument_id)
+                if argument is None:
+                    raise LookupError(argument_id)
         except (LookupError, ValueError):
             current = await self.store.arguments.get(guild_id, argument_id)
             state = f"is already {current.status}" if current else "no longer exists"
@@ -310,7 +340,8 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
         if action != "dismiss":
             self._spawn(self._retag(guild_id))
         await interaction.edit_original_response(
-            embed=candidate_embed(argument, decision_text(action, interaction.user, target)), view=None,
+            embed=candidate_embed(argument, decision_text(action, interaction.user, target)),
+            view=None,
             allowed_mentions=NO_MENTIONS,
         )
 
@@ -328,20 +359,23 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
     @app_commands.describe(days="How far back to look (default 30)")
     @moderator_only
     async def discover(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 30) -> None:
-        guild_id = interaction.guild_id
+        guild_id = guild_id_of(interaction)
         if guild_id in self._discovering:
             raise UserError("Discovery is already running for this server.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         self._discovering.add(guild_id)
         try:
-            results = await discovery.discover(self.store, self.tagging, guild_id, since=time.time() - days * 86400,
-                                               settings=self.bot.settings)
+            results = await discovery.discover(
+                self.store, self.tagging, guild_id, since=time.time() - days * 86400, settings=self.bot.settings
+            )
         finally:
             self._discovering.discard(guild_id)
         if results:
             new = sum(r.created for r in results)
-            text = (f"Found {len(results)} recurring argument(s) that no argument explains ({new} new). "
-                    "Review them with `/arguments candidates`.")
+            text = (
+                f"Found {len(results)} recurring argument(s) that no argument explains ({new} new). "
+                "Review them with `/arguments candidates`."
+            )
         else:
             text = f"No new recurring arguments in the last {days} days."
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -349,7 +383,7 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
     # -- message menus ------------------------------------------------------------------------------
 
     async def tag_argument(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        guild_id = interaction.guild_id
+        guild_id = guild_id_of(interaction)
         if not await self.store.messages.get(guild_id, [message.id]):
             raise UserError("I only learn from messages in watched channels, and I have not stored this one.")
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -360,7 +394,9 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
         await interaction.followup.send(
             f"Which argument does [this message]({link}) make, or not make? Most likely first.\n"
             f"Current tags: {current}",
-            view=tag_view(message.id, ranked), ephemeral=True, allowed_mentions=NO_MENTIONS,
+            view=tag_view(message.id, ranked),
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
         )
 
     async def _current_tags(self, guild_id: int, message_id: int) -> str:
@@ -369,8 +405,11 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
         parts = []
         for tag in tags:
             if tag.argument_id in labels:
-                how = f"model, {tag.score:.2f}" if tag.source == "model" else \
-                    f"moderator: {'is' if tag.accepted else 'is not'}"
+                how = (
+                    f"model, {tag.score:.2f}"
+                    if tag.source == "model"
+                    else f"moderator: {'is' if tag.accepted else 'is not'}"
+                )
                 parts.append(f"**{labels[tag.argument_id]}** ({how})")
         return "; ".join(parts) or "none"
 
@@ -378,26 +417,29 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
         self, interaction: discord.Interaction, message_id: int, argument_id: int, accepted: bool
     ) -> None:
         """A moderator's pick in the "Tag argument" selects."""
-        argument = await correct_tag(self.store, self.tagging, interaction.guild_id, message_id, argument_id,
-                                     accepted, interaction.user.id)
+        argument = await correct_tag(
+            self.store, self.tagging, guild_id_of(interaction), message_id, argument_id, accepted, interaction.user.id
+        )
         verdict = "makes" if accepted else "does not make"
         await interaction.response.edit_message(
             content=f"Noted: the message {verdict} **{argument.label}**. Clio takes it into account from now on.\n"
-                    f"Current tags: {await self._current_tags(interaction.guild_id, message_id)}",
+            f"Current tags: {await self._current_tags(guild_id_of(interaction), message_id)}",
             allowed_mentions=NO_MENTIONS,
         )
 
     async def why_this_tag(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        guild_id = interaction.guild_id
+        guild_id = guild_id_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self.tagging.ensure_guild(guild_id)
         explanations = await explain_message(self.store, self.tagging, guild_id, message.id, message.content)
         tagged = any(e.tagged or e.verdict for e in explanations)
         intro = "" if tagged else "This message has no tags. The closest arguments:\n\n"
         embed = discord.Embed(
-            title="Why these tags?" if tagged else "Why no tag?", colour=ARGUMENT_COLOUR,
-            description=shorten(intro + ("\n\n".join(explanation_lines(explanations)) or "No arguments to compare."),
-                             4096),
+            title="Why these tags?" if tagged else "Why no tag?",
+            colour=ARGUMENT_COLOUR,
+            description=shorten(
+                intro + ("\n\n".join(explanation_lines(explanations)) or "No arguments to compare."), 4096
+            ),
         )
         embed.set_footer(text="Probability: how sure the model is. A message is tagged when it reaches the threshold.")
         await interaction.followup.send(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
@@ -429,8 +471,13 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
         if not config.note_channels or guild is None:
             return
         batch = [
-            TaggedMessage(m.id, m.channel_id, m.created_at, tags[m.id],
-                          getattr(guild.get_channel_or_thread(m.channel_id), "parent_id", None))
+            TaggedMessage(
+                m.id,
+                m.channel_id,
+                m.created_at,
+                tags[m.id],
+                getattr(guild.get_channel_or_thread(m.channel_id), "parent_id", None),
+            )
             for m in messages
         ]
         now = time.time()
@@ -441,7 +488,7 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
         noted = await self.store.notes.noted(guild_id, [m.message_id for m in batch])
         for note in choose_notes(batch, config, arguments, last, noted, now):
             channel = guild.get_channel_or_thread(note.channel_id)
-            if channel is None or not await self.store.notes.record(
+            if not isinstance(channel, discord.TextChannel | discord.Thread) or not await self.store.notes.record(
                 guild_id, note.channel_id, note.argument_id, note.message_id, now
             ):
                 continue
@@ -451,8 +498,9 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
             embed = discord.Embed.from_dict(note_embed(argument, counters, usage))
             try:
                 # No mentions at all: with a reply, that includes not pinging the author.
-                await channel.send(embed=embed, reference=channel.get_partial_message(note.message_id),
-                                   allowed_mentions=NO_MENTIONS)
+                await channel.send(
+                    embed=embed, reference=channel.get_partial_message(note.message_id), allowed_mentions=NO_MENTIONS
+                )
             except discord.HTTPException as exc:
                 # Gone, or no permission: forget the note, so the cooldown does not start without one.
                 log.warning("context note on message %d in guild %d not posted: %s", note.message_id, guild_id, exc)

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
-from bot.engine.argument_admin import ArgumentForm
 from bot.core.errors import UserError
 from bot.core.markdown import shorten
+from bot.engine.argument_admin import ArgumentForm
 from bot.engine.notes import bullet_list
 from bot.store.arguments import Argument
-from cogs.common import ModeratorItem, answer_error
+from cogs.common import ModeratorItem, answer_error, clio_of
 
 if TYPE_CHECKING:
     from cogs.arguments import Arguments
@@ -30,17 +30,18 @@ DECIDED_COLOUR = 0x6C757D
 
 
 def arguments_cog(interaction: discord.Interaction) -> Arguments:
-    cog = interaction.client.get_cog("Arguments")
+    cog = clio_of(interaction).get_cog("Arguments")
     if cog is None:
         raise UserError("Argument management is switched off right now.")
-    return cog
+    return cast("Arguments", cog)
 
 
 def argument_options(choices: Sequence[tuple[Argument, float]], what: str) -> list[discord.SelectOption]:
     """Select options, most alike first; Discord allows 25."""
     return [
-        discord.SelectOption(label=shorten(a.label, 100), value=str(a.id),
-                             description=shorten(f"{a.slug} · {what} {p:.0%}", 100))
+        discord.SelectOption(
+            label=shorten(a.label, 100), value=str(a.id), description=shorten(f"{a.slug} · {what} {p:.0%}", 100)
+        )
         for a, p in choices[:25]
     ]
 
@@ -48,12 +49,16 @@ def argument_options(choices: Sequence[tuple[Argument, float]], what: str) -> li
 # --- candidates ----------------------------------------------------------------------------------
 
 
-class CandidateButton(ModeratorItem, discord.ui.DynamicItem[discord.ui.Button],
-                      template=r"clio:candidate:(?P<action>approve|dismiss):(?P<id>[0-9]+)"):
+class CandidateButton(
+    ModeratorItem,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"clio:candidate:(?P<action>approve|dismiss):(?P<id>[0-9]+)",
+):
     def __init__(self, action: str, argument_id: int) -> None:
         style = discord.ButtonStyle.success if action == "approve" else discord.ButtonStyle.secondary
-        super().__init__(discord.ui.Button(label=action.title(), style=style,
-                                           custom_id=f"clio:candidate:{action}:{argument_id}"))
+        super().__init__(
+            discord.ui.Button(label=action.title(), style=style, custom_id=f"clio:candidate:{action}:{argument_id}")
+        )
         self.action, self.argument_id = action, argument_id
 
     @classmethod
@@ -64,11 +69,15 @@ class CandidateButton(ModeratorItem, discord.ui.DynamicItem[discord.ui.Button],
         await arguments_cog(interaction).decide_candidate(interaction, self.argument_id, self.action)
 
 
-class MergeSelect(ModeratorItem, discord.ui.DynamicItem[discord.ui.Select],
-                  template=r"clio:candidate:merge:(?P<id>[0-9]+)"):
+class MergeSelect(
+    ModeratorItem, discord.ui.DynamicItem[discord.ui.Select], template=r"clio:candidate:merge:(?P<id>[0-9]+)"
+):
     def __init__(self, argument_id: int, options: list[discord.SelectOption]) -> None:
-        super().__init__(discord.ui.Select(custom_id=f"clio:candidate:merge:{argument_id}",
-                                           placeholder="Merge into…", options=options))
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"clio:candidate:merge:{argument_id}", placeholder="Merge into…", options=options
+            )
+        )
         self.argument_id = argument_id
 
     @classmethod
@@ -84,7 +93,8 @@ class MergeSelect(ModeratorItem, discord.ui.DynamicItem[discord.ui.Select],
 def candidate_embed(argument: Argument, decision: str | None = None) -> discord.Embed:
     evidence = argument.evidence
     embed = discord.Embed(
-        title=f"Candidate argument #{argument.id}", description=shorten(argument.claim, 4096),
+        title=f"Candidate argument #{argument.id}",
+        description=shorten(argument.claim, 4096),
         colour=DECIDED_COLOUR if decision else CANDIDATE_COLOUR,
     )
     if evidence:
@@ -92,17 +102,20 @@ def candidate_embed(argument: Argument, decision: str | None = None) -> discord.
         if evidence.get("first_seen") and evidence.get("last_seen"):
             span = f", <t:{int(evidence['first_seen'])}:d> to <t:{int(evidence['last_seen'])}:d>"
         embed.add_field(
-            name="Evidence", inline=False,
+            name="Evidence",
+            inline=False,
             value=f"{evidence.get('messages', 0)} messages ({evidence.get('distinct_texts', 0)} distinct) from "
-                  f"{evidence.get('authors', 0)} people on {evidence.get('days', 0)} days{span}",
+            f"{evidence.get('authors', 0)} people on {evidence.get('days', 0)} days{span}",
         )
     if argument.examples:
-        embed.add_field(name="Other phrasings", value=bullet_list([shorten(e, 200) for e in argument.examples]),
-                        inline=False)
+        embed.add_field(
+            name="Other phrasings", value=bullet_list([shorten(e, 200) for e in argument.examples]), inline=False
+        )
     links = evidence.get("example_links") or []
     if links:
-        embed.add_field(name="Examples", value=" ".join(f"[{n}]({url})" for n, url in enumerate(links, 1)),
-                        inline=False)
+        embed.add_field(
+            name="Examples", value=" ".join(f"[{n}]({url})" for n, url in enumerate(links, 1)), inline=False
+        )
     if decision:
         embed.add_field(name="Decision", value=decision, inline=False)
     return embed
@@ -126,12 +139,16 @@ def decision_text(action: str, user: discord.abc.User, into: Argument | None = N
 # --- correcting a message's tags ---------------------------------------------------------------
 
 
-class TagSelect(ModeratorItem, discord.ui.DynamicItem[discord.ui.Select],
-                template=r"clio:tag:(?P<verdict>is|not):(?P<message>[0-9]+)"):
+class TagSelect(
+    ModeratorItem,
+    discord.ui.DynamicItem[discord.ui.Select],
+    template=r"clio:tag:(?P<verdict>is|not):(?P<message>[0-9]+)",
+):
     def __init__(self, verdict: str, message_id: int, options: list[discord.SelectOption]) -> None:
         placeholder = "It makes the argument…" if verdict == "is" else "It does NOT make the argument…"
-        super().__init__(discord.ui.Select(custom_id=f"clio:tag:{verdict}:{message_id}", placeholder=placeholder,
-                                           options=options))
+        super().__init__(
+            discord.ui.Select(custom_id=f"clio:tag:{verdict}:{message_id}", placeholder=placeholder, options=options)
+        )
         self.accepted, self.message_id = verdict == "is", message_id
 
     @classmethod
@@ -163,19 +180,25 @@ _FORM = (
 
 
 class ArgumentModal(discord.ui.Modal):
-    def __init__(self, heading: str, form: ArgumentForm,
-                 submit: Callable[[discord.Interaction, ArgumentForm], Awaitable[None]]) -> None:
+    def __init__(
+        self, heading: str, form: ArgumentForm, submit: Callable[[discord.Interaction, ArgumentForm], Awaitable[None]]
+    ) -> None:
         super().__init__(title=shorten(heading, 45), timeout=900)
         self.submit = submit
         self.inputs: dict[str, discord.ui.TextInput] = {}
         for name, label, paragraph, required, limit, placeholder in _FORM:
             if len(getattr(form, name)) > limit:
                 # Cutting the text would silently drop what does not fit when the form is saved.
-                raise UserError(f"This argument's {name} ({len(getattr(form, name))} characters) do not fit in a "
-                                f"form (at most {limit}).")
+                raise UserError(
+                    f"This argument's {name} ({len(getattr(form, name))} characters) do not fit in a "
+                    f"form (at most {limit})."
+                )
             field = discord.ui.TextInput(
-                custom_id=name, style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
-                required=required, max_length=limit, placeholder=placeholder,
+                custom_id=name,
+                style=discord.TextStyle.paragraph if paragraph else discord.TextStyle.short,
+                required=required,
+                max_length=limit,
+                placeholder=placeholder,
                 default=getattr(form, name) or None,
             )
             self.inputs[name] = field

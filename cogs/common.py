@@ -8,20 +8,48 @@ import logging
 import discord
 from discord import app_commands
 
-from bot.adapter.client import explain, reply_ephemeral
+from bot.adapter.client import ClioBot, explain, reply_ephemeral
 from bot.core.errors import ChannelNotUsable
 
 log = logging.getLogger(__name__)
 
 NO_MENTIONS = discord.AllowedMentions.none()
+# A server channel that holds messages: a text channel, a thread, or a voice or stage channel's chat.
+MessageChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.StageChannel
 MODERATOR_PERMISSIONS = discord.Permissions(manage_messages=True)
+
+
+def guild_id_of(interaction: discord.Interaction) -> int:
+    """The server an interaction came from: every Clio command and component is guild-only."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id
+
+
+def clio_of(interaction: discord.Interaction) -> ClioBot:
+    """The bot an interaction reached, as Clio's own bot class (its engine and cogs)."""
+    if not isinstance(interaction.client, ClioBot):
+        raise TypeError(f"Clio's cogs need a ClioBot, not {type(interaction.client).__name__}")
+    return interaction.client
+
+
+def guild_of(interaction: discord.Interaction) -> discord.Guild:
+    if interaction.guild is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild
+
+
+def member_of(interaction: discord.Interaction) -> discord.Member:
+    """Who ran a guild command, with their roles and permissions there."""
+    if not isinstance(interaction.user, discord.Member):
+        raise app_commands.NoPrivateMessage()
+    return interaction.user
 
 
 def require_moderator(interaction: discord.Interaction) -> bool:
     """The server-side half of moderator-only commands (``default_permissions`` is only a UI hint
     that server admins can override)."""
-    if interaction.guild_id is None:
-        raise app_commands.NoPrivateMessage()
+    guild_id_of(interaction)
     if not interaction.permissions.manage_messages:
         raise app_commands.MissingPermissions(["manage_messages"])
     return True
@@ -55,8 +83,12 @@ async def answer_error(interaction: discord.Interaction, error: Exception) -> No
     would otherwise only log."""
     message = explain(error)
     if message is None:
-        log.error("component %s failed in guild %s", (interaction.data or {}).get("custom_id"), interaction.guild_id,
-                  exc_info=error)
+        log.error(
+            "component %s failed in guild %s",
+            (interaction.data or {}).get("custom_id"),
+            interaction.guild_id,
+            exc_info=error,
+        )
         message = "Something went wrong on my side. The details are in the bot's log."
     await reply_ephemeral(interaction, message)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 import zoneinfo
@@ -15,7 +16,6 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.client import ClioBot
-from bot.core.errors import UserError
 from bot.adapter.publishing import Page, digest_pages, job_from_record, publish
 from bot.adapter.scheduling import (
     UTC,
@@ -26,8 +26,18 @@ from bot.adapter.scheduling import (
     job_for_slot,
     min_interval,
 )
+from bot.core.errors import UserError
 from bot.core.times import parse_duration
-from cogs.common import NO_MENTIONS, embeds_of, ensure_postable, files_of, require_moderator
+from cogs.common import (
+    NO_MENTIONS,
+    embeds_of,
+    ensure_postable,
+    files_of,
+    guild_id_of,
+    guild_of,
+    member_of,
+    require_moderator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +55,18 @@ async def send_digest(interaction: discord.Interaction, pages: list[Page], ephem
     """Answer a deferred interaction with a digest: page one as the answer, the rest in a thread
     started from it (or as more follow-ups, for an ephemeral answer, which cannot hold a thread)."""
     if not pages:
-        await interaction.followup.send("Nothing to summarise in that window.", ephemeral=ephemeral,
-                                        allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(
+            "Nothing to summarise in that window.", ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
+        )
         return
 
     async def followup(page: Page) -> discord.Message:
         return await interaction.followup.send(
-            embeds=embeds_of(page.embeds), files=files_of(page.files), ephemeral=ephemeral,
-            allowed_mentions=NO_MENTIONS, wait=True,
+            embeds=embeds_of(page.embeds),
+            files=files_of(page.files),
+            ephemeral=ephemeral,
+            allowed_mentions=NO_MENTIONS,
+            wait=True,
         )
 
     first = await followup(pages[0])
@@ -77,7 +91,7 @@ async def summarise(
     await interaction.response.defer(ephemeral=ephemeral, thinking=True)
     until = time.time()
     pages = await digest_pages(
-        engine, interaction.guild_id, until - window.total_seconds(), until, channel.id if channel else None
+        engine, guild_id_of(interaction), until - window.total_seconds(), until, channel.id if channel else None
     )
     await send_digest(interaction, pages, ephemeral, until)
 
@@ -96,7 +110,10 @@ class Summary(commands.Cog):
     )
     @app_commands.checks.cooldown(1, 10.0, key=lambda i: (i.guild_id, i.user.id))
     async def summary(
-        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None, since: str = "24h",
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | None = None,
+        since: str = "24h",
         ephemeral: bool = False,
     ) -> None:
         await self._check_reader(interaction, channel)
@@ -107,12 +124,14 @@ class Summary(commands.Cog):
         if channel is not None:
             covered = [channel]
         else:
-            config = await self.engine.store.settings.get(interaction.guild_id)
-            covered = [c for c in map(interaction.guild.get_channel, config.watched_channels) if c is not None]
-        unreadable = [c for c in covered if not c.permissions_for(interaction.user).read_message_history]
+            config = await self.engine.store.settings.get(guild_id_of(interaction))
+            covered = [c for c in map(guild_of(interaction).get_channel, config.watched_channels) if c is not None]
+        member = member_of(interaction)
+        unreadable = [c for c in covered if not c.permissions_for(member).read_message_history]
         if unreadable:
-            raise UserError(f"You can't read {unreadable[0].mention}, so I can't summarise it for you. "
-                            "Pick a channel you can read.")
+            raise UserError(
+                f"You can't read {unreadable[0].mention}, so I can't summarise it for you. Pick a channel you can read."
+            )
 
 
 @app_commands.guild_only()
@@ -149,16 +168,15 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
 
     # -- posting ------------------------------------------------------------------------------------
 
-    async def run_job(self, job: DigestJob) -> discord.abc.Messageable | None:
+    async def run_job(self, job: DigestJob) -> discord.TextChannel | None:
         """Post a digest to its channel, once per slot. Called by the scheduler and by run-now."""
         await self.bot.wait_until_ready()
         channel = self.bot.get_channel(job.target_channel_id)
-        if channel is None or getattr(channel, "guild", None) is None or channel.guild.id != job.guild_id:
+        if not isinstance(channel, discord.TextChannel) or channel.guild.id != job.guild_id:
             log.warning("digest %s: channel %d is gone; not posted", job.slot_key, job.target_channel_id)
             return None
         try:
-            await publish(self.engine, job, self._poster(channel, job), retry_on=_TRANSIENT,
-                          backoff=self.retry_backoff)
+            await publish(self.engine, job, self._poster(channel, job), retry_on=_TRANSIENT, backoff=self.retry_backoff)
         except Exception:
             log.exception("digest %s could not be posted", job.slot_key)
             return None
@@ -166,7 +184,12 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
 
     def _poster(self, channel: discord.TextChannel, job: DigestJob):
         async def post(index: int, page: Page, first_id: int | None, nonce: str) -> int:
-            destination = channel if index == 0 else await self._thread(channel, first_id, page, job)
+            if index == 0:
+                destination: discord.abc.Messageable = channel
+            elif first_id is None:
+                raise RuntimeError("a digest's later pages go in a thread on its first message, which is not posted")
+            else:
+                destination = await self._thread(channel, first_id, page, job)
             message = await destination.send(
                 embeds=embeds_of(page.embeds), files=files_of(page.files), nonce=nonce, allowed_mentions=NO_MENTIONS
             )
@@ -177,14 +200,13 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
     async def _thread(self, channel: discord.TextChannel, first_id: int, page: Page, job: DigestJob) -> discord.Thread:
         # A thread started from a message has that message's id, so a retry finds the one it made.
         thread = channel.guild.get_thread(first_id)
-        if thread is None:
-            try:
-                thread = await self.bot.fetch_channel(first_id)
-            except discord.NotFound:
-                thread = await channel.get_partial_message(first_id).create_thread(
-                    name=_thread_name(page, job.until)
-                )
-        return thread
+        if thread is not None:
+            return thread
+        with contextlib.suppress(discord.NotFound):
+            fetched = await self.bot.fetch_channel(first_id)
+            if isinstance(fetched, discord.Thread):
+                return fetched
+        return await channel.get_partial_message(first_id).create_thread(name=_thread_name(page, job.until))
 
     async def _resume_unfinished(self) -> None:
         # Only scheduled slots: a run-now that failed was answered as failed, and is not owed.
@@ -205,7 +227,11 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         channel="Only summarise this channel (default: every watched channel)",
     )
     async def schedule(
-        self, interaction: discord.Interaction, target: discord.TextChannel, when: str, timezone: str = "UTC",
+        self,
+        interaction: discord.Interaction,
+        target: discord.TextChannel,
+        when: str,
+        timezone: str = "UTC",
         channel: discord.TextChannel | None = None,
     ) -> None:
         ensure_postable(target)
@@ -214,7 +240,11 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         if gap is not None and gap < self.min_interval:
             raise UserError(f"`{when}` would post every {gap}; digests can run at most every {self.min_interval}.")
         schedule = await self.engine.store.schedules.add(
-            interaction.guild_id, target.id, when, timezone, scope_channel_id=channel.id if channel else None,
+            guild_id_of(interaction),
+            target.id,
+            when,
+            timezone,
+            scope_channel_id=channel.id if channel else None,
             created_by=interaction.user.id,
         )
         self.scheduler.add(schedule)
@@ -222,7 +252,8 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         when_text = f"<t:{int(next_run.timestamp())}:F>" if next_run else "never"
         await interaction.response.send_message(
             f"Digest #{schedule.id} scheduled in {target.mention}: `{when}` ({timezone}). Next run: {when_text}.",
-            ephemeral=True, allowed_mentions=NO_MENTIONS,
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
         )
 
     @schedule.autocomplete("timezone")
@@ -232,7 +263,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
 
     @app_commands.command(name="list", description="List this server's digest schedules")
     async def list_(self, interaction: discord.Interaction) -> None:
-        schedules = await self.engine.store.schedules.list(interaction.guild_id)
+        schedules = await self.engine.store.schedules.list(guild_id_of(interaction))
         lines = []
         for s in schedules:
             next_run = self.scheduler.next_run(s.id)
@@ -241,16 +272,18 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
             lines.append(f"**#{s.id}** → <#{s.target_channel_id}>{scope}: `{s.cron}` {s.timezone}{due}")
         await interaction.response.send_message(
             "\n".join(lines) or "No digest schedules. Add one with `/digest schedule`.",
-            ephemeral=True, allowed_mentions=NO_MENTIONS,
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
         )
 
     @app_commands.command(name="remove", description="Delete a digest schedule")
     async def remove(self, interaction: discord.Interaction, schedule: int) -> None:
-        if not await self.engine.store.schedules.remove(interaction.guild_id, schedule):
+        if not await self.engine.store.schedules.remove(guild_id_of(interaction), schedule):
             raise UserError(f"There is no digest schedule #{schedule} in this server. See `/digest list`.")
         self.scheduler.remove(schedule)
-        await interaction.response.send_message(f"Digest schedule #{schedule} removed.", ephemeral=True,
-                                                allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(
+            f"Digest schedule #{schedule} removed.", ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
     @app_commands.command(name="preview", description="See a digest privately before scheduling it")
     @app_commands.describe(channel="Only this channel", since="How far back: 90m, 12h, 3d, 1w")
@@ -266,8 +299,11 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         since="Otherwise: how far back (default 24h)",
     )
     async def run_now(
-        self, interaction: discord.Interaction, schedule: int | None = None,
-        target: discord.TextChannel | None = None, since: str = "24h",
+        self,
+        interaction: discord.Interaction,
+        schedule: int | None = None,
+        target: discord.TextChannel | None = None,
+        since: str = "24h",
     ) -> None:
         job = await self._job_now(interaction, schedule, target, since)
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -276,30 +312,40 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         if channel is None or record is None or not record.posted:
             raise UserError("The digest could not be posted; the details are in the bot's log.")
         await interaction.followup.send(
-            f"Digest posted in {channel.mention} ({len(record.message_ids)} message(s)).", ephemeral=True,
+            f"Digest posted in {channel.mention} ({len(record.message_ids)} message(s)).",
+            ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
 
     async def _job_now(
-        self, interaction: discord.Interaction, schedule_id: int | None, target: discord.TextChannel | None,
+        self,
+        interaction: discord.Interaction,
+        schedule_id: int | None,
+        target: discord.TextChannel | None,
         since: str,
     ) -> DigestJob:
         slot_key = f"run-now:{interaction.id}"  # one interaction, one digest
         now = datetime.now(UTC)
         if schedule_id is not None:
-            schedule = await self.engine.store.schedules.get(interaction.guild_id, schedule_id)
+            schedule = await self.engine.store.schedules.get(guild_id_of(interaction), schedule_id)
             if schedule is None:
                 raise UserError(f"There is no digest schedule #{schedule_id} in this server. See `/digest list`.")
             return replace(job_for_slot(schedule, now), slot_key=slot_key)
         if target is None:
-            config = await self.engine.store.settings.get(interaction.guild_id)
-            target = interaction.guild.get_channel(config.digest_channel) if config.digest_channel else None
+            config = await self.engine.store.settings.get(guild_id_of(interaction))
+            found = guild_of(interaction).get_channel(config.digest_channel) if config.digest_channel else None
+            target = found if isinstance(found, discord.TextChannel) else None
             if target is None:
                 raise UserError("Give a target channel, or set one with `/clio config digest-channel`.")
         ensure_postable(target)
         window = parse_duration(since)
-        return DigestJob(guild_id=interaction.guild_id, slot_key=slot_key, target_channel_id=target.id,
-                         since=now.timestamp() - window.total_seconds(), until=now.timestamp())
+        return DigestJob(
+            guild_id=guild_id_of(interaction),
+            slot_key=slot_key,
+            target_channel_id=target.id,
+            since=now.timestamp() - window.total_seconds(),
+            until=now.timestamp(),
+        )
 
 
 async def setup(bot: ClioBot) -> None:

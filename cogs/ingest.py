@@ -16,10 +16,11 @@ import discord
 from discord.ext import commands
 
 from bot.adapter.client import ClioBot
-from bot.engine.ingest_queue import IngestQueue
 from bot.core.records import IncomingMessage
+from bot.engine.ingest_queue import IngestQueue
 from bot.engine.tagging import IngestResult
 from bot.engine.watching import INITIAL_BACKFILL, is_watched, without_channel
+from cogs.common import MessageChannel
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,14 @@ _STORED_TYPES = (discord.MessageType.default, discord.MessageType.reply)
 
 
 def to_incoming(message: discord.Message) -> IncomingMessage:
+    """A server message as the engine stores it (``_wanted`` has already turned away direct messages)."""
+    guild = message.guild
+    if guild is None:
+        raise ValueError(f"message {message.id} is not from a server")
     reference = message.reference
     return IncomingMessage(
         id=message.id,
-        guild_id=message.guild.id,
+        guild_id=guild.id,
         channel_id=message.channel.id,
         author_id=message.author.id,
         created_at=message.created_at.timestamp(),
@@ -43,7 +48,7 @@ def to_incoming(message: discord.Message) -> IncomingMessage:
         author_display_name=message.author.display_name,
         author_is_bot=message.author.bot,
         channel_name=getattr(message.channel, "name", "") or "",
-        guild_name=message.guild.name or "",
+        guild_name=guild.name or "",
     )
 
 
@@ -153,11 +158,11 @@ class Ingest(commands.Cog):
             else:
                 log.info("watched channel %d of guild %d is gone or hidden", channel_id, guild.id)
 
-    def start_backfill(self, channel: discord.abc.GuildChannel) -> asyncio.Task:
+    def start_backfill(self, channel: MessageChannel) -> asyncio.Task:
         """Fetch, in the background, what the channel got since the newest stored message."""
         return self._track(self._backfills, asyncio.create_task(self.backfill(channel)))
 
-    async def backfill(self, channel) -> int:
+    async def backfill(self, channel: MessageChannel) -> int:
         if channel.id in self._backfilling:
             return 0
         self._backfilling.add(channel.id)
@@ -165,7 +170,8 @@ class Ingest(commands.Cog):
             latest = await self.store.messages.latest_id(channel.guild.id, channel.id)
             history = (
                 channel.history(limit=None, after=discord.Object(latest), oldest_first=True)
-                if latest else channel.history(limit=INITIAL_BACKFILL)
+                if latest
+                else channel.history(limit=INITIAL_BACKFILL)
             )
             fetched = 0
             async for message in history:

@@ -23,6 +23,7 @@ the messages seen since start-up; an author not seen yet counts as having no rol
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -35,20 +36,21 @@ from apscheduler.triggers.cron import CronTrigger
 from discord import app_commands
 from discord.ext import commands
 
-from bot.engine import privacy
 from bot.adapter.client import ClioBot
+from bot.adapter.scheduling import UTC
 from bot.core.errors import UserError
 from bot.core.markdown import escape_inline
+from bot.core.records import IncomingMessage, jump_url
+from bot.core.times import duration_text, parse_duration
+from bot.engine import privacy
 from bot.engine.moderation import ModerationService, contexts_from_ingest, flagged_only, policy_map, queue
 from bot.engine.moderation.feedback import FalsePositiveStore, abuse_threshold_advice
 from bot.engine.moderation.report import DigestSlots, build_report, record_abuse_scores, report_embed
 from bot.engine.notes import bullet_list
-from bot.core.records import IncomingMessage, jump_url
-from bot.adapter.scheduling import UTC
-from bot.core.times import duration_text, parse_duration
-from bot.store.moderation import WARN
 from bot.engine.tagging import IngestResult
-from cogs.common import MODERATOR_PERMISSIONS, NO_MENTIONS, require_moderator
+from bot.store.moderation import WARN
+from cogs.common import MODERATOR_PERMISSIONS, NO_MENTIONS, MessageChannel, guild_id_of, guild_of, require_moderator
+from cogs.ingest import Ingest
 from cogs.moderation_views import DYNAMIC_ITEMS, ReportModal, entry_view, escalation_view, threshold_view
 
 log = logging.getLogger(__name__)
@@ -66,8 +68,10 @@ class AuthorRoles:
     def remember(self, member: discord.Member) -> None:
         key = (member.guild.id, member.id)
         self._known.pop(key, None)
-        self._known[key] = (tuple(r.id for r in member.roles if not r.is_default()),
-                            member.guild_permissions.manage_messages)
+        self._known[key] = (
+            tuple(r.id for r in member.roles if not r.is_default()),
+            member.guild_permissions.manage_messages,
+        )
         while len(self._known) > self.size:
             self._known.popitem(last=False)
 
@@ -98,12 +102,15 @@ def clio_subcommands(cog: Moderation) -> list[app_commands.Command]:
 
 
 class Moderation(commands.Cog):
-    case_group = app_commands.Group(name="case", description="One moderation case", guild_only=True,
-                                    default_permissions=MODERATOR_PERMISSIONS)
-    cases_group = app_commands.Group(name="cases", description="Moderation cases", guild_only=True,
-                                     default_permissions=MODERATOR_PERMISSIONS)
-    modlog_group = app_commands.Group(name="modlog", description="The moderators' log", guild_only=True,
-                                      default_permissions=MODERATOR_PERMISSIONS)
+    case_group = app_commands.Group(
+        name="case", description="One moderation case", guild_only=True, default_permissions=MODERATOR_PERMISSIONS
+    )
+    cases_group = app_commands.Group(
+        name="cases", description="Moderation cases", guild_only=True, default_permissions=MODERATOR_PERMISSIONS
+    )
+    modlog_group = app_commands.Group(
+        name="modlog", description="The moderators' log", guild_only=True, default_permissions=MODERATOR_PERMISSIONS
+    )
 
     def __init__(self, bot: ClioBot) -> None:
         self.bot = bot
@@ -125,8 +132,15 @@ class Moderation(commands.Cog):
                 clio.add_command(command)
         else:
             log.warning("/clio forget and forget-me are unavailable: the settings cog is not loaded")
-        self.bot.scheduler.add_job(self.daily, CronTrigger(hour=0, minute=5, timezone=UTC), id=DAILY_JOB,
-                                   replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600)
+        self.bot.scheduler.add_job(
+            self.daily,
+            CronTrigger(hour=0, minute=5, timezone=UTC),
+            id=DAILY_JOB,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=3600,
+        )
         self._spawn(self._retention())
 
     async def cog_unload(self) -> None:
@@ -150,11 +164,11 @@ class Moderation(commands.Cog):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _modlog(self, guild_id: int) -> discord.TextChannel | None:
+    async def _modlog(self, guild_id: int) -> MessageChannel | None:
         config = await self.store.settings.get(guild_id)
         guild = self.bot.get_guild(guild_id)
         channel = guild.get_channel_or_thread(config.modlog_channel) if guild and config.modlog_channel else None
-        return channel if isinstance(channel, discord.abc.Messageable) else None
+        return channel if isinstance(channel, MessageChannel) else None
 
     # -- flagging -----------------------------------------------------------------------------------
 
@@ -196,7 +210,7 @@ class Moderation(commands.Cog):
             if not pending:
                 return
             anchor = await queue.open_entry_of(self.store, guild_id, message_id)
-            if anchor is not None:
+            if anchor is not None and anchor.queue_message_id is not None:
                 for flag in pending:
                     await self.store.flags.set_queue_message(guild_id, flag.id, anchor.queue_message_id)
                 await self._refresh(guild_id, anchor.id)
@@ -205,10 +219,13 @@ class Moderation(commands.Cog):
             if channel is None:
                 log.info("flag on message %d of guild %d not posted: no mod-log channel", message_id, guild_id)
                 return
-            entry = await queue.load_entry(self.store, guild_id, pending[0].id)
+            entry = await self._entry(guild_id, pending[0].id)
             try:
-                posted = await channel.send(embed=_embed(queue.entry_embed(entry)), view=entry_view(entry.anchor.id),
-                                            allowed_mentions=NO_MENTIONS)
+                posted = await channel.send(
+                    embed=_embed(queue.entry_embed(entry)),
+                    view=entry_view(entry.anchor.id),
+                    allowed_mentions=NO_MENTIONS,
+                )
             except discord.HTTPException as exc:
                 log.warning("flag #%d of guild %d not posted in the mod-log: %s", entry.anchor.id, guild_id, exc)
                 return
@@ -223,7 +240,8 @@ class Moderation(commands.Cog):
             return
         try:
             await channel.get_partial_message(entry.anchor.queue_message_id).edit(
-                embed=_embed(queue.entry_embed(entry)), view=entry_view(anchor_id) if entry.is_open else None,
+                embed=_embed(queue.entry_embed(entry)),
+                view=entry_view(anchor_id) if entry.is_open else None,
                 allowed_mentions=NO_MENTIONS,
             )
         except discord.HTTPException as exc:  # deleted by hand, or the mod-log channel moved
@@ -273,59 +291,87 @@ class Moderation(commands.Cog):
 
     # -- decisions (from the entry's buttons) -------------------------------------------------------
 
-    async def decide(self, interaction: discord.Interaction, anchor_id: int, action: str,
-                     choice: str | None = None) -> None:
-        guild_id = interaction.guild_id
+    async def decide(
+        self, interaction: discord.Interaction, anchor_id: int, action: str, choice: str | None = None
+    ) -> None:
+        guild_id = guild_id_of(interaction)
         await interaction.response.defer()
         async with self._locks[guild_id]:
-            entry = await queue.load_entry(self.store, guild_id, anchor_id)
-            if entry is None:
-                raise UserError("This flag no longer exists.")
+            entry = await self._entry(guild_id, anchor_id)
             decided = await queue.decide_entry(self.store, entry, action, interaction.user.id)
             if decided is None:
-                raise UserError(queue.already_decided(await queue.load_entry(self.store, guild_id, anchor_id)))
+                raise UserError(queue.already_decided(await self._entry(guild_id, anchor_id)))
             try:
                 note = await self._carry_out(interaction, entry, action, choice)
             except BaseException:
                 await queue.reopen(self.store, guild_id, decided, queue.ACTIONS[action])
                 raise
-            entry = await queue.load_entry(self.store, guild_id, anchor_id)
-            await interaction.edit_original_response(embed=_embed(queue.entry_embed(entry)), view=None,
-                                                     allowed_mentions=NO_MENTIONS)
+            entry = await self._entry(guild_id, anchor_id)
+            await interaction.edit_original_response(
+                embed=_embed(queue.entry_embed(entry)), view=None, allowed_mentions=NO_MENTIONS
+            )
         if note:
             await interaction.followup.send(note, ephemeral=True, allowed_mentions=NO_MENTIONS)
         if action == WARN:
             await self._propose_escalation(guild_id, entry.anchor.author_id)
 
-    async def _carry_out(self, interaction: discord.Interaction, entry: queue.ReviewEntry, action: str,
-                         choice: str | None) -> str | None:
+    async def _carry_out(
+        self, interaction: discord.Interaction, entry: queue.ReviewEntry, action: str, choice: str | None
+    ) -> str | None:
         """Do what the moderator chose; returns a note for them, if any. Raises to undo the claim."""
         anchor, moderator = entry.anchor, interaction.user.id
         add_case = self.store.cases.add_case
         if action == queue.FALSE_POSITIVE:
             await FalsePositiveStore(self.store.db).add(anchor.guild_id, entry.flags, moderator)
         elif action == queue.DELETE:
-            try:
-                await self.bot.get_partial_messageable(anchor.channel_id, guild_id=anchor.guild_id) \
-                    .get_partial_message(anchor.message_id).delete()
-            except discord.NotFound:
-                pass  # already gone: the decision still stands
+            with contextlib.suppress(discord.NotFound):  # already gone: the decision still stands
+                channel = self.bot.get_partial_messageable(anchor.channel_id, guild_id=anchor.guild_id)
+                await channel.get_partial_message(anchor.message_id).delete()
             await self.store.messages.delete(anchor.guild_id, [anchor.message_id])
-            await add_case(anchor.guild_id, anchor.author_id, queue.DELETE, queue.case_reason(entry), moderator,
-                           anchor.id, entry.quote)
+            await add_case(
+                anchor.guild_id,
+                anchor.author_id,
+                queue.DELETE,
+                queue.case_reason(entry),
+                moderator,
+                anchor.id,
+                entry.quote,
+            )
             await self._drop_text(anchor.guild_id, anchor.message_id)
         elif action == WARN:
-            case = await add_case(anchor.guild_id, anchor.author_id, WARN, queue.case_reason(entry), moderator,
-                                  anchor.id, entry.quote)
-            return await self._dm_warning(interaction.guild, anchor, case.number)
+            case = await add_case(
+                anchor.guild_id, anchor.author_id, WARN, queue.case_reason(entry), moderator, anchor.id, entry.quote
+            )
+            return await self._dm_warning(guild_of(interaction), anchor, case.number)
         elif action == queue.TIMEOUT:
+            if choice not in queue.TIMEOUT_SECONDS:
+                raise UserError("Pick how long the timeout lasts.")
             seconds = queue.TIMEOUT_SECONDS[choice]
-            member = await self._member(interaction.guild, anchor.author_id)
+            member = await self._member(guild_of(interaction), anchor.author_id)
             await member.timeout(timedelta(seconds=seconds), reason=f"Clio review queue, flag #{anchor.id}")
-            await add_case(anchor.guild_id, anchor.author_id, queue.TIMEOUT,
-                           f"{duration_text(seconds)}. {queue.case_reason(entry)}", moderator, anchor.id,
-                           entry.quote)
+            await add_case(
+                anchor.guild_id,
+                anchor.author_id,
+                queue.TIMEOUT,
+                f"{duration_text(seconds)}. {queue.case_reason(entry)}",
+                moderator,
+                anchor.id,
+                entry.quote,
+            )
         return None
+
+    async def _entry(self, guild_id: int, anchor_id: int) -> queue.ReviewEntry:
+        entry = await queue.load_entry(self.store, guild_id, anchor_id)
+        if entry is None:
+            raise UserError("This flag no longer exists.")
+        return entry
+
+    @staticmethod
+    async def _escalation(escalations: queue.EscalationStore, guild_id: int, escalation_id: int) -> queue.Escalation:
+        escalation = await escalations.get(guild_id, escalation_id)
+        if escalation is None:
+            raise UserError("This escalation no longer exists.")
+        return escalation
 
     async def _member(self, guild: discord.Guild, user_id: int) -> discord.Member:
         try:
@@ -335,8 +381,10 @@ class Moderation(commands.Cog):
 
     async def _dm_warning(self, guild: discord.Guild, anchor, case_number: int) -> str | None:
         link = jump_url(anchor.guild_id, anchor.channel_id, anchor.message_id)
-        text = (f"The moderators of **{escape_inline(guild.name)}** warned you about "
-                f"[a message you posted]({link}). Case #{case_number}.")
+        text = (
+            f"The moderators of **{escape_inline(guild.name)}** warned you about "
+            f"[a message you posted]({link}). Case #{case_number}."
+        )
         try:
             user = self.bot.get_user(anchor.author_id) or await self.bot.fetch_user(anchor.author_id)
             await user.send(text, allowed_mentions=NO_MENTIONS)
@@ -357,47 +405,55 @@ class Moderation(commands.Cog):
             return
         warnings = await queue.escalation_warnings(self.store, escalation)
         try:
-            posted = await channel.send(embed=_embed(queue.escalation_embed(escalation, warnings)),
-                                        view=escalation_view(escalation.id), allowed_mentions=NO_MENTIONS)
+            posted = await channel.send(
+                embed=_embed(queue.escalation_embed(escalation, warnings)),
+                view=escalation_view(escalation.id),
+                allowed_mentions=NO_MENTIONS,
+            )
         except discord.HTTPException as exc:
             log.warning("escalation #%d of guild %d not posted: %s", escalation.id, guild_id, exc)
             return
         await queue.EscalationStore(self.store.db).set_fields(guild_id, escalation.id, message_id=posted.id)
 
     async def decide_escalation(self, interaction: discord.Interaction, escalation_id: int, action: str) -> None:
-        guild_id, moderator = interaction.guild_id, interaction.user.id
+        guild_id, moderator = guild_id_of(interaction), interaction.user.id
         escalations = queue.EscalationStore(self.store.db)
         await interaction.response.defer()
         async with self._locks[guild_id]:
-            escalation = await escalations.get(guild_id, escalation_id)
-            if escalation is None:
-                raise UserError("This escalation no longer exists.")
+            escalation = await self._escalation(escalations, guild_id, escalation_id)
             status = queue.CONFIRMED if action == "confirm" else queue.REJECTED
             if not await escalations.decide(guild_id, escalation_id, status, moderator):
-                current = await escalations.get(guild_id, escalation_id)
+                current = await self._escalation(escalations, guild_id, escalation_id)
                 raise UserError(f"Already {current.status} by <@{current.decided_by}>.")
             if status == queue.CONFIRMED:
                 try:
-                    member = await self._member(interaction.guild, escalation.user_id)
-                    await member.timeout(timedelta(minutes=escalation.minutes),
-                                         reason=f"Clio escalation #{escalation_id}, confirmed by {interaction.user}")
+                    member = await self._member(guild_of(interaction), escalation.user_id)
+                    await member.timeout(
+                        timedelta(minutes=escalation.minutes),
+                        reason=f"Clio escalation #{escalation_id}, confirmed by {interaction.user}",
+                    )
                 except BaseException:
                     await escalations.decide(guild_id, escalation_id, queue.PROPOSED, None, expected=queue.CONFIRMED)
                     raise
                 case = await self.store.cases.add_case(
-                    guild_id, escalation.user_id, queue.TIMEOUT,
+                    guild_id,
+                    escalation.user_id,
+                    queue.TIMEOUT,
                     f"{duration_text(escalation.minutes * 60)}. Escalation: {escalation.warnings} warnings in "
-                    f"{escalation.days} days.", moderator)
+                    f"{escalation.days} days.",
+                    moderator,
+                )
                 await escalations.set_fields(guild_id, escalation_id, case_number=case.number)
-            escalation = await escalations.get(guild_id, escalation_id)
+            escalation = await self._escalation(escalations, guild_id, escalation_id)
             warnings = await queue.escalation_warnings(self.store, escalation)
-            await interaction.edit_original_response(embed=_embed(queue.escalation_embed(escalation, warnings)),
-                                                     view=None, allowed_mentions=NO_MENTIONS)
+            await interaction.edit_original_response(
+                embed=_embed(queue.escalation_embed(escalation, warnings)), view=None, allowed_mentions=NO_MENTIONS
+            )
 
     # -- reports ------------------------------------------------------------------------------------
 
     async def report_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        if message.author.id == self.bot.user.id or message.webhook_id is not None:
+        if (self.bot.user is not None and message.author.id == self.bot.user.id) or message.webhook_id is not None:
             raise UserError("Only members' messages can be reported. Tell a moderator about anything else.")
         await self._check_report_rate(interaction)
 
@@ -407,23 +463,35 @@ class Moderation(commands.Cog):
         await interaction.response.send_modal(ReportModal(submit))
 
     async def _check_report_rate(self, interaction: discord.Interaction) -> None:
-        wait = await queue.report_retry_after(self.store.db, interaction.guild_id, interaction.user.id)
+        wait = await queue.report_retry_after(self.store.db, guild_id_of(interaction), interaction.user.id)
         if wait is not None:
-            raise UserError(f"You can send {queue.REPORT_LIMIT} reports every {queue.REPORT_WINDOW / 60:.0f} minutes. "
-                            f"Try again in {math.ceil(wait / 60)} minute(s); moderators have your earlier reports.")
+            raise UserError(
+                f"You can send {queue.REPORT_LIMIT} reports every {queue.REPORT_WINDOW / 60:.0f} minutes. "
+                f"Try again in {math.ceil(wait / 60)} minute(s); moderators have your earlier reports."
+            )
 
     async def _file_report(self, interaction: discord.Interaction, message: discord.Message, reason: str) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         await self._check_report_rate(interaction)  # again: several forms can be open at once
-        guild_id = interaction.guild_id
+        guild_id = guild_id_of(interaction)
         _, created = await self.store.flags.record(
-            guild_id, message.id, message.channel.id, message.author.id, queue.REPORT, 1.0, reason,
-            quote=message.content, reporter_id=interaction.user.id,
+            guild_id,
+            message.id,
+            message.channel.id,
+            message.author.id,
+            queue.REPORT,
+            1.0,
+            reason,
+            quote=message.content,
+            reporter_id=interaction.user.id,
         )
         if created:
             await self.publish(guild_id, message.id)
-        text = ("Thanks: your report went to the moderators. Only they see it." if created else
-                "Thanks: the moderators already have a report about this message.")
+        text = (
+            "Thanks: your report went to the moderators. Only they see it."
+            if created
+            else "Thanks: the moderators already have a report about this message."
+        )
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     # -- cases --------------------------------------------------------------------------------------
@@ -431,46 +499,55 @@ class Moderation(commands.Cog):
     @case_group.command(name="show", description="Show a moderation case")
     @app_commands.describe(number="The case number")
     async def case_show(self, interaction: discord.Interaction, number: app_commands.Range[int, 1]) -> None:
-        case = await self.store.cases.get(interaction.guild_id, number)
+        case = await self.store.cases.get(guild_id_of(interaction), number)
         if case is None:
             raise UserError(f"There is no case #{number} in this server.")
-        await interaction.response.send_message(embed=_embed(queue.case_embed(case)), ephemeral=True,
-                                                allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(
+            embed=_embed(queue.case_embed(case)), ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
     @case_group.command(name="reason", description="Set or change a case's reason")
     @app_commands.describe(number="The case number", reason="Why the action was taken")
-    async def case_reason(self, interaction: discord.Interaction, number: app_commands.Range[int, 1],
-                          reason: app_commands.Range[str, 1, 500]) -> None:
-        if not await self.store.cases.set_reason(interaction.guild_id, number, reason):
+    async def case_reason(
+        self,
+        interaction: discord.Interaction,
+        number: app_commands.Range[int, 1],
+        reason: app_commands.Range[str, 1, 500],
+    ) -> None:
+        if not await self.store.cases.set_reason(guild_id_of(interaction), number, reason):
             raise UserError(f"There is no case #{number} in this server.")
-        await interaction.response.send_message(f"Case #{number}: reason updated.", ephemeral=True,
-                                                allowed_mentions=NO_MENTIONS)
+        await interaction.response.send_message(
+            f"Case #{number}: reason updated.", ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
     @cases_group.command(name="user", description="A member's cases, newest first")
     @app_commands.describe(user="The member")
     async def cases_user(self, interaction: discord.Interaction, user: discord.User) -> None:
-        cases = await self.store.cases.for_user(interaction.guild_id, user.id, limit=25)
+        cases = await self.store.cases.for_user(guild_id_of(interaction), user.id, limit=25)
         await self._list_cases(interaction, f"Cases of {user.display_name}", cases, with_user=False)
 
     @cases_group.command(name="recent", description="The server's latest cases")
     async def cases_recent(self, interaction: discord.Interaction) -> None:
-        cases = await self.store.cases.recent(interaction.guild_id, limit=25)
+        cases = await self.store.cases.recent(guild_id_of(interaction), limit=25)
         await self._list_cases(interaction, "Recent cases", cases, with_user=True)
 
     async def _list_cases(self, interaction: discord.Interaction, title: str, cases, with_user: bool) -> None:
         lines = [queue.case_line(c, with_user=with_user) for c in cases]
-        embed = discord.Embed(title=escape_inline(title, 256), colour=queue.DECIDED_COLOUR,
-                              description=bullet_list(lines, 4096) or "No cases.")
+        embed = discord.Embed(
+            title=escape_inline(title, 256),
+            colour=queue.DECIDED_COLOUR,
+            description=bullet_list(lines, 4096) or "No cases.",
+        )
         embed.set_footer(text="Details: /case show")
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     # -- privacy ------------------------------------------------------------------------------------
 
     async def forget(self, interaction: discord.Interaction, user_id: int, yourself: bool) -> None:
-        guild_id = interaction.guild_id
+        guild_id = guild_id_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         ingest = self.bot.get_cog("Ingest")
-        if ingest is not None:
+        if isinstance(ingest, Ingest):
             await ingest.queue.drain()  # or a message still queued would be stored after the forgetting
         removed = await privacy.forget_member(self.store, guild_id, user_id)
         await self._refresh_entries(guild_id, "author_id", user_id)
@@ -479,7 +556,8 @@ class Moderation(commands.Cog):
         await interaction.followup.send(
             f"Done: deleted {removed.messages} of {whose} stored messages with their embeddings and tags, and "
             f"removed the text from {quotes} moderation record(s). Moderation cases stay, without the text.",
-            ephemeral=True, allowed_mentions=NO_MENTIONS,
+            ephemeral=True,
+            allowed_mentions=NO_MENTIONS,
         )
 
     async def red_delete_data_for_user(self, *, requester: str, user_id: int) -> None:
@@ -500,26 +578,29 @@ class Moderation(commands.Cog):
     @app_commands.describe(since="How far back: 12h, 3d, 1w (default 24h)")
     async def modlog_digest(self, interaction: discord.Interaction, since: str = "24h") -> None:
         window = parse_duration(since)
-        channel = await self._modlog(interaction.guild_id)
+        channel = await self._modlog(guild_id_of(interaction))
         if channel is None:
             raise UserError("Set a mod-log channel first: `/clio config modlog-channel`.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         until = time.time()
-        await self.post_digest(interaction.guild_id, channel, until - window.total_seconds(), until,
-                               f"run-now:{interaction.id}")
-        await interaction.followup.send(f"Moderators' digest posted in {channel.mention}.", ephemeral=True,
-                                        allowed_mentions=NO_MENTIONS)
+        await self.post_digest(
+            guild_id_of(interaction), channel, until - window.total_seconds(), until, f"run-now:{interaction.id}"
+        )
+        await interaction.followup.send(
+            f"Moderators' digest posted in {channel.mention}.", ephemeral=True, allowed_mentions=NO_MENTIONS
+        )
 
-    async def post_digest(self, guild_id: int, channel: discord.abc.Messageable, since: float, until: float,
-                          slot: str) -> bool:
+    async def post_digest(
+        self, guild_id: int, channel: discord.abc.Messageable, since: float, until: float, slot: str
+    ) -> bool:
         """Post once per slot; False if this slot was already posted."""
         slots = DigestSlots(self.store.db)
         if not await slots.claim(guild_id, slot):
             return False
         try:
             report = await build_report(self.store, guild_id, since, until, await self._advice(guild_id))
-            extra = {"view": threshold_view(report.advice.proposed)} if report.advice else {}
-            posted = await channel.send(embed=_embed(report_embed(report)), allowed_mentions=NO_MENTIONS, **extra)
+            view = threshold_view(report.advice.proposed) if report.advice else discord.utils.MISSING
+            posted = await channel.send(embed=_embed(report_embed(report)), allowed_mentions=NO_MENTIONS, view=view)
         except BaseException:
             await slots.release(guild_id, slot)
             raise
@@ -539,10 +620,12 @@ class Moderation(commands.Cog):
     async def apply_threshold(self, interaction: discord.Interaction, value: float) -> None:
         """The digest's "Raise abuse threshold" button: a moderator applies the advice."""
         await interaction.response.defer()
-        current = self._abuse_threshold(await self.store.settings.get(interaction.guild_id))
+        current = self._abuse_threshold(await self.store.settings.get(guild_id_of(interaction)))
         if current is not None and current >= value:
             raise UserError(f"The abuse threshold is already {current:.2f}.")
-        await self.store.settings.set(interaction.guild_id, abuse_threshold=value)
+        await self.store.settings.set(guild_id_of(interaction), abuse_threshold=value)
+        if interaction.message is None or not interaction.message.embeds:
+            raise UserError("The digest this button belongs to is gone.")
         embed = interaction.message.embeds[0]
         applied = f"Abuse threshold set to {value:.2f} by {interaction.user.mention} <t:{int(time.time())}:f>"
         embed.add_field(name="Applied", value=applied, inline=False)

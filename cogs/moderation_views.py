@@ -10,14 +10,14 @@ clicking guild, so a forged custom id reaches nothing in another server.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
 from bot.core.errors import UserError
-from bot.engine.moderation import queue
 from bot.core.markdown import shorten
-from cogs.common import ModeratorItem, answer_error
+from bot.engine.moderation import queue
+from cogs.common import ModeratorItem, answer_error, clio_of
 
 if TYPE_CHECKING:
     from cogs.moderation import Moderation
@@ -26,10 +26,10 @@ REASON_MAX = 500
 
 
 def moderation_cog(interaction: discord.Interaction) -> Moderation:
-    cog = interaction.client.get_cog("Moderation")
+    cog = clio_of(interaction).get_cog("Moderation")
     if cog is None:
         raise UserError("Moderation is switched off right now.")
-    return cog
+    return cast("Moderation", cog)
 
 
 _BUTTONS = (
@@ -41,8 +41,11 @@ _BUTTONS = (
 _STYLES = {action: (label, style) for action, label, style in _BUTTONS}
 
 
-class EntryButton(ModeratorItem, discord.ui.DynamicItem[discord.ui.Button],
-                  template=r"clio:flag:(?P<action>dismiss|delete|warn|fp):(?P<id>[0-9]+)"):
+class EntryButton(
+    ModeratorItem,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"clio:flag:(?P<action>dismiss|delete|warn|fp):(?P<id>[0-9]+)",
+):
     def __init__(self, action: str, flag_id: int) -> None:
         label, style = _STYLES[action]
         super().__init__(discord.ui.Button(label=label, style=style, custom_id=f"clio:flag:{action}:{flag_id}", row=0))
@@ -56,12 +59,16 @@ class EntryButton(ModeratorItem, discord.ui.DynamicItem[discord.ui.Button],
         await moderation_cog(interaction).decide(interaction, self.flag_id, self.action)
 
 
-class TimeoutSelect(ModeratorItem, discord.ui.DynamicItem[discord.ui.Select],
-                    template=r"clio:flag:timeout:(?P<id>[0-9]+)"):
+class TimeoutSelect(
+    ModeratorItem, discord.ui.DynamicItem[discord.ui.Select], template=r"clio:flag:timeout:(?P<id>[0-9]+)"
+):
     def __init__(self, flag_id: int) -> None:
         options = [discord.SelectOption(label=label, value=value) for value, label, _ in queue.TIMEOUT_CHOICES]
-        super().__init__(discord.ui.Select(custom_id=f"clio:flag:timeout:{flag_id}", placeholder="Timeout for…",
-                                           options=options, row=1))
+        super().__init__(
+            discord.ui.Select(
+                custom_id=f"clio:flag:timeout:{flag_id}", placeholder="Timeout for…", options=options, row=1
+            )
+        )
         self.flag_id = flag_id
 
     @classmethod
@@ -80,13 +87,20 @@ def entry_view(anchor_id: int) -> discord.ui.View:
     return view
 
 
-class EscalationButton(ModeratorItem, discord.ui.DynamicItem[discord.ui.Button],
-                       template=r"clio:escalation:(?P<action>confirm|dismiss):(?P<id>[0-9]+)"):
+class EscalationButton(
+    ModeratorItem,
+    discord.ui.DynamicItem[discord.ui.Button],
+    template=r"clio:escalation:(?P<action>confirm|dismiss):(?P<id>[0-9]+)",
+):
     def __init__(self, action: str, escalation_id: int) -> None:
-        label, style = (("Confirm timeout", discord.ButtonStyle.danger) if action == "confirm"
-                        else ("Dismiss", discord.ButtonStyle.secondary))
-        super().__init__(discord.ui.Button(label=label, style=style,
-                                           custom_id=f"clio:escalation:{action}:{escalation_id}"))
+        label, style = (
+            ("Confirm timeout", discord.ButtonStyle.danger)
+            if action == "confirm"
+            else ("Dismiss", discord.ButtonStyle.secondary)
+        )
+        super().__init__(
+            discord.ui.Button(label=label, style=style, custom_id=f"clio:escalation:{action}:{escalation_id}")
+        )
         self.action, self.escalation_id = action, escalation_id
 
     @classmethod
@@ -104,14 +118,19 @@ def escalation_view(escalation_id: int) -> discord.ui.View:
     return view
 
 
-class ThresholdButton(ModeratorItem, discord.ui.DynamicItem[discord.ui.Button],
-                      template=r"clio:threshold:abuse:(?P<value>[0-9]{1,3})"):
+class ThresholdButton(
+    ModeratorItem, discord.ui.DynamicItem[discord.ui.Button], template=r"clio:threshold:abuse:(?P<value>[0-9]{1,3})"
+):
     """Applies the digest's threshold advice; the value (in hundredths) is what the advice said."""
 
     def __init__(self, hundredths: int) -> None:
-        super().__init__(discord.ui.Button(label=f"Raise abuse threshold to {hundredths / 100:.2f}",
-                                           style=discord.ButtonStyle.primary,
-                                           custom_id=f"clio:threshold:abuse:{hundredths}"))
+        super().__init__(
+            discord.ui.Button(
+                label=f"Raise abuse threshold to {hundredths / 100:.2f}",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"clio:threshold:abuse:{hundredths}",
+            )
+        )
         self.value = hundredths / 100
 
     @classmethod
@@ -134,8 +153,12 @@ class ReportModal(discord.ui.Modal):
     def __init__(self, submit: Callable[[discord.Interaction, str], Awaitable[None]]) -> None:
         super().__init__(title="Report to moderators", timeout=600)
         self.submit = submit
-        self.reason = discord.ui.TextInput(custom_id="reason", style=discord.TextStyle.paragraph, max_length=REASON_MAX,
-                                           placeholder="What is wrong with this message?")
+        self.reason = discord.ui.TextInput(
+            custom_id="reason",
+            style=discord.TextStyle.paragraph,
+            max_length=REASON_MAX,
+            placeholder="What is wrong with this message?",
+        )
         self.add_item(discord.ui.Label(text="Reason", component=self.reason))
 
     async def on_submit(self, interaction: discord.Interaction) -> None:

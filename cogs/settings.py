@@ -15,7 +15,8 @@ from bot.adapter.client import ClioBot
 from bot.core.errors import UserError
 from bot.core.guild_config import GuildConfig
 from bot.engine.moderation import FLAGGER_NAMES
-from cogs.common import NO_MENTIONS, ensure_postable, ensure_readable, require_moderator
+from cogs.common import NO_MENTIONS, ensure_postable, ensure_readable, guild_id_of, require_moderator
+from cogs.ingest import Ingest
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,12 +47,17 @@ def describe(config: GuildConfig) -> discord.Embed:
     embed.add_field(name="Retention", value=f"{config.retention_days} days")
     abuse = "model default" if config.abuse_threshold is None else f"{config.abuse_threshold:.2f}"
     embed.add_field(name="Flaggers", value=", ".join(config.flaggers) or "none", inline=False)
-    embed.add_field(name="Flagging", value=f"abuse {abuse}; flood {config.flood_messages} msgs/10 s;"
-                                           f" mass mention {config.mass_mentions}")
+    embed.add_field(
+        name="Flagging",
+        value=f"abuse {abuse}; flood {config.flood_messages} msgs/10 s; mass mention {config.mass_mentions}",
+    )
     exempt = [*(f"<#{c}>" for c in config.exempt_channels), *(f"<@&{r}>" for r in config.exempt_roles)]
     embed.add_field(name="Exempt", value=", ".join(exempt) or "none")
-    embed.add_field(name="Escalation", value=f"{config.escalation_warnings} warnings in {config.escalation_days} days"
-                                             f" -> {config.escalation_timeout_minutes} min timeout")
+    embed.add_field(
+        name="Escalation",
+        value=f"{config.escalation_warnings} warnings in {config.escalation_days} days"
+        f" -> {config.escalation_timeout_minutes} min timeout",
+    )
     return embed
 
 
@@ -71,13 +77,15 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         return require_moderator(interaction)
 
     async def _update(self, interaction: discord.Interaction, **values) -> GuildConfig:
-        return await self._validated(self.engine.store.settings.set(interaction.guild_id, **values))
+        return await self._validated(self.engine.store.settings.set(guild_id_of(interaction), **values))
 
     async def _toggle(self, interaction: discord.Interaction, key: str, item: int | str, present: bool) -> GuildConfig:
         """Add ``item`` to (or remove it from) the list setting ``key``, under the settings lock."""
-        return await self._validated(self.engine.store.settings.update(
-            interaction.guild_id, lambda config: {key: toggled(getattr(config, key), item, present)}
-        ))
+        return await self._validated(
+            self.engine.store.settings.update(
+                guild_id_of(interaction), lambda config: {key: toggled(getattr(config, key), item, present)}
+            )
+        )
 
     @staticmethod
     async def _validated(write: Awaitable[GuildConfig]) -> GuildConfig:
@@ -92,29 +100,31 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
 
     @config.command(name="show", description="Show this server's settings")
     async def show(self, interaction: discord.Interaction) -> None:
-        config = await self.engine.store.settings.get(interaction.guild_id)
+        config = await self.engine.store.settings.get(guild_id_of(interaction))
         await interaction.response.send_message(embed=describe(config), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @config.command(name="watch", description="Store and tag the messages of a channel")
     async def watch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         ensure_readable(channel)
-        config = await self.engine.store.settings.get(interaction.guild_id)
+        config = await self.engine.store.settings.get(guild_id_of(interaction))
         if channel.id in config.watched_channels:
             await self._done(interaction, f"{channel.mention} is already watched.")
             return
         await self._toggle(interaction, "watched_channels", channel.id, True)
         await self._done(interaction, f"Now watching {channel.mention}; fetching its recent messages.")
         ingest = self.bot.get_cog("Ingest")
-        if ingest is not None:
+        if isinstance(ingest, Ingest):
             ingest.start_backfill(channel)
 
     @config.command(name="unwatch", description="Stop storing a channel's new messages")
     async def unwatch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
-        config = await self.engine.store.settings.get(interaction.guild_id)
+        config = await self.engine.store.settings.get(guild_id_of(interaction))
         if channel.id not in config.watched_channels:
             raise UserError(f"{channel.mention} is not watched.")
         await self._toggle(interaction, "watched_channels", channel.id, False)
-        await self._done(interaction, f"No longer watching {channel.mention}. Its stored messages stay until they expire.")
+        await self._done(
+            interaction, f"No longer watching {channel.mention}. Its stored messages stay until they expire."
+        )
 
     @config.command(name="digest-channel", description="Where scheduled digests go by default")
     async def digest_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
@@ -133,10 +143,12 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
     async def threshold(
         self, interaction: discord.Interaction, value: app_commands.Range[float, 0.0, 1.0] | None = None
     ) -> None:
-        await self._validated(self.engine.tagging.set_guild_threshold(interaction.guild_id, value))
+        await self._validated(self.engine.tagging.set_guild_threshold(guild_id_of(interaction), value))
         shown = "the model's default" if value is None else f"{value:.2f}"
-        await self._done(interaction, f"Tag threshold set to {shown}. New messages are tagged with it; "
-                                      "run `clio tag` to re-tag stored ones.")
+        await self._done(
+            interaction,
+            f"Tag threshold set to {shown}. New messages are tagged with it; run `clio tag` to re-tag stored ones.",
+        )
 
     @config.command(name="notes", description="Turn context notes on or off in a channel")
     async def notes(self, interaction: discord.Interaction, channel: discord.TextChannel, enabled: bool) -> None:
@@ -149,7 +161,6 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
     async def retention(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650]) -> None:
         await self._update(interaction, retention_days=days)
         await self._done(interaction, f"Stored messages are kept for {days} days.")
-
 
     # --- moderation ------------------------------------------------------------------------------
 
@@ -167,69 +178,99 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         mass_mentions="Distinct members mentioned in one message that count as spam",
     )
     async def flagging(
-        self, interaction: discord.Interaction, abuse: app_commands.Range[float, 0.0, 1.0] | None = None,
-        reset_abuse: bool = False, flood: app_commands.Range[int, 2, 100] | None = None,
+        self,
+        interaction: discord.Interaction,
+        abuse: app_commands.Range[float, 0.0, 1.0] | None = None,
+        reset_abuse: bool = False,
+        flood: app_commands.Range[int, 2, 100] | None = None,
         mass_mentions: app_commands.Range[int, 2, 100] | None = None,
     ) -> None:
-        changes = {key: value for key, value in
-                   (("abuse_threshold", abuse), ("flood_messages", flood), ("mass_mentions", mass_mentions))
-                   if value is not None}
+        changes: dict[str, float | int | None] = {
+            key: value
+            for key, value in (("abuse_threshold", abuse), ("flood_messages", flood), ("mass_mentions", mass_mentions))
+            if value is not None
+        }
         if reset_abuse:
             changes["abuse_threshold"] = None
         if not changes:
             raise UserError("Give at least one value to change.")
         config = await self._update(interaction, **changes)
         abuse_shown = "model default" if config.abuse_threshold is None else f"{config.abuse_threshold:.2f}"
-        await self._done(interaction, f"Abuse threshold {abuse_shown}; flood at {config.flood_messages} messages"
-                                      f" in 10 s; mass mention at {config.mass_mentions} members.")
+        await self._done(
+            interaction,
+            f"Abuse threshold {abuse_shown}; flood at {config.flood_messages} messages"
+            f" in 10 s; mass mention at {config.mass_mentions} members.",
+        )
 
     @config.command(name="exempt", description="Exempt a channel or a role from flagging, or end the exemption")
     async def exempt(
-        self, interaction: discord.Interaction, exempt: bool, channel: discord.TextChannel | None = None,
+        self,
+        interaction: discord.Interaction,
+        exempt: bool,
+        channel: discord.TextChannel | None = None,
         role: discord.Role | None = None,
     ) -> None:
-        if (channel is None) == (role is None):
+        if channel is not None and role is None:
+            key, target_id, shown = "exempt_channels", channel.id, channel.mention
+        elif role is not None and channel is None:
+            key, target_id, shown = "exempt_roles", role.id, role.mention
+        else:
             raise UserError("Name exactly one channel or one role.")
-        key, target = ("exempt_channels", channel) if channel is not None else ("exempt_roles", role)
-        await self._toggle(interaction, key, target.id, exempt)
-        await self._done(interaction, f"{target.mention} is {'now' if exempt else 'no longer'} exempt from flagging.")
+        await self._toggle(interaction, key, target_id, exempt)
+        await self._done(interaction, f"{shown} is {'now' if exempt else 'no longer'} exempt from flagging.")
 
     @config.command(name="escalation", description="When warnings lead to a proposed timeout")
     async def escalation(
-        self, interaction: discord.Interaction, warnings: app_commands.Range[int, 1, 50],
-        days: app_commands.Range[int, 1, 365], timeout_minutes: app_commands.Range[int, 1, 40320],
+        self,
+        interaction: discord.Interaction,
+        warnings: app_commands.Range[int, 1, 50],
+        days: app_commands.Range[int, 1, 365],
+        timeout_minutes: app_commands.Range[int, 1, 40320],
     ) -> None:
-        await self._update(interaction, escalation_warnings=warnings, escalation_days=days,
-                           escalation_timeout_minutes=timeout_minutes)
-        await self._done(interaction, f"{warnings} warnings within {days} days propose a {timeout_minutes}-minute"
-                                      " timeout for moderators to confirm.")
-
+        await self._update(
+            interaction, escalation_warnings=warnings, escalation_days=days, escalation_timeout_minutes=timeout_minutes
+        )
+        await self._done(
+            interaction,
+            f"{warnings} warnings within {days} days propose a {timeout_minutes}-minute"
+            " timeout for moderators to confirm.",
+        )
 
     # --- topic packs -----------------------------------------------------------------------------
 
     @packs.command(name="list", description="Every topic pack, and whether this server uses it")
     async def packs_list(self, interaction: discord.Interaction) -> None:
-        await self.engine.tagging.ensure_guild(interaction.guild_id)
-        packs = await self.engine.tagging.packs.list(interaction.guild_id)
-        lines = [f"{'✅' if p.enabled else '⬜'} **{p.title}** (`{p.pack}`, v{p.version}, {p.arguments} arguments)"
-                 for p in packs]
+        await self.engine.tagging.ensure_guild(guild_id_of(interaction))
+        packs = await self.engine.tagging.packs.list(guild_id_of(interaction))
+        lines = [
+            f"{'✅' if p.enabled else '⬜'} **{p.title}** (`{p.pack}`, v{p.version}, {p.arguments} arguments)"
+            for p in packs
+        ]
         embed = discord.Embed(title="Topic packs", description="\n".join(lines) or "No packs in the catalogue.")
-        embed.set_footer(text="/clio packs enable or disable a pack. A disabled pack stops tagging; its past tags stay.")
+        embed.set_footer(
+            text="/clio packs enable or disable a pack. A disabled pack stops tagging; its past tags stay."
+        )
         await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     async def _pack_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        packs = await self.engine.tagging.packs.list(interaction.guild_id)
-        return [app_commands.Choice(name=f"{p.title} ({p.pack})"[:100], value=p.pack)
-                for p in packs if current.lower() in (p.pack + p.title).lower()][:25]
+        packs = await self.engine.tagging.packs.list(guild_id_of(interaction))
+        return [
+            app_commands.Choice(name=f"{p.title} ({p.pack})"[:100], value=p.pack)
+            for p in packs
+            if current.lower() in (p.pack + p.title).lower()
+        ][:25]
 
     async def _set_pack(self, interaction: discord.Interaction, pack: str, enabled: bool) -> None:
-        changed = await self.engine.tagging.set_pack_enabled(interaction.guild_id, pack, enabled)
+        changed = await self.engine.tagging.set_pack_enabled(guild_id_of(interaction), pack, enabled)
         state = "on" if enabled else "off"
         if not changed:
             await self._done(interaction, f"`{pack}` is already {state}.")
             return
-        after = ("Its arguments tag new messages now." if enabled
-                 else "Its arguments no longer tag new messages; what they tagged before stays in history.")
+        after = (
+            "Its arguments tag new messages now."
+            if enabled
+            else "Its arguments no longer tag new messages; what they tagged before stays in history."
+        )
         await self._done(interaction, f"Topic pack `{pack}` is {state}. {after}")
 
     @packs.command(name="enable", description="Tag this pack's arguments in this server")

@@ -12,18 +12,18 @@ import logging
 import signal
 import sys
 from contextlib import AsyncExitStack
-from datetime import timezone
+from datetime import UTC
 
 import aiohttp
 import discord
 import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from discord import app_commands
+from discord import app_commands, gateway, http
 from discord.ext import commands
 
 from bot.core.config import Settings
-from bot.engine.wiring import Engine, open_engine
 from bot.core.errors import UserError
+from bot.engine.wiring import Engine, open_engine
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,9 @@ EXIT_OK, EXIT_ERROR, EXIT_NO_TOKEN, EXIT_BAD_TOKEN, EXIT_NO_INTENT = 0, 1, 2, 3,
 def configure_endpoints(settings: Settings) -> None:
     """Point discord.py at another Discord-compatible API (a local fake, a proxy). Process-wide."""
     if settings.discord_api:
-        discord.http.Route.BASE = settings.discord_api.rstrip("/")
+        http.Route.BASE = settings.discord_api.rstrip("/")
     if settings.discord_gateway:
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway)
+        gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway)
 
 
 def clio_intents() -> discord.Intents:
@@ -63,7 +63,7 @@ class ClioBot(commands.Bot):
         )
         self.settings = settings
         self.extensions_to_load = extensions
-        self.scheduler = AsyncIOScheduler(timezone=timezone.utc)
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._resources = AsyncExitStack()
         self._engine: Engine | None = None
         self.tree.on_error = self.on_app_command_error
@@ -98,9 +98,7 @@ class ClioBot(commands.Bot):
         await self._resources.aclose()
         self._engine = None
 
-    async def on_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
+    async def on_app_command_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         command = interaction.command.qualified_name if interaction.command else "?"
         message = explain(error)
         if message is None:

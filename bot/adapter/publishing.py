@@ -8,10 +8,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.adapter.scheduling import DigestJob
 from bot.engine.digest import build_digest, render_embeds
 from bot.engine.digest.chart import trend_chart
 from bot.engine.wiring import Engine
-from bot.adapter.scheduling import DigestJob
 from bot.store.digests import FAILED, POSTED, DigestRecord
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,12 @@ class Page:
 
 
 async def digest_pages(
-    engine: Engine, guild_id: int, since: float, until: float, channel_id: int | None = None, tz: str = "UTC",
+    engine: Engine,
+    guild_id: int,
+    since: float,
+    until: float,
+    channel_id: int | None = None,
+    tz: str = "UTC",
 ) -> list[Page]:
     digest = await build_digest(engine.store, engine.tagging, guild_id, since, until, channel_id=channel_id)
     pages = [Page(embeds=list(embeds)) for embeds in render_embeds(digest)]
@@ -46,14 +51,24 @@ PostPage = Callable[[int, Page, "int | None", str], Awaitable[int]]
 def job_from_record(record: DigestRecord) -> DigestJob:
     """Resume a digest left unfinished, over the window it was claimed for."""
     return DigestJob(
-        guild_id=record.guild_id, slot_key=record.slot_key or "", target_channel_id=record.target_channel_id or 0,
-        since=record.window_start, until=record.window_end, scope_channel_id=record.scope_channel_id,
+        guild_id=record.guild_id,
+        slot_key=record.slot_key or "",
+        target_channel_id=record.target_channel_id or 0,
+        since=record.window_start,
+        until=record.window_end,
+        scope_channel_id=record.scope_channel_id,
         schedule_id=record.schedule_id,
     )
 
 
 async def publish(
-    engine: Engine, job: DigestJob, post: PostPage, *, retry_on: tuple[type[BaseException], ...] = (), attempts: int = 3, backoff: float = 2.0,
+    engine: Engine,
+    job: DigestJob,
+    post: PostPage,
+    *,
+    retry_on: tuple[type[BaseException], ...] = (),
+    attempts: int = 3,
+    backoff: float = 2.0,
 ) -> DigestRecord:
     """Post a digest once per slot.
 
@@ -64,14 +79,20 @@ async def publish(
     """
     digests = engine.store.digests
     record = await digests.claim(
-        job.guild_id, job.slot_key, job.target_channel_id, job.since, job.until,
-        scope_channel_id=job.scope_channel_id, schedule_id=job.schedule_id,
+        job.guild_id,
+        job.slot_key,
+        job.target_channel_id,
+        job.since,
+        job.until,
+        scope_channel_id=job.scope_channel_id,
+        schedule_id=job.schedule_id,
     )
     if record.posted:
         log.info("digest %s was already posted", job.slot_key)
         return record
-    pages = await digest_pages(engine, job.guild_id, record.window_start, record.window_end,
-                               record.scope_channel_id, job.timezone)
+    pages = await digest_pages(
+        engine, job.guild_id, record.window_start, record.window_end, record.scope_channel_id, job.timezone
+    )
     posted = list(record.message_ids)
     for attempt in range(1, attempts + 1):
         try:
@@ -89,4 +110,7 @@ async def publish(
     await digests.set_status(record.id, POSTED)
     if job.schedule_id is not None:
         await engine.store.schedules.mark_run(job.schedule_id, record.window_end)
-    return await digests.get(job.guild_id, job.slot_key)
+    posted = await digests.get(job.guild_id, job.slot_key)
+    if posted is None:
+        raise RuntimeError(f"digest {job.slot_key} vanished while it was posted")
+    return posted

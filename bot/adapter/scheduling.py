@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.core.errors import ScheduleError
 
 log = logging.getLogger(__name__)
-UTC = timezone.utc
+UTC = UTC
 # The first run of a schedule, with no earlier run to start from, covers this much.
 DEFAULT_WINDOW = timedelta(days=1)
 _HH_MM = re.compile(r"(\d{1,2}):(\d{2})")
@@ -57,8 +57,13 @@ def build_trigger(when: str, tz_name: str = "UTC") -> CronTrigger:
     second = fields[5] if len(fields) == 6 else "0"
     try:
         return CronTrigger(
-            second=second, minute=minute, hour=hour, day=day, month=month,
-            day_of_week=_crontab_weekdays(weekday), timezone=tz,
+            second=second,
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=_crontab_weekdays(weekday),
+            timezone=tz,
         )
     except ValueError as exc:
         raise ScheduleError(f"Bad cron expression `{when}`: {exc}.") from None
@@ -103,8 +108,8 @@ def fire_times(trigger: CronTrigger, after: datetime, until: datetime):
 def latest_slot(trigger: CronTrigger, after: datetime, until: datetime) -> datetime | None:
     """The newest fire time in (after, until]: missed runs collapse into this one catch-up slot."""
     latest = None
-    for latest in fire_times(trigger, after, until):
-        pass
+    for slot in fire_times(trigger, after, until):
+        latest = slot
     return latest
 
 
@@ -134,9 +139,14 @@ def job_for_slot(schedule, slot: datetime) -> DigestJob:
     until = slot.timestamp()
     since = schedule.last_run_at if schedule.last_run_at else until - DEFAULT_WINDOW.total_seconds()
     return DigestJob(
-        guild_id=schedule.guild_id, slot_key=slot_key(schedule.id, slot),
-        target_channel_id=schedule.target_channel_id, since=min(since, until), until=until,
-        scope_channel_id=schedule.scope_channel_id, schedule_id=schedule.id, timezone=schedule.timezone,
+        guild_id=schedule.guild_id,
+        slot_key=slot_key(schedule.id, slot),
+        target_channel_id=schedule.target_channel_id,
+        since=min(since, until),
+        until=until,
+        scope_channel_id=schedule.scope_channel_id,
+        schedule_id=schedule.id,
+        timezone=schedule.timezone,
     )
 
 
@@ -191,8 +201,13 @@ class DigestScheduler:
         trigger = build_trigger(schedule.cron, schedule.timezone)
         self._triggers[schedule.id] = trigger
         self.scheduler.add_job(
-            self._fire, trigger, args=(schedule.id,), id=self._job_id(schedule.id), replace_existing=True,
-            coalesce=True, misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
+            self._fire,
+            trigger,
+            args=(schedule.id,),
+            id=self._job_id(schedule.id),
+            replace_existing=True,
+            coalesce=True,
+            misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
         )
         return trigger
 

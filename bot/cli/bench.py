@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from bot.tooling.benchmarks.engine import run_engine_benchmarks
 from bot.cli.common import emit_json, json_option, run_async
 from bot.core.config import get_settings
+from bot.tooling.benchmarks.engine import run_engine_benchmarks
 
 # figure -> (bar, whether higher is better)
 BARS = {
@@ -33,8 +33,12 @@ def verdicts(figures: dict) -> dict[str, str]:
 @click.command("bench")
 @click.option("--messages", default=3000, show_default=True, help="Messages ingested for the throughput figure.")
 @click.option("--digest-messages", default=10_000, show_default=True, help="Stored messages for the digest figure.")
-@click.option("--burst", default=0, show_default=True,
-              help="Also send this many MESSAGE_CREATE events to the real bot through a local fake Discord.")
+@click.option(
+    "--burst",
+    default=0,
+    show_default=True,
+    help="Also send this many MESSAGE_CREATE events to the real bot through a local fake Discord.",
+)
 @json_option
 @run_async
 async def bench_command(messages: int, digest_messages: int, burst: int, as_json: bool) -> None:

@@ -12,8 +12,9 @@ from bot.core.config import get_settings
 
 
 @eval_group.command("corpus")
-@click.option("--claims-only", is_flag=True,
-              help="Represent each argument by its claim and title alone, without phrasings.")
+@click.option(
+    "--claims-only", is_flag=True, help="Represent each argument by its claim and title alone, without phrasings."
+)
 @model_dir_option
 @json_option
 def eval_corpus_command(claims_only: bool, model_dir: Path | None, as_json: bool) -> None:
@@ -26,11 +27,15 @@ def eval_corpus_command(claims_only: bool, model_dir: Path | None, as_json: bool
     if as_json:
         emit_json(result)
         return
-    click.echo(f"model {result['model_id']}; held-out packs {', '.join(result['packs'])}: {result['texts']} texts "
-               f"against {result['arguments']} arguments{' (claims only)' if claims_only else ''}")
+    click.echo(
+        f"model {result['model_id']}; held-out packs {', '.join(result['packs'])}: {result['texts']} texts "
+        f"against {result['arguments']} arguments{' (claims only)' if claims_only else ''}"
+    )
     click.echo(f"macro AP {result['macro_ap']:.4f} over {result['arguments_scored']} arguments")
-    click.echo(f"tags: precision {result['precision']:.4f}, recall {result['recall']:.4f}, F1 {result['f1']:.4f} "
-               f"({result['tagged']} tags; {result['counter_pairs_tagged']} texts with an argument and its counter)")
+    click.echo(
+        f"tags: precision {result['precision']:.4f}, recall {result['recall']:.4f}, F1 {result['f1']:.4f} "
+        f"({result['tagged']} tags; {result['counter_pairs_tagged']} texts with an argument and its counter)"
+    )
     for kind, row in result["by_kind"].items():
         click.echo(f"  {kind:10s} {row['texts']:4d} texts, {row['tagged']:4d} tagged, {row['wrong']:3d} wrong tags")
 
@@ -49,8 +54,12 @@ def eval_packs_command(model_dir: Path | None, as_json: bool) -> None:
         emit_json(result)
         return
     click.echo(f"model {result['model_id']}; threshold {result['threshold']:.3f}; leave-one-out over pack phrasings")
-    click.echo(f"all packs: macro AP {result['macro_ap']:.4f}, precision {result['precision']:.4f}, "
-               f"recall {result['recall']:.4f}")
+    click.echo(
+        f"all packs: macro AP {result['macro_ap']:.4f}, precision {result['precision']:.4f}, "
+        f"recall {result['recall']:.4f}"
+    )
     for row in result["packs"]:
-        click.echo(f"  {row['pack']:24s} {row['arguments']:3d} arguments {row['phrasings']:4d} phrasings: "
-                   f"macro AP {row['macro_ap']:.4f}, precision {row['precision']:.4f}, recall {row['recall']:.4f}")
+        click.echo(
+            f"  {row['pack']:24s} {row['arguments']:3d} arguments {row['phrasings']:4d} phrasings: "
+            f"macro AP {row['macro_ap']:.4f}, precision {row['precision']:.4f}, recall {row['recall']:.4f}"
+        )

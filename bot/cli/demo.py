@@ -9,9 +9,9 @@ import click
 
 from bot.cli.common import emit_json, json_option, run_async
 from bot.core.config import get_settings
-from bot.tooling.demo import DemoReport, run_demo
 from bot.engine.digest import digest_to_json, render_markdown
 from bot.engine.wiring import open_engine
+from bot.tooling.demo import DemoReport, run_demo
 
 
 def _plural(count: int, noun: str) -> str:
@@ -21,8 +21,10 @@ def _plural(count: int, noun: str) -> str:
 def _print_report(report: DemoReport) -> None:
     echo = click.echo
     echo(click.style(f"Clio demo: {report.guild_name}", bold=True))
-    echo(f"Imported {report.messages} messages from {report.channels} channels by {report.authors} authors"
-         f" ({report.skipped_bots} bot messages skipped) in {report.seconds['import_and_tag']:.1f} s.")
+    echo(
+        f"Imported {report.messages} messages from {report.channels} channels by {report.authors} authors"
+        f" ({report.skipped_bots} bot messages skipped) in {report.seconds['import_and_tag']:.1f} s."
+    )
     echo(f"{report.tagged_messages} messages carry a catalogued argument.\n")
     echo(click.style("Most argued", bold=True))
     for slug, count, authors in report.top_arguments[:10]:
@@ -30,8 +32,10 @@ def _print_report(report: DemoReport) -> None:
     echo(click.style("\nDiscovered recurring arguments (candidates for moderators)", bold=True))
     for candidate in report.candidates:
         evidence = candidate.argument.evidence
-        echo(f"  [{evidence.get('messages')} messages, {evidence.get('authors')} authors, {evidence.get('days')} days]"
-             f" {candidate.argument.claim}")
+        echo(
+            f"  [{evidence.get('messages')} messages, {evidence.get('authors')} authors, {evidence.get('days')} days]"
+            f" {candidate.argument.claim}"
+        )
     if not report.candidates:
         echo("  none")
     echo(click.style("\nFlagged for moderators", bold=True))
@@ -40,7 +44,7 @@ def _print_report(report: DemoReport) -> None:
     if not report.flags:
         echo("  none")
     echo(click.style("\nDigest", bold=True))
-    echo(render_markdown(report.digest))
+    echo(render_markdown(report.digest) if report.digest is not None else "  none")
     timings = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in report.seconds.items())
     echo(f"\nTimings: {timings}")
 
@@ -48,11 +52,13 @@ def _print_report(report: DemoReport) -> None:
 def _json(report: DemoReport) -> dict:
     return {
         "guild": {"id": report.guild_id, "name": report.guild_name},
-        "messages": report.messages, "skipped_bots": report.skipped_bots, "tagged_messages": report.tagged_messages,
+        "messages": report.messages,
+        "skipped_bots": report.skipped_bots,
+        "tagged_messages": report.tagged_messages,
         "top_arguments": [{"argument": s, "messages": n, "authors": a} for s, n, a in report.top_arguments],
         "candidates": [{"claim": c.argument.claim, **c.argument.evidence} for c in report.candidates],
         "flags": report.flags,
-        "digest": digest_to_json(report.digest),
+        "digest": digest_to_json(report.digest) if report.digest is not None else None,
         "seconds": report.seconds,
     }
 

@@ -7,8 +7,8 @@ import time
 import click
 
 from bot.cli.common import emit_json, run_async
-from bot.engine.digest import build_digest, digest_to_json, render_embeds, render_markdown
 from bot.core.times import parse_when
+from bot.engine.digest import build_digest, digest_to_json, render_embeds, render_markdown
 from bot.engine.wiring import open_engine
 from bot.store import Store
 
@@ -66,23 +66,33 @@ def _window(since: str | None, until: str, now: float) -> tuple[float, float]:
 @click.command("digest")
 @click.option("--guild", help="Guild id or name (default: the database's only guild).")
 @click.option("--channel", help="Channel id or name (default: the whole guild).")
-@click.option("--since", help=f"Start: ISO date/datetime (UTC unless stated) or a duration before now like 7d, 24h."
-              f"  [default: {DEFAULT_DAYS} days before --until]")
-@click.option("--until", default="now", show_default=True,
-              help="End, excluded; a bare date means the end of that day.")
-@click.option("--format", "fmt", type=click.Choice(["md", "json", "embeds"]), default="md", show_default=True,
-              help="Markdown, the digest's data as JSON, or the Discord embed payloads as JSON.")
+@click.option(
+    "--since",
+    help=f"Start: ISO date/datetime (UTC unless stated) or a duration before now like 7d, 24h."
+    f"  [default: {DEFAULT_DAYS} days before --until]",
+)
+@click.option("--until", default="now", show_default=True, help="End, excluded; a bare date means the end of that day.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "json", "embeds"]),
+    default="md",
+    show_default=True,
+    help="Markdown, the digest's data as JSON, or the Discord embed payloads as JSON.",
+)
 @click.option("--max-arguments", default=15, show_default=True, type=click.IntRange(1))
 @run_async
-async def digest_command(guild: str | None, channel: str | None, since: str | None, until: str, fmt: str,
-                         max_arguments: int) -> None:
+async def digest_command(
+    guild: str | None, channel: str | None, since: str | None, until: str, fmt: str, max_arguments: int
+) -> None:
     """Summarise the arguments made in a window: counts, trends, linked quotes, sources and counters."""
     start, end = _window(since, until, time.time())
     async with open_engine() as engine:
         guild_id = await resolve_guild(engine.store, guild)
         channel_id = await resolve_channel(engine.store, guild_id, channel) if channel else None
-        digest = await build_digest(engine.store, engine.tagging, guild_id, start, end, channel_id,
-                                    max_arguments=max_arguments)
+        digest = await build_digest(
+            engine.store, engine.tagging, guild_id, start, end, channel_id, max_arguments=max_arguments
+        )
     if fmt == "md":
         click.echo(render_markdown(digest), nl=False)
     else:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import click
 
 from bot.cli.common import emit_json, json_option, run_async
 from bot.core.times import parse_when
+
 
 class When(click.ParamType):
     """A moment: an ISO date or date-time (UTC unless it says otherwise), or an age such as 30d, 12h, 2w."""
@@ -28,7 +29,7 @@ class When(click.ParamType):
 
 
 def _day(seconds: float) -> str:
-    return datetime.fromtimestamp(seconds, timezone.utc).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d")
 
 
 def _as_dict(guild_id: int, result) -> dict:

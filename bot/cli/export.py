@@ -12,7 +12,9 @@ from bot.core.config import get_settings
 from bot.store import Store
 
 output_argument = click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
-guild_option = click.option("--guild", "guild_id", type=int, default=None, help="Only this guild (default: every guild).")
+guild_option = click.option(
+    "--guild", "guild_id", type=int, default=None, help="Only this guild (default: every guild)."
+)
 
 
 @click.group("export")

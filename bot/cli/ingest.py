@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 
 from bot.cli.common import emit_json, json_option, progress, run_async
-from bot.engine.wiring import Engine, open_engine
-from bot.engine.importers import ExportFormatError, read_export
 from bot.core.records import IncomingMessage
+from bot.engine.importers import ExportFormatError, read_export
+from bot.engine.wiring import Engine, open_engine
 
 BATCH = 256
 
@@ -35,8 +35,9 @@ async def import_files(engine: Engine, paths: Sequence[Path], include_bots: bool
     reports = []
     for export in exports:
         totals = await ingest_messages(engine, export.messages, desc=export.path.name)
-        reports.append({"file": str(export.path), "messages": len(export.messages),
-                        "skipped_bots": export.skipped_bots, **totals})
+        reports.append(
+            {"file": str(export.path), "messages": len(export.messages), "skipped_bots": export.skipped_bots, **totals}
+        )
     return reports
 
 

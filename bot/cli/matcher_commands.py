@@ -46,12 +46,17 @@ def eval_group() -> None:
 @click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--split", default="dev", show_default=True, help="Which split to score (train, dev).")
 @click.option("--topic-prefix", is_flag=True, help="Prefix every text with its debate topic.")
-@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write a reliability diagram (PNG) of the calibrated probabilities.")
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a reliability diagram (PNG) of the calibrated probabilities.",
+)
 @model_dir_option
 @json_option
-def eval_kpa(data_dir: Path, split: str, topic_prefix: bool, plot: Path | None,
-             model_dir: Path | None, as_json: bool) -> None:
+def eval_kpa(
+    data_dir: Path, split: str, topic_prefix: bool, plot: Path | None, model_dir: Path | None, as_json: bool
+) -> None:
     """ArgKP key-point matching (KPA-2021 Track 1): mAP strict/relaxed, and precision, recall and
     F1 of the labelled pairs at the model's shipped threshold."""
     from bot.tooling.evaluation import kpa
@@ -69,13 +74,14 @@ def eval_kpa(data_dir: Path, split: str, topic_prefix: bool, plot: Path | None,
     # calibrated scores are relative to each argument's other candidate key points.
     scored = kpa.relative_pair_scores(data, sim, calibration.competitor_weight) if calibration else sim
     report = kpa.evaluate(
-        data, sim, split,
+        data,
+        sim,
+        split,
         (lambda _: calibration.probability(scored)) if calibration else None,
         calibration.default_threshold if calibration else None,
     )
     payload = report.as_dict()
-    payload.update(model_id=embedder.model_id, text_prefix=embedder.info.text_prefix,
-                   topic_prefix=topic_prefix)
+    payload.update(model_id=embedder.model_id, text_prefix=embedder.info.text_prefix, topic_prefix=topic_prefix)
     if plot is not None:
         if calibration is None:
             raise click.ClickException(f"{folder} has no calibration.json: nothing to plot")
@@ -85,16 +91,23 @@ def eval_kpa(data_dir: Path, split: str, topic_prefix: bool, plot: Path | None,
     if as_json:
         emit_json(payload)
         return
-    click.echo(f"model {embedder.model_id}; ArgKP {split}: {report.pairs} candidate pairs, "
-               f"{report.labelled} labelled{'; topic prefix' if topic_prefix else ''}")
-    click.echo("leaderboard scorer (June 2021):             "
-               f"mAP strict {report.strict:.4f}, relaxed {report.relaxed:.4f}")
-    click.echo("official repository scorer (September 2021): "
-               f"mAP strict {report.strict_weighted:.4f}, relaxed {report.relaxed_weighted:.4f}")
+    click.echo(
+        f"model {embedder.model_id}; ArgKP {split}: {report.pairs} candidate pairs, "
+        f"{report.labelled} labelled{'; topic prefix' if topic_prefix else ''}"
+    )
+    click.echo(
+        f"leaderboard scorer (June 2021):             mAP strict {report.strict:.4f}, relaxed {report.relaxed:.4f}"
+    )
+    click.echo(
+        "official repository scorer (September 2021): "
+        f"mAP strict {report.strict_weighted:.4f}, relaxed {report.relaxed_weighted:.4f}"
+    )
     if report.prf is not None:
         p = report.prf
-        click.echo(f"at threshold {p.threshold:.3f}: precision {p.precision:.4f}, recall {p.recall:.4f}, "
-                   f"F1 {p.f1:.4f} ({p.tagged} tagged, {p.positives} positive)")
+        click.echo(
+            f"at threshold {p.threshold:.3f}: precision {p.precision:.4f}, recall {p.recall:.4f}, "
+            f"F1 {p.f1:.4f} ({p.tagged} tagged, {p.positives} positive)"
+        )
     else:
         click.echo("no calibration.json: precision/recall not computed")
     if plot is not None:
@@ -112,8 +125,7 @@ def _reliability_plot(bins, path: Path, title: str) -> None:
     if bins:
         ax.plot([b[1] for b in bins], [b[2] for b in bins], marker="o", label="model")
         for _, mean_p, rate, count in bins:
-            ax.annotate(str(count), (mean_p, rate), textcoords="offset points", xytext=(4, -10),
-                        fontsize=7)
+            ax.annotate(str(count), (mean_p, rate), textcoords="offset points", xytext=(4, -10), fontsize=7)
     ax.set_xlabel("predicted probability of match (bin mean)")
     ax.set_ylabel("observed match rate")
     ax.set_xlim(0, 1)
@@ -141,8 +153,7 @@ def _read_rows(path: Path, required: tuple[str, ...]) -> list[tuple[int, dict[st
             missing = [c for c in required if c not in header]
             if missing:
                 raise click.ClickException(
-                    f"{path}, row 1: missing column(s) {', '.join(missing)} "
-                    f"(found: {', '.join(header) or 'nothing'})"
+                    f"{path}, row 1: missing column(s) {', '.join(missing)} (found: {', '.join(header) or 'nothing'})"
                 )
             rows = []
             for row in reader:
@@ -188,9 +199,7 @@ def _read_messages(path: Path) -> tuple[list[str], list[str]]:
         if not message_id:
             raise click.ClickException(f"{path}, row {line}, column message_id: empty")
         if message_id in seen:
-            raise click.ClickException(
-                f"{path}, row {line}, column message_id: duplicate {message_id!r}"
-            )
+            raise click.ClickException(f"{path}, row {line}, column message_id: duplicate {message_id!r}")
         seen.add(message_id)
         ids.append(message_id)
         texts.append(row["text"])
@@ -198,19 +207,30 @@ def _read_messages(path: Path) -> tuple[list[str], list[str]]:
 
 
 @click.command("match")
-@click.option("--claims", "claims_path", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV: claim_id,claim[,title][,examples] (examples separated by ' | ').")
-@click.option("--messages", "messages_path", required=True,
-              type=click.Path(dir_okay=False, path_type=Path), help="CSV: message_id,text.")
-@click.option("--output", "output_path", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV written: message_id,claim_id,score,tagged.")
-@click.option("--top-k", type=click.IntRange(min=1), default=None,
-              help="Tags kept per message (default: CLIO_TOP_K).")
+@click.option(
+    "--claims",
+    "claims_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV: claim_id,claim[,title][,examples] (examples separated by ' | ').",
+)
+@click.option(
+    "--messages",
+    "messages_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV: message_id,text.",
+)
+@click.option(
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV written: message_id,claim_id,score,tagged.",
+)
+@click.option("--top-k", type=click.IntRange(min=1), default=None, help="Tags kept per message (default: CLIO_TOP_K).")
 @model_dir_option
-def match(claims_path: Path, messages_path: Path, output_path: Path, top_k: int | None,
-          model_dir: Path | None) -> None:
+def match(claims_path: Path, messages_path: Path, output_path: Path, top_k: int | None, model_dir: Path | None) -> None:
     """Score every message against every claim. ``score`` is the calibrated probability of match;
     ``tagged`` is 1 where Clio would tag the message with the claim (above threshold, within top-k)."""
     from bot.engine.matcher import Matcher
@@ -226,9 +246,10 @@ def match(claims_path: Path, messages_path: Path, output_path: Path, top_k: int 
 
     chunk = max(1, embedder.batch_size) * 4
     output_path.parent.mkdir(parents=True, exist_ok=True)
-    with output_path.open("w", newline="", encoding="utf-8") as handle, progress(
-        total=len(texts), desc="matching"
-    ) as bar:
+    with (
+        output_path.open("w", newline="", encoding="utf-8") as handle,
+        progress(total=len(texts), desc="matching") as bar,
+    ):
         writer = csv.writer(handle)
         writer.writerow(["message_id", "claim_id", "score", "tagged"])
         for start in range(0, len(texts), chunk):
@@ -238,13 +259,18 @@ def match(claims_path: Path, messages_path: Path, output_path: Path, top_k: int 
             for row, message_id in enumerate(message_ids[start : start + chunk]):
                 tagged = {argument_id for argument_id, _ in tags[row]}
                 for argument_id, claim_id in enumerate(claim_ids):
-                    writer.writerow([
-                        message_id, claim_id, f"{probabilities[row, argument_id]:.4f}",
-                        int(argument_id in tagged),
-                    ])
+                    writer.writerow(
+                        [
+                            message_id,
+                            claim_id,
+                            f"{probabilities[row, argument_id]:.4f}",
+                            int(argument_id in tagged),
+                        ]
+                    )
             bar.update(len(vectors))
     click.echo(f"scored {len(texts)} messages x {len(claim_ids)} claims -> {output_path}", err=True)
 
 
 from bot.cli.moderation import eval_abuse_command  # noqa: E402
+
 eval_group.add_command(eval_abuse_command)

@@ -16,11 +16,17 @@ from bot.core.times import iso_to_unix
 ABUSE_BARS = {"roc_auc": 0.90, "f1": 0.70, "benign_false_flag_rate": 0.03}
 
 data_option = click.option(
-    "--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+    "--data",
+    "data_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
     help="Folder holding convabuse/ and davidson/ (default: ../shared/data beside the repository).",
 )
 weights_option = click.option(
-    "--weights", "weights_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+    "--weights",
+    "weights_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
     help="Abuse weights folder (default: bot/weights/abuse-v1).",
 )
 
@@ -64,7 +70,9 @@ def _timestamp(value: str | None, where: str) -> float | None:
     try:
         return iso_to_unix(value)
     except ValueError:
-        raise click.ClickException(f"{where}, column timestamp: {value!r} is neither Unix seconds nor ISO 8601") from None
+        raise click.ClickException(
+            f"{where}, column timestamp: {value!r} is neither Unix seconds nor ISO 8601"
+        ) from None
 
 
 def read_messages_csv(path: Path) -> tuple[list[str], list]:
@@ -88,21 +96,26 @@ def read_messages_csv(path: Path) -> tuple[list[str], list]:
                 raise click.ClickException(f"{path}, row {line}, column message_id: empty")
             ids.append(message_id)
             created_at = _timestamp(row.get("timestamp"), f"{path}, row {line}")
-            contexts.append(MessageContext(
-                message_id=len(contexts), guild_id=0, channel_id=channels(row.get("channel")) or 0,
-                # Rates and cross-posting are about time: without one, an author's messages are not compared.
-                author_id=authors(row.get("author")) if created_at is not None else None,
-                text=row.get("text") or "", created_at=created_at,
-            ))
+            contexts.append(
+                MessageContext(
+                    message_id=len(contexts),
+                    guild_id=0,
+                    channel_id=channels(row.get("channel")) or 0,
+                    # Rates and cross-posting are about time: without one, an author's messages are not compared.
+                    author_id=authors(row.get("author")) if created_at is not None else None,
+                    text=row.get("text") or "",
+                    created_at=created_at,
+                )
+            )
     return ids, contexts
 
 
 def catalogue_policy(embedder, vectors, texts) -> tuple[list[list[tuple[int, float]]], dict]:
     """Tags of every message against the shipped catalogue, and its policy map, for the policy flagger."""
     from bot.engine.catalogue import all_arguments, load_catalogue
-    from bot.tooling.evaluation.matching import argument_profiles
     from bot.engine.matcher import Matcher, Sentences, sentence_texts
     from bot.engine.moderation import PolicyArgument
+    from bot.tooling.evaluation.matching import argument_profiles
 
     settings = get_settings()
     arguments = all_arguments(load_catalogue(settings.catalogue_dir))
@@ -115,10 +128,20 @@ def catalogue_policy(embedder, vectors, texts) -> tuple[list[list[tuple[int, flo
 
 
 @click.command("flag")
-@click.option("--messages", "messages_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV: message_id,text[,author,channel,timestamp] (timestamp: Unix seconds or ISO 8601).")
-@click.option("--output", "output_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="CSV written: message_id,flagger,score,flagged,reason.")
+@click.option(
+    "--messages",
+    "messages_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV: message_id,text[,author,channel,timestamp] (timestamp: Unix seconds or ISO 8601).",
+)
+@click.option(
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV written: message_id,flagger,score,flagged,reason.",
+)
 def flag_command(messages_path: Path, output_path: Path) -> None:
     """Run every flagger, with a guild's default settings, over a CSV of messages: one row per message and
     flagger. Flood and cross-posting compare an author's messages over time, so they need the author and
@@ -141,8 +164,11 @@ def flag_command(messages_path: Path, output_path: Path) -> None:
     config = GuildConfig()
     service = ModerationService.for_embedder(embedder.model_id)
     results = service.evaluate(contexts, config, policies)
-    not_checked = {"abuse": "not checked: abuse weights do not match this embedder (see log)"
-                   if not service.abuse_enabled else "not checked: empty message"}
+    not_checked = {
+        "abuse": "not checked: abuse weights do not match this embedder (see log)"
+        if not service.abuse_enabled
+        else "not checked: empty message"
+    }
 
     output_path.parent.mkdir(parents=True, exist_ok=True)
     flagged = 0
@@ -210,13 +236,24 @@ def _bars(report: dict) -> dict[str, str]:
 
 @click.command("abuse")
 @data_option
-@click.option("--output", "output_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Weights folder written (default: bot/weights/abuse-v1).")
+@click.option(
+    "--output",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Weights folder written (default: bot/weights/abuse-v1).",
+)
 @click.option("--no-cache", is_flag=True, help="Embed everything afresh instead of reusing .work/abuse-embeddings.")
-@click.option("--false-positives", "false_positives", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              default=None, help="CSV from `clio export false-positives`: moderators' verdicts as extra negatives.")
-def train_abuse_command(data_dir: Path | None, output_dir: Path | None, no_cache: bool,
-                        false_positives: Path | None) -> None:
+@click.option(
+    "--false-positives",
+    "false_positives",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="CSV from `clio export false-positives`: moderators' verdicts as extra negatives.",
+)
+def train_abuse_command(
+    data_dir: Path | None, output_dir: Path | None, no_cache: bool, false_positives: Path | None
+) -> None:
     """Fit the abuse head on the current embedder (re-run after every embedding-model swap), select it
     on ConvAbuse valid, and write weights, metadata and README with figures. Needs scikit-learn."""
     if importlib.util.find_spec("sklearn") is None:
@@ -237,4 +274,3 @@ def train_abuse_command(data_dir: Path | None, output_dir: Path | None, no_cache
     result = train_abuse.train(_embedder(), cfg)
     click.echo(result["report_text"])
     click.echo(f"wrote {cfg.output_dir} ({result['head']}) in {result['seconds']:.0f} s")
-

@@ -49,8 +49,12 @@ def pack_group() -> None:
 
 @pack_group.command("new")
 @click.argument("topic")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: TOPIC.yaml in the catalogue folder).")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: TOPIC.yaml in the catalogue folder).",
+)
 def pack_new(topic: str, output: Path | None) -> None:
     """Write a skeleton pack for TOPIC to fill in."""
     slug = re.sub(r"[^a-z0-9]+", "-", topic.lower()).strip("-")
@@ -76,15 +80,25 @@ def pack_validate(files: tuple[Path, ...], as_json: bool) -> None:
         packs = check_packs(files, get_settings().catalogue_dir)
     except CatalogueError as exc:
         raise click.ClickException(str(exc)) from None
-    rows = [{"file": str(path), "pack": pack.pack, "version": pack.version, "arguments": len(pack.arguments),
-             "phrasings": sum(len(a.examples) for a in pack.arguments),
-             "sources": sum(len(a.sources) for a in pack.arguments)} for path, pack in packs]
+    rows = [
+        {
+            "file": str(path),
+            "pack": pack.pack,
+            "version": pack.version,
+            "arguments": len(pack.arguments),
+            "phrasings": sum(len(a.examples) for a in pack.arguments),
+            "sources": sum(len(a.sources) for a in pack.arguments),
+        }
+        for path, pack in packs
+    ]
     if as_json:
         emit_json(rows)
         return
     for row in rows:
-        click.echo(f"{row['file']}: ok: pack {row['pack']} v{row['version']}, {row['arguments']} arguments, "
-                   f"{row['phrasings']} phrasings, {row['sources']} sources")
+        click.echo(
+            f"{row['file']}: ok: pack {row['pack']} v{row['version']}, {row['arguments']} arguments, "
+            f"{row['phrasings']} phrasings, {row['sources']} sources"
+        )
 
 
 @pack_group.command("schema")
@@ -104,8 +118,8 @@ guild_option = click.option("--guild", "guild", required=True, help="The server:
 
 
 async def _with_packs(guild: str, action):
-    from bot.engine.wiring import open_engine
     from bot.core.errors import UserError
+    from bot.engine.wiring import open_engine
 
     async with open_engine() as engine:
         try:
@@ -131,8 +145,10 @@ async def packs_list(guild: str, as_json: bool) -> None:
         emit_json([pack.__dict__ for pack in packs])
         return
     for pack in packs:
-        click.echo(f"{'on ' if pack.enabled else 'off'}  {pack.pack} v{pack.version}: {pack.title} "
-                   f"({pack.arguments} arguments)")
+        click.echo(
+            f"{'on ' if pack.enabled else 'off'}  {pack.pack} v{pack.version}: {pack.title} "
+            f"({pack.arguments} arguments)"
+        )
 
 
 def _toggle(enabled: bool):
@@ -144,8 +160,11 @@ def _toggle(enabled: bool):
         state = "enabled" if enabled else "disabled"
         click.echo(f"{pack} {state}" if changed else f"{pack} was already {state}")
 
-    command.__doc__ = ("Turn a pack on for the server: its arguments tag new messages." if enabled else
-                       "Turn a pack off for the server: its arguments stop tagging; past tags stay.")
+    command.__doc__ = (
+        "Turn a pack on for the server: its arguments tag new messages."
+        if enabled
+        else "Turn a pack off for the server: its arguments stop tagging; past tags stay."
+    )
     return command
 
 

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import click
 
-TRAIN_EXTRA_HINT = (
-    "training needs the [train] extra: pip install torch==2.13.0 && pip install -e '.[train]'"
-)
+TRAIN_EXTRA_HINT = "training needs the [train] extra: pip install torch==2.13.0 && pip install -e '.[train]'"
 
 
 def _require_training_stack() -> None:
@@ -24,19 +22,38 @@ def train_group() -> None:
 
 
 @train_group.command("matcher")
-@click.option("--data", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=Path("/work/shared/data/argkp"), show_default=True,
-              help="ArgKP folder ({arguments,key_points,labels}_{train,dev}.csv).")
-@click.option("--output", "output_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Model folder written (default: bot/weights/matcher-v2).")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("/work/shared/data/argkp"),
+    show_default=True,
+    help="ArgKP folder ({arguments,key_points,labels}_{train,dev}.csv).",
+)
+@click.option(
+    "--output",
+    "output_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Model folder written (default: bot/weights/matcher-v2).",
+)
 @click.option("--steps", type=click.IntRange(min=1), default=450, show_default=True)
-@click.option("--corrections", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="Moderator corrections CSV: message,claim,label (1 match, 0 not).")
+@click.option(
+    "--corrections",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Moderator corrections CSV: message,claim,label (1 match, 0 not).",
+)
 @click.option("--seed", type=int, default=13, show_default=True)
-@click.option("--work-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Scratch folder for the report (default: .work/train-matcher).")
-def train_matcher(data_dir: Path, output_dir: Path | None, steps: int, corrections: Path | None,
-                  seed: int, work_dir: Path | None) -> None:
+@click.option(
+    "--work-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Scratch folder for the report (default: .work/train-matcher).",
+)
+def train_matcher(
+    data_dir: Path, output_dir: Path | None, steps: int, corrections: Path | None, seed: int, work_dir: Path | None
+) -> None:
     """Fine-tune all-MiniLM-L6-v2 on the project's corpus and ArgKP (+ corrections), select on the
     held-out packs, export the ONNX model with its calibration to the model folder."""
     _require_training_stack()
@@ -60,4 +77,5 @@ def train_matcher(data_dir: Path, output_dir: Path | None, steps: int, correctio
 
 
 from bot.cli.moderation import train_abuse_command  # noqa: E402  (clio train abuse: needs only scikit-learn)
+
 train_group.add_command(train_abuse_command)

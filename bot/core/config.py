@@ -18,39 +18,37 @@ DEFAULT_MODEL_DIR = PACKAGE_ROOT / "weights" / "matcher-v2"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(
-        env_prefix="CLIO_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="CLIO_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database: Path = Field(Path("clio.sqlite3"), description="SQLite database file (WAL mode).")
-    model_dir: Path = Field(DEFAULT_MODEL_DIR, description="Folder of the ONNX matcher model.")
-    catalogue_dir: Path = Field(PROMPTS_ROOT / "catalogue", description="Argument catalogue packs.")
-    templates_dir: Path = Field(PROMPTS_ROOT / "templates", description="Digest templates.")
+    database: Path = Field(default=Path("clio.sqlite3"), description="SQLite database file (WAL mode).")
+    model_dir: Path = Field(default=DEFAULT_MODEL_DIR, description="Folder of the ONNX matcher model.")
+    catalogue_dir: Path = Field(default=PROMPTS_ROOT / "catalogue", description="Argument catalogue packs.")
+    templates_dir: Path = Field(default=PROMPTS_ROOT / "templates", description="Digest templates.")
     # One thread and small length-sorted batches: a second thread costs ~40% more CPU for <7% less wall
     # time and stalls when the machine is busy; batches of 16 waste little on padding.
-    threads: int = Field(1, ge=1, description="Threads for model inference.")
-    batch_size: int = Field(16, ge=1, description="Messages embedded per model call.")
-    top_k: int = Field(3, ge=1, description="Tags kept per message.")
+    threads: int = Field(default=1, ge=1, description="Threads for model inference.")
+    batch_size: int = Field(default=16, ge=1, description="Messages embedded per model call.")
+    top_k: int = Field(default=3, ge=1, description="Tags kept per message.")
     default_packs: str = Field(
-        "all", description="Topic packs a new server starts with: all, none, or pack slugs separated by commas."
+        default="all", description="Topic packs a new server starts with: all, none, or pack slugs separated by commas."
     )
-    log_level: str = Field("INFO")
+    log_level: str = Field(default="INFO")
 
     # Discovery: a cluster becomes a candidate when it recurs this much.
-    discovery_min_messages: int = Field(5, ge=2)
-    discovery_min_authors: int = Field(3, ge=1)
-    discovery_min_days: int = Field(2, ge=1)
+    discovery_min_messages: int = Field(default=5, ge=2)
+    discovery_min_authors: int = Field(default=3, ge=1)
+    discovery_min_days: int = Field(default=2, ge=1)
     # matcher-v2 spreads texts apart: paraphrases of one held-out argument average cosine ~0.45, and at 0.35
     # greetings and book chatter already form "recurring arguments" in the sample.
-    discovery_similarity: float = Field(0.45, gt=0, lt=1)
+    discovery_similarity: float = Field(default=0.45, gt=0, lt=1)
     # A message whose best argument probability reaches this is treated as already explained.
-    discovery_explained: float = Field(0.55, gt=0, le=1)
+    discovery_explained: float = Field(default=0.55, gt=0, le=1)
 
     # Discord: the token is read without the prefix, as every Discord tool names it.
-    discord_token: SecretStr | None = Field(None, validation_alias="DISCORD_TOKEN")
-    discord_api: str | None = Field(None, description="Base REST URL of a Discord-compatible API.")
-    discord_gateway: str | None = Field(None, description="Gateway websocket URL override.")
-    sharded: bool = Field(False, description="Use AutoShardedBot.")
+    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    discord_api: str | None = Field(default=None, description="Base REST URL of a Discord-compatible API.")
+    discord_gateway: str | None = Field(default=None, description="Gateway websocket URL override.")
+    sharded: bool = Field(default=False, description="Use AutoShardedBot.")
 
 
 @lru_cache(maxsize=1)

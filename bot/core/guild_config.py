@@ -9,20 +9,24 @@ class GuildConfig(BaseModel):
     model_config = {"extra": "ignore", "validate_assignment": True}
 
     watched_channels: list[int] = Field(default_factory=list, description="Channels Clio stores and tags.")
-    digest_channel: int | None = Field(None, description="Default channel for scheduled digests.")
-    modlog_channel: int | None = Field(None, description="Where flags and cases are posted.")
+    digest_channel: int | None = Field(default=None, description="Default channel for scheduled digests.")
+    modlog_channel: int | None = Field(default=None, description="Where flags and cases are posted.")
     note_channels: list[int] = Field(default_factory=list, description="Channels with context notes on.")
-    note_threshold: float = Field(0.8, ge=0, le=1, description="Probability a tag needs for a context note.")
-    note_cooldown_hours: float = Field(24.0, ge=0)
-    tag_threshold: float | None = Field(None, ge=0, le=1, description="Overrides the matcher's default.")
+    note_threshold: float = Field(default=0.8, ge=0, le=1, description="Probability a tag needs for a context note.")
+    note_cooldown_hours: float = Field(default=24.0, ge=0)
+    tag_threshold: float | None = Field(default=None, ge=0, le=1, description="Overrides the matcher's default.")
     # Moderation (see bot.engine.moderation).
     flaggers: list[str] = Field(default_factory=lambda: ["abuse", "spam", "flood", "policy"])
-    abuse_threshold: float | None = Field(None, ge=0, le=1)
-    flood_messages: int = Field(6, ge=2, description="Messages from one author within 10 s that count as a flood.")
-    mass_mentions: int = Field(5, ge=2, description="Distinct users mentioned in one message that count as spam.")
+    abuse_threshold: float | None = Field(default=None, ge=0, le=1)
+    flood_messages: int = Field(
+        default=6, ge=2, description="Messages from one author within 10 s that count as a flood."
+    )
+    mass_mentions: int = Field(
+        default=5, ge=2, description="Distinct users mentioned in one message that count as spam."
+    )
     exempt_channels: list[int] = Field(default_factory=list)
     exempt_roles: list[int] = Field(default_factory=list)
-    escalation_warnings: int = Field(3, ge=1)
-    escalation_days: int = Field(30, ge=1)
-    escalation_timeout_minutes: int = Field(60, ge=1)
-    retention_days: int = Field(365, ge=1, description="Messages older than this are deleted.")
+    escalation_warnings: int = Field(default=3, ge=1)
+    escalation_days: int = Field(default=30, ge=1)
+    escalation_timeout_minutes: int = Field(default=60, ge=1)
+    retention_days: int = Field(default=365, ge=1, description="Messages older than this are deleted.")

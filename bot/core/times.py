@@ -8,7 +8,7 @@ units ``s``, ``m``/``min``, ``h``, ``d`` and ``w``. A time is ``now``, a duratio
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from bot.core.errors import BadTime
 
@@ -34,7 +34,7 @@ def iso_to_unix(text: str) -> float:
     """Unix seconds of an ISO 8601 time; without an offset it is UTC. ValueError for anything else."""
     moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.timestamp()
 
 

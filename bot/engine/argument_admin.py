@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 from pydantic import ValidationError
 
-from bot.engine.catalogue import SLUG_PATTERN, Source
 from bot.core.errors import UnknownArgument, UserError
 from bot.core.markdown import shorten
+from bot.engine.catalogue import SLUG_PATTERN, Source
+from bot.engine.tagging import TaggingService
 from bot.store import Store
 from bot.store.arguments import ACTIVE, Argument
-from bot.engine.tagging import TaggingService
 
 REMOVED = "removed"
 CLAIM_LIMIT = 300
@@ -47,10 +47,10 @@ def parse_source(line: str) -> dict:
             f"Cannot read the source `{line}`: write `Author - Title (year) https://link`, "
             "starting with `Rebuts:` for a work that argues against the claim."
         )
-    fields = {key: value for key, value in match.groupdict().items() if value}
+    fields: dict[str, str] = {key: value for key, value in match.groupdict().items() if value}
     fields["role"] = fields.get("role", "supports").lower()
     try:
-        return Source(**fields).model_dump(exclude_none=True)
+        return Source.model_validate(fields).model_dump(exclude_none=True)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise UserError(f"The source `{line}` is not valid ({problems}).") from None
@@ -136,8 +136,13 @@ async def check_new_name(store: Store, tagging: TaggingService, guild_id: int, s
 
 
 async def add_argument(
-    store: Store, tagging: TaggingService, guild_id: int, slug: str, form: ArgumentForm,
-    threshold: float | None = None, policy: str | None = None,
+    store: Store,
+    tagging: TaggingService,
+    guild_id: int,
+    slug: str,
+    form: ArgumentForm,
+    threshold: float | None = None,
+    policy: str | None = None,
 ) -> Argument:
     slug = await check_new_name(store, tagging, guild_id, slug)
     fields = await form.changes(store, guild_id, slug)
@@ -145,18 +150,22 @@ async def add_argument(
         argument_id = await store.arguments.add(guild_id, slug, policy=policy, **fields)
         if threshold is not None:
             await store.arguments.update(guild_id, argument_id, threshold=threshold)
-    return await store.arguments.get(guild_id, argument_id)
+    return await store.arguments.require(guild_id, argument_id)
 
 
 async def edit_argument(
-    store: Store, tagging: TaggingService, guild_id: int, argument: Argument, form: ArgumentForm | None = None,
+    store: Store,
+    tagging: TaggingService,
+    guild_id: int,
+    argument: Argument,
+    form: ArgumentForm | None = None,
     **changes,
 ) -> Argument:
     if form is not None:
         changes = {**await form.changes(store, guild_id, argument.slug), **changes}
     async with tagging.inputs.change(guild_id):
         await store.arguments.update(guild_id, argument.id, **changes)
-    return await store.arguments.get(guild_id, argument.id)
+    return await store.arguments.require(guild_id, argument.id)
 
 
 async def remove_argument(store: Store, tagging: TaggingService, guild_id: int, argument: Argument) -> Argument:
@@ -166,7 +175,12 @@ async def remove_argument(store: Store, tagging: TaggingService, guild_id: int, 
 
 
 async def correct_tag(
-    store: Store, tagging: TaggingService, guild_id: int, message_id: int, argument_id: int, accepted: bool,
+    store: Store,
+    tagging: TaggingService,
+    guild_id: int,
+    message_id: int,
+    argument_id: int,
+    accepted: bool,
     moderator_id: int,
 ) -> Argument:
     """A moderator's verdict that a message does (or does not) make an argument; the matcher then
@@ -234,7 +248,8 @@ async def explain_message(
     matcher = await tagging.matcher_for(guild_id)
     active = {a.id: a for a in await store.arguments.list(guild_id)}
     verdicts = {
-        t.argument_id: t.accepted for t in (await store.tags.for_messages(guild_id, [message_id])).get(message_id, [])
+        t.argument_id: t.accepted
+        for t in (await store.tags.for_messages(guild_id, [message_id])).get(message_id, [])
         if t.source == "moderator"
     }
     rows = [row for row in matcher.explain(vector) if row["argument_id"] in active]
@@ -253,8 +268,14 @@ def _explanation(row: dict, argument: Argument, verdict: bool | None) -> TagExpl
             else:
                 best_kind, best_text = "confirmed message", None
     return TagExplanation(
-        argument=argument, probability=row["probability"], threshold=row["threshold"], tagged=row["tagged"],
-        blocked=row["blocked_by_rejected"], best_kind=best_kind, best_text=best_text, best_similarity=best,
+        argument=argument,
+        probability=row["probability"],
+        threshold=row["threshold"],
+        tagged=row["tagged"],
+        blocked=row["blocked_by_rejected"],
+        best_kind=best_kind,
+        best_text=best_text,
+        best_similarity=best,
         verdict=verdict,
     )
 
@@ -278,4 +299,3 @@ def explanation_lines(explanations: Sequence[TagExplanation]) -> list[str]:
             f"closest: the {e.best_kind}{quoted}, similarity {e.best_similarity:.2f}"
         )
     return lines
-

@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 SLUG_PATTERN = r"^[a-z0-9-]+$"
 MIN_EXAMPLES, MAX_EXAMPLES = 3, 60
@@ -35,7 +36,9 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 # A full stop followed by a capital is a sentence break, except after these common abbreviations.
-_SENTENCE_BREAK = re.compile(r"(?<!\be\.g)(?<!\bi\.e)(?<!\bc)(?<!\bvs)(?<!\bSt)(?<!\bDr)(?<!\bMr)[.!?][\"')\]]*\s+[A-Z0-9]")
+_SENTENCE_BREAK = re.compile(
+    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bc)(?<!\bvs)(?<!\bSt)(?<!\bDr)(?<!\bMr)[.!?][\"')\]]*\s+[A-Z0-9]"
+)
 
 
 def standing_text(standing: str | None) -> str:
@@ -168,7 +171,7 @@ def _allowed_keys(loc: tuple) -> list[str]:
     return list(model.model_fields) if model else []
 
 
-def _describe(error: dict, raw: Any) -> str:
+def _describe(error: ErrorDetails, raw: Any) -> str:
     """One pydantic error as "where: field: problem", with the argument's id when there is one."""
     loc = list(error["loc"])
     where: list[str] = []
@@ -184,9 +187,9 @@ def _describe(error: dict, raw: Any) -> str:
     elif kind == "extra_forbidden":
         problem = f"unknown key (allowed: {', '.join(_allowed_keys(error['loc']))})"
     elif kind == "value_error":
-        problem = str(error["ctx"]["error"])
+        problem = str(error.get("ctx", {}).get("error", error["msg"]))
     elif kind == "literal_error":
-        problem = f"must be {error['ctx']['expected']}, got {error.get('input')!r}"
+        problem = f"must be {error.get('ctx', {}).get('expected')}, got {error.get('input')!r}"
     elif kind == "string_pattern_mismatch":
         problem = f"must be a lowercase slug (a-z, 0-9, '-'), got {error.get('input')!r}"
     else:
@@ -256,8 +259,11 @@ def check_packs(files: Sequence[Path], catalogue_dir: Path | None = None) -> lis
     resolved = {path.resolve() for path, _ in given}
     others: list[tuple[Path, TopicPack]] = []
     if catalogue_dir is not None and Path(catalogue_dir).is_dir():
-        others = [(path, load_pack(path)) for path in sorted(Path(catalogue_dir).glob("*.yaml"))
-                  if path.resolve() not in resolved]
+        others = [
+            (path, load_pack(path))
+            for path in sorted(Path(catalogue_dir).glob("*.yaml"))
+            if path.resolve() not in resolved
+        ]
     _check_together(given + others)
     return given
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -96,7 +97,7 @@ class Embedder:
         feeds = {"input_ids": ids, "attention_mask": mask}
         if "token_type_ids" in self._input_names:
             feeds["token_type_ids"] = np.zeros_like(ids)
-        hidden = self._session.run(None, feeds)[0]
+        hidden = np.asarray(self._session.run(None, feeds)[0])
         if hidden.ndim == 2:  # the export already pooled
             pooled = hidden
         else:
@@ -154,11 +155,12 @@ class CachedEncoder:
                 if len(self._vectors) + len(missing) > self.max_entries:
                     self._vectors.clear()  # rare: argument texts are few; a full reset keeps this simple
                 self._vectors.update(zip(missing, computed))
-                found = {t: self._vectors.get(t) for t in texts}
+                cached = {t: self._vectors.get(t) for t in texts}
         else:
             with self._lock:
-                found = {t: self._vectors[t] for t in texts}
-        missing_now = [t for t, v in found.items() if v is None]
+                cached = {t: self._vectors.get(t) for t in texts}
+        found = {t: v for t, v in cached.items() if v is not None}
+        missing_now = [t for t in cached if t not in found]
         if missing_now:  # evicted between the two locks by a concurrent caller
             found.update(zip(missing_now, self.embedder.encode(missing_now)))
         if not texts:

@@ -9,6 +9,7 @@ still embedding the message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -37,7 +38,11 @@ IngestListener = Callable[[Sequence[IncomingMessage], IngestResult], None]
 
 class IngestQueue:
     def __init__(
-        self, tagging: TaggingService, *, max_batch: int = 128, interval: float = 0.2,
+        self,
+        tagging: TaggingService,
+        *,
+        max_batch: int = 128,
+        interval: float = 0.2,
         on_ingested: IngestListener | None = None,
     ) -> None:
         self.tagging = tagging
@@ -104,10 +109,8 @@ class IngestQueue:
                 await self._has_items.wait()
                 continue
             if self._waiting_upserts < self.max_batch and not self._closing:
-                try:
+                with contextlib.suppress(TimeoutError):  # a batch goes out when full or after the interval
                     await asyncio.wait_for(self._batch_full.wait(), self.interval)
-                except TimeoutError:
-                    pass
             await self._apply(self._take())
             if not self._pending:
                 self._idle.set()

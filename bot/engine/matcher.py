@@ -137,9 +137,15 @@ class Calibration:
     @classmethod
     def load(cls, path: Path | str) -> Calibration:
         data = json.loads(Path(path).read_text("utf-8"))
-        return cls(float(data["slope"]), float(data["intercept"]), float(data["default_threshold"]),
-                   float(data.get("example_offset", 0.0)), float(data.get("counter_margin", 0.0)),
-                   float(data.get("sentence_offset", 0.0)), float(data.get("competitor_weight", 0.0)))
+        return cls(
+            float(data["slope"]),
+            float(data["intercept"]),
+            float(data["default_threshold"]),
+            float(data.get("example_offset", 0.0)),
+            float(data.get("counter_margin", 0.0)),
+            float(data.get("sentence_offset", 0.0)),
+            float(data.get("competitor_weight", 0.0)),
+        )
 
     def to_dict(self) -> dict:
         return {
@@ -236,9 +242,7 @@ class Matcher:
         self._index = self._build(())
 
     @classmethod
-    def from_model_dir(
-        cls, embedder: SupportsEncode, model_dir: Path | str, top_k: int = 3
-    ) -> Matcher:
+    def from_model_dir(cls, embedder: SupportsEncode, model_dir: Path | str, top_k: int = 3) -> Matcher:
         path = Path(model_dir) / "calibration.json"
         if not path.is_file():
             raise FileNotFoundError(f"model folder {model_dir} lacks calibration.json")
@@ -260,7 +264,7 @@ class Matcher:
         starts: list[int] = []
         offsets: list[float] = []
         rejected_owner: list[int] = []
-        for position, profile in enumerate(profiles):
+        for profile in profiles:
             starts.append(len(texts))
             references = profile.reference_texts()
             texts.extend(references)
@@ -281,10 +285,7 @@ class Matcher:
             vectors = np.asarray(self.embedder.encode(texts), dtype=np.float32)
             dim = vectors.shape[1]
         thresholds = np.asarray(
-            [
-                self.calibration.default_threshold if p.threshold is None else p.threshold
-                for p in profiles
-            ],
+            [self.calibration.default_threshold if p.threshold is None else p.threshold for p in profiles],
             dtype=np.float64,
         )
         return _Index(
@@ -309,7 +310,7 @@ class Matcher:
         """Embed messages and the sentences of the multi-sentence ones, in one call."""
         parts, owner = sentence_texts(texts)
         vectors = np.asarray(self.embedder.encode([*texts, *parts]), dtype=np.float32)
-        return vectors[: len(texts)], Sentences(vectors[len(texts):], owner)
+        return vectors[: len(texts)], Sentences(vectors[len(texts) :], owner)
 
     def similarity(self, message_vectors: np.ndarray, sentences: Sentences | None = None) -> np.ndarray:
         """(n_messages, n_arguments): best cosine over each argument's claim and examples, and over the
@@ -321,8 +322,9 @@ class Matcher:
         """(n, n_arguments): best cosine over each argument's texts, examples counting ``example_offset`` less."""
         return np.maximum.reduceat(m @ index.vectors.T - index.offsets, index.starts, axis=1)
 
-    def _similarity(self, index: _Index, m: np.ndarray, sentences: Sentences | None = None,
-                    whole: np.ndarray | None = None) -> np.ndarray:
+    def _similarity(
+        self, index: _Index, m: np.ndarray, sentences: Sentences | None = None, whole: np.ndarray | None = None
+    ) -> np.ndarray:
         """The score of each message for each argument: relative to its best competitor, for the whole
         message and for each of its sentences on its own, the best of these."""
         if not index.profiles:
@@ -395,7 +397,7 @@ class Matcher:
         m = self._as_matrix(message_vector)[:1]
         if not index.profiles:
             return []
-        sim, prob, blocked, countered, eligible = self._decide(index, m)
+        sim, prob, blocked, countered, _eligible = self._decide(index, m)
         tagged = {a for a, _ in self.tag(m)[0]}
         text_sims = (m @ index.vectors.T)[0]
         rejected_sims = (m @ index.rejected_vectors.T)[0] if len(index.rejected_owner) else []

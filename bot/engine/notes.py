@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from bot.core.guild_config import GuildConfig
 from bot.core.markdown import shorten
 from bot.engine.catalogue import standing_text
-from bot.core.guild_config import GuildConfig
 from bot.store.arguments import ACTIVE, Argument
 from bot.store.notes import Usage
 
@@ -148,8 +148,10 @@ def note_embed(argument: Argument, counters: Sequence[Argument], usage: Usage) -
         "description": shorten(argument.claim, 4096),
         "color": NOTE_COLOUR,
         "fields": argument_fields(argument, counters, usage),
-        "footer": {"text": "Clio context note: a recurring argument, with sources on it. "
-                           "Moderators can turn these off with /arguments notes."},
+        "footer": {
+            "text": "Clio context note: a recurring argument, with sources on it. "
+            "Moderators can turn these off with /arguments notes."
+        },
     }
 
 

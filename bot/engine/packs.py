@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.engine.catalogue import TopicPack
 from bot.core.errors import UserError
+from bot.engine.catalogue import TopicPack
 from bot.store import Store
 from bot.store.arguments import Argument
 from bot.store.packs import PackArgument
@@ -42,8 +42,13 @@ def parse_default_packs(value: str) -> frozenset[str] | None:
 def _stored(pack: TopicPack) -> list[PackArgument]:
     return [
         PackArgument(
-            slug=a.id, title=a.title, claim=a.claim, examples=tuple(a.examples), counters=tuple(a.counters),
-            sources=tuple(s.model_dump(exclude_none=True) for s in a.sources), policy=a.policy,
+            slug=a.id,
+            title=a.title,
+            claim=a.claim,
+            examples=tuple(a.examples),
+            counters=tuple(a.counters),
+            sources=tuple(s.model_dump(exclude_none=True) for s in a.sources),
+            policy=a.policy,
             standing=a.standing,
         )
         for a in pack.arguments
@@ -89,8 +94,13 @@ class PackService:
     async def list(self, guild_id: int) -> list[GuildPack]:
         states = await self.store.packs.states(guild_id)
         return [
-            GuildPack(slug, pack.title, pack.version, len(pack.arguments),
-                      states[slug].enabled if slug in states else self._starts_enabled(slug))
+            GuildPack(
+                slug,
+                pack.title,
+                pack.version,
+                len(pack.arguments),
+                states[slug].enabled if slug in states else self._starts_enabled(slug),
+            )
             for slug, pack in sorted(self.catalogue.items())
         ]
 

@@ -16,8 +16,8 @@ import time
 from dataclasses import dataclass
 
 from bot.engine.moderation.feedback import FalsePositiveStore
-from bot.store.review import FlaggedEdits
 from bot.store import Store
+from bot.store.review import FlaggedEdits
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ class Removed:
     false_positives: int = 0
     edits: int = 0
 
-    def __add__(self, other: "Removed") -> "Removed":
+    def __add__(self, other: Removed) -> Removed:
         return Removed(*(a + b for a, b in zip(self.counts(), other.counts())))
 
     def counts(self) -> tuple[int, ...]:

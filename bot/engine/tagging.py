@@ -10,13 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
+from bot.core.guild_config import GuildConfig
+from bot.core.records import IncomingMessage
 from bot.engine.catalogue import counter_pairs, load_catalogue
 from bot.engine.embedding import Embedder, argument_encoder
-from bot.core.guild_config import GuildConfig
 from bot.engine.matcher import ArgumentProfile, Matcher, Sentences, sentence_texts
 from bot.engine.matcher_inputs import MatcherInputs
 from bot.engine.packs import ALL_PACKS, PackService, parse_default_packs
-from bot.core.records import IncomingMessage
 from bot.store import Store
 from bot.store.arguments import Argument
 
@@ -78,7 +78,12 @@ class TaggingService:
     """
 
     def __init__(
-        self, store: Store, embedder: Embedder, model_dir: Path, catalogue_dir: Path, top_k: int = 3,
+        self,
+        store: Store,
+        embedder: Embedder,
+        model_dir: Path,
+        catalogue_dir: Path,
+        top_k: int = 3,
         default_packs: str = ALL_PACKS,
     ):
         self.store = store
@@ -150,7 +155,7 @@ class TaggingService:
         parts, owner = sentence_texts(texts)
         # Whole messages and the sentences of long ones in one model call, sorted by length together.
         computed = await self.embedder.embed([*texts, *parts])
-        vectors, part_vectors = computed[: len(ids)], computed[len(ids):]
+        vectors, part_vectors = computed[: len(ids)], computed[len(ids) :]
         result.embedded = len(ids)
         result.vectors = dict(zip(ids, vectors))
         await self.store.embeddings.put(result.vectors, self.embedder.model_id)

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from bot.core.config import Settings, get_settings
 from bot.engine.embedding import Embedder, shared_embedder
-from bot.store import Store
 from bot.engine.tagging import TaggingService
+from bot.store import Store
 
 
 @dataclass
@@ -27,7 +27,11 @@ async def open_engine(settings: Settings | None = None) -> AsyncIterator[Engine]
     store = await Store.open(settings.database)
     try:
         tagging = TaggingService(
-            store, embedder, settings.model_dir, settings.catalogue_dir, top_k=settings.top_k,
+            store,
+            embedder,
+            settings.model_dir,
+            settings.catalogue_dir,
+            top_k=settings.top_k,
             default_packs=settings.default_packs,
         )
         yield Engine(settings=settings, store=store, embedder=embedder, tagging=tagging)

@@ -35,7 +35,7 @@ class Store:
     packs: PackStore
 
     @classmethod
-    async def open(cls, path: str | Path) -> "Store":
+    async def open(cls, path: str | Path) -> Store:
         db = await Database.open(path)
         return cls(
             db=db,
@@ -55,11 +55,11 @@ class Store:
     async def close(self) -> None:
         await self.db.close()
 
-    async def __aenter__(self) -> "Store":
+    async def __aenter__(self) -> Store:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
 
-__all__ = ["Store", "Database"]
+__all__ = ["Database", "Store"]

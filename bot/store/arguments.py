@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.store.database import Database
-from bot.store.sql import placeholders
+from bot.store.sql import placeholders, row_id
 
 ACTIVE = "active"
 CANDIDATE = "candidate"
@@ -49,17 +49,43 @@ class Argument:
 
 def _argument(row) -> Argument:
     return Argument(
-        id=row[0], guild_id=row[1], slug=row[2], origin=row[3], status=row[4], title=row[5], claim=row[6],
-        examples=tuple(json.loads(row[7])), counters=tuple(json.loads(row[8])),
-        sources=tuple(json.loads(row[9])), policy=row[10], threshold=row[11],
-        notes_enabled=bool(row[12]), pack=row[13], evidence=json.loads(row[14]), merged_into=row[15],
-        standing=row[16], pack_version=row[17], edited=bool(row[18]),
+        id=row[0],
+        guild_id=row[1],
+        slug=row[2],
+        origin=row[3],
+        status=row[4],
+        title=row[5],
+        claim=row[6],
+        examples=tuple(json.loads(row[7])),
+        counters=tuple(json.loads(row[8])),
+        sources=tuple(json.loads(row[9])),
+        policy=row[10],
+        threshold=row[11],
+        notes_enabled=bool(row[12]),
+        pack=row[13],
+        evidence=json.loads(row[14]),
+        merged_into=row[15],
+        standing=row[16],
+        pack_version=row[17],
+        edited=bool(row[18]),
     )
 
 
 _JSON_FIELDS = {"examples", "counters", "sources", "evidence"}
-_EDITABLE = {"title", "claim", "examples", "counters", "sources", "policy", "threshold", "notes_enabled", "status",
-             "merged_into", "evidence", "standing"}
+_EDITABLE = {
+    "title",
+    "claim",
+    "examples",
+    "counters",
+    "sources",
+    "policy",
+    "threshold",
+    "notes_enabled",
+    "status",
+    "merged_into",
+    "evidence",
+    "standing",
+}
 # Changing any of these makes the argument the moderators' own: pack upgrades no longer touch it.
 _CONTENT = {"title", "claim", "examples", "counters", "sources", "policy", "standing"}
 
@@ -69,9 +95,19 @@ class ArgumentStore:
         self.db = db
 
     async def add(
-        self, guild_id: int, slug: str, claim: str, *, origin: str = "moderator", status: str = ACTIVE,
-        title: str = "", examples: Sequence[str] = (), counters: Sequence[str] = (),
-        sources: Sequence[dict] = (), policy: str | None = None, evidence: dict | None = None,
+        self,
+        guild_id: int,
+        slug: str,
+        claim: str,
+        *,
+        origin: str = "moderator",
+        status: str = ACTIVE,
+        title: str = "",
+        examples: Sequence[str] = (),
+        counters: Sequence[str] = (),
+        sources: Sequence[dict] = (),
+        policy: str | None = None,
+        evidence: dict | None = None,
     ) -> int:
         now = time.time()
         async with self.db.transaction() as conn:
@@ -79,10 +115,23 @@ class ArgumentStore:
             cursor = await conn.execute(
                 "INSERT INTO arguments(guild_id, slug, origin, status, title, claim, examples, counters, sources,"
                 " policy, evidence, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (guild_id, slug, origin, status, title, claim, json.dumps(list(examples)),
-                 json.dumps(list(counters)), json.dumps(list(sources)), policy, json.dumps(evidence or {}), now, now),
+                (
+                    guild_id,
+                    slug,
+                    origin,
+                    status,
+                    title,
+                    claim,
+                    json.dumps(list(examples)),
+                    json.dumps(list(counters)),
+                    json.dumps(list(sources)),
+                    policy,
+                    json.dumps(evidence or {}),
+                    now,
+                    now,
+                ),
             )
-            return cursor.lastrowid
+            return row_id(cursor)
 
     async def update(self, guild_id: int, argument_id: int, **changes: Any) -> bool:
         unknown = set(changes) - _EDITABLE
@@ -90,8 +139,10 @@ class ArgumentStore:
             raise ValueError(f"cannot edit argument fields {sorted(unknown)}")
         if not changes:
             return False
-        values = [json.dumps(list(v) if not isinstance(v, dict) else v) if k in _JSON_FIELDS else v
-                  for k, v in changes.items()]
+        values = [
+            json.dumps(list(v) if not isinstance(v, dict) else v) if k in _JSON_FIELDS else v
+            for k, v in changes.items()
+        ]
         assignments = ", ".join(f"{name} = ?" for name in changes)
         content = [(name, value) for name, value in zip(changes, values) if name in _CONTENT]
         if content:
@@ -119,6 +170,13 @@ class ArgumentStore:
             f"SELECT {_COLUMNS} FROM arguments WHERE guild_id = ? AND id = ?", (guild_id, argument_id)
         )
         return _argument(row) if row else None
+
+    async def require(self, guild_id: int, argument_id: int) -> Argument:
+        """An argument that must exist (one just written); LookupError otherwise."""
+        argument = await self.get(guild_id, argument_id)
+        if argument is None:
+            raise LookupError(f"guild {guild_id} has no argument {argument_id}")
+        return argument
 
     async def by_slug(self, guild_id: int, slug: str) -> Argument | None:
         row = await self.db.fetchone(

@@ -17,6 +17,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.store.sql import first_value, row_id
+
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -48,7 +50,7 @@ class Database:
         self._write_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path, migrations: Sequence[Migration] | None = None) -> "Database":
+    async def open(cls, path: str | Path, migrations: Sequence[Migration] | None = None) -> Database:
         path = Path(path)
         if str(path) != ":memory:":
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,7 +67,7 @@ class Database:
     async def close(self) -> None:
         await self._conn.close()
 
-    async def __aenter__(self) -> "Database":
+    async def __aenter__(self) -> Database:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -94,8 +96,7 @@ class Database:
         return newly_applied
 
     async def schema_version(self) -> int:
-        row = await self.fetchone("SELECT MAX(version) FROM schema_migrations")
-        return row[0] or 0
+        return await self.fetchvalue("SELECT MAX(version) FROM schema_migrations") or 0
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -114,7 +115,7 @@ class Database:
         """A single write in its own transaction; returns lastrowid."""
         async with self.transaction() as conn:
             cursor = await conn.execute(sql, params)
-            return cursor.lastrowid
+            return row_id(cursor)
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         async with self.transaction() as conn:
@@ -127,3 +128,7 @@ class Database:
     async def fetchone(self, sql: str, params: Sequence[Any] | dict = ()) -> aiosqlite.Row | None:
         async with self._conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
+
+    async def fetchvalue(self, sql: str, params: Sequence[Any] | dict = ()) -> Any:
+        """The first column of a query that always returns a row, such as ``SELECT COUNT(*)``."""
+        return first_value(await self.fetchone(sql, params))

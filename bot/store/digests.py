@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from bot.store.database import Database
+from bot.store.sql import row_id
 
 PENDING, POSTED, FAILED = "pending", "posted", "failed"
 
@@ -65,8 +66,15 @@ class ScheduleStore:
         self.db = db
 
     async def add(
-        self, guild_id: int, target_channel_id: int, cron: str, timezone: str = "UTC", *,
-        scope_channel_id: int | None = None, created_by: int | None = None, kind: str = "digest",
+        self,
+        guild_id: int,
+        target_channel_id: int,
+        cron: str,
+        timezone: str = "UTC",
+        *,
+        scope_channel_id: int | None = None,
+        created_by: int | None = None,
+        kind: str = "digest",
     ) -> Schedule:
         now = time.time()
         async with self.db.transaction() as conn:
@@ -76,9 +84,10 @@ class ScheduleStore:
                 " created_by, created_at) VALUES (?,?,?,?,?,?,?,?)",
                 (guild_id, scope_channel_id, target_channel_id, cron, timezone, kind, created_by, now),
             )
-            schedule_id = cursor.lastrowid
-        return Schedule(schedule_id, guild_id, scope_channel_id, target_channel_id, cron, timezone, kind, None,
-                        created_by, now)
+            schedule_id = row_id(cursor)
+        return Schedule(
+            schedule_id, guild_id, scope_channel_id, target_channel_id, cron, timezone, kind, None, created_by, now
+        )
 
     async def list(self, guild_id: int) -> list[Schedule]:
         rows = await self.db.fetchall(
@@ -103,9 +112,7 @@ class ScheduleStore:
 
     async def remove(self, guild_id: int, schedule_id: int) -> bool:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM schedules WHERE guild_id = ? AND id = ?", (guild_id, schedule_id)
-            )
+            cursor = await conn.execute("DELETE FROM schedules WHERE guild_id = ? AND id = ?", (guild_id, schedule_id))
             return cursor.rowcount == 1
 
     async def mark_run(self, schedule_id: int, until: float) -> None:
@@ -121,8 +128,15 @@ class DigestStore:
         self.db = db
 
     async def claim(
-        self, guild_id: int, slot_key: str, target_channel_id: int, window_start: float, window_end: float, *,
-        scope_channel_id: int | None = None, schedule_id: int | None = None,
+        self,
+        guild_id: int,
+        slot_key: str,
+        target_channel_id: int,
+        window_start: float,
+        window_end: float,
+        *,
+        scope_channel_id: int | None = None,
+        schedule_id: int | None = None,
     ) -> DigestRecord:
         """The digest row of a slot: created pending on first call, returned as it stands afterwards."""
         async with self.db.transaction() as conn:
@@ -131,8 +145,16 @@ class DigestStore:
                 "INSERT INTO digests(guild_id, schedule_id, slot_key, scope_channel_id, target_channel_id,"
                 " window_start, window_end, created_at) VALUES (?,?,?,?,?,?,?,?)"
                 " ON CONFLICT(guild_id, slot_key) DO NOTHING",
-                (guild_id, schedule_id, slot_key, scope_channel_id, target_channel_id, window_start, window_end,
-                 time.time()),
+                (
+                    guild_id,
+                    schedule_id,
+                    slot_key,
+                    scope_channel_id,
+                    target_channel_id,
+                    window_start,
+                    window_end,
+                    time.time(),
+                ),
             )
             cursor = await conn.execute(
                 f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE guild_id = ? AND slot_key = ?", (guild_id, slot_key)
@@ -160,9 +182,7 @@ class DigestStore:
 
     async def unfinished(self) -> list[DigestRecord]:
         """Digests left pending or failed (a crash, or Discord down): retried at start-up."""
-        rows = await self.db.fetchall(
-            f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE status != 'posted' ORDER BY id"
-        )
+        rows = await self.db.fetchall(f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE status != 'posted' ORDER BY id")
         return [_digest(row) for row in rows]
 
     async def recent(self, guild_id: int, limit: int = 10) -> list[DigestRecord]:

@@ -82,13 +82,25 @@ class MessageStore:
             await conn.executemany(_UPSERT_CHANNEL, {(m.channel_id, m.guild_id, m.channel_name) for m in accepted})
             await conn.executemany(
                 _UPSERT_AUTHOR,
-                {(m.guild_id, m.author_id, m.author_name, m.author_display_name, int(m.author_is_bot)) for m in accepted},
+                {
+                    (m.guild_id, m.author_id, m.author_name, m.author_display_name, int(m.author_is_bot))
+                    for m in accepted
+                },
             )
             await conn.executemany(
                 _UPSERT_MESSAGE,
                 [
-                    (m.id, m.guild_id, m.channel_id, m.author_id, m.created_at, m.edited_at,
-                     m.content, m.reply_to_id, m.attachments)
+                    (
+                        m.id,
+                        m.guild_id,
+                        m.channel_id,
+                        m.author_id,
+                        m.created_at,
+                        m.edited_at,
+                        m.content,
+                        m.reply_to_id,
+                        m.attachments,
+                    )
                     for m in accepted
                 ],
             )
@@ -171,8 +183,7 @@ class MessageStore:
         return row[0] if row else None
 
     async def count(self, guild_id: int) -> int:
-        row = await self.db.fetchone("SELECT COUNT(*) FROM messages WHERE guild_id = ?", (guild_id,))
-        return row[0]
+        return await self.db.fetchvalue("SELECT COUNT(*) FROM messages WHERE guild_id = ?", (guild_id,))
 
     async def guild_ids(self) -> list[int]:
         return [row[0] for row in await self.db.fetchall("SELECT id FROM guilds ORDER BY id")]

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 from bot.store.database import Database
+from bot.store.sql import first_value
 
 OPEN, DISMISSED, ACTIONED, ESCALATED = "open", "dismissed", "actioned", "escalated"
 FLAG_STATUSES = frozenset({OPEN, DISMISSED, ACTIONED, ESCALATED})
@@ -65,8 +66,17 @@ class FlagStore:
         self.db = db
 
     async def record(
-        self, guild_id: int, message_id: int, channel_id: int, author_id: int, flagger: str, score: float,
-        reason: str, quote: str | None = None, reporter_id: int | None = None, now: float | None = None,
+        self,
+        guild_id: int,
+        message_id: int,
+        channel_id: int,
+        author_id: int,
+        flagger: str,
+        score: float,
+        reason: str,
+        quote: str | None = None,
+        reporter_id: int | None = None,
+        now: float | None = None,
     ) -> tuple[int, bool]:
         """Queue a flag unless this message already has one from this flagger. Returns (flag id, created)."""
         async with self.db.transaction() as conn:
@@ -75,15 +85,25 @@ class FlagStore:
                 "INSERT INTO flags(guild_id, message_id, channel_id, author_id, flagger, score, reason, quote,"
                 " reporter_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT(guild_id, message_id, flagger) DO NOTHING",
-                (guild_id, message_id, channel_id, author_id, flagger, float(score), reason, quote, reporter_id,
-                 time.time() if now is None else now),
+                (
+                    guild_id,
+                    message_id,
+                    channel_id,
+                    author_id,
+                    flagger,
+                    float(score),
+                    reason,
+                    quote,
+                    reporter_id,
+                    time.time() if now is None else now,
+                ),
             )
             created = cursor.rowcount == 1
             cursor = await conn.execute(
                 "SELECT id FROM flags WHERE guild_id = ? AND message_id = ? AND flagger = ?",
                 (guild_id, message_id, flagger),
             )
-            return (await cursor.fetchone())[0], created
+            return first_value(await cursor.fetchone()), created
 
     async def get(self, guild_id: int, flag_id: int) -> StoredFlag | None:
         row = await self.db.fetchone(
@@ -92,8 +112,13 @@ class FlagStore:
         return StoredFlag(*row) if row else None
 
     async def decide(
-        self, guild_id: int, flag_id: int, new_status: str, moderator_id: int,
-        expected_status: str = OPEN, now: float | None = None,
+        self,
+        guild_id: int,
+        flag_id: int,
+        new_status: str,
+        moderator_id: int,
+        expected_status: str = OPEN,
+        now: float | None = None,
     ) -> bool:
         """Move a flag from ``expected_status`` to ``new_status``. False if someone else got there first."""
         if new_status not in FLAG_STATUSES:
@@ -114,7 +139,8 @@ class FlagStore:
 
     async def by_queue_message(self, guild_id: int, queue_message_id: int) -> StoredFlag | None:
         row = await self.db.fetchone(
-            f"SELECT {_FLAG_COLUMNS} FROM flags WHERE guild_id = ? AND queue_message_id = ?", (guild_id, queue_message_id)
+            f"SELECT {_FLAG_COLUMNS} FROM flags WHERE guild_id = ? AND queue_message_id = ?",
+            (guild_id, queue_message_id),
         )
         return StoredFlag(*row) if row else None
 
@@ -128,7 +154,8 @@ class FlagStore:
 
     async def for_message(self, guild_id: int, message_id: int) -> list[StoredFlag]:
         rows = await self.db.fetchall(
-            f"SELECT {_FLAG_COLUMNS} FROM flags WHERE guild_id = ? AND message_id = ? ORDER BY id", (guild_id, message_id)
+            f"SELECT {_FLAG_COLUMNS} FROM flags WHERE guild_id = ? AND message_id = ? ORDER BY id",
+            (guild_id, message_id),
         )
         return [StoredFlag(*row) for row in rows]
 
@@ -153,8 +180,15 @@ class CaseStore:
         self.db = db
 
     async def add_case(
-        self, guild_id: int, user_id: int, action: str, reason: str | None = None, moderator_id: int | None = None,
-        flag_id: int | None = None, content: str | None = None, now: float | None = None,
+        self,
+        guild_id: int,
+        user_id: int,
+        action: str,
+        reason: str | None = None,
+        moderator_id: int | None = None,
+        flag_id: int | None = None,
+        content: str | None = None,
+        now: float | None = None,
     ) -> Case:
         """Open the guild's next case. The number is allocated by the insert itself, under the write lock."""
         created_at = time.time() if now is None else now
@@ -166,7 +200,7 @@ class CaseStore:
                 " RETURNING number",
                 (guild_id, user_id, action, reason, moderator_id, flag_id, content, created_at, guild_id),
             )
-            number = (await cursor.fetchone())[0]
+            number = first_value(await cursor.fetchone())
         return Case(guild_id, number, user_id, action, reason, moderator_id, flag_id, content, created_at)
 
     async def get(self, guild_id: int, number: int) -> Case | None:
@@ -199,11 +233,10 @@ class CaseStore:
     async def count_recent_warnings(self, guild_id: int, user_id: int, days: float, now: float | None = None) -> int:
         """Warnings within the last ``days``: what escalation counts."""
         since = (time.time() if now is None else now) - days * 86400
-        row = await self.db.fetchone(
+        return await self.db.fetchvalue(
             "SELECT COUNT(*) FROM cases WHERE guild_id = ? AND user_id = ? AND action = ? AND created_at >= ?",
             (guild_id, user_id, WARN, since),
         )
-        return row[0]
 
     async def redact_user(self, guild_id: int, user_id: int) -> int:
         """Forget what a member wrote: quoted content goes, the record of moderation stays."""

@@ -37,9 +37,7 @@ class PackStore:
         self.db = db
 
     async def states(self, guild_id: int) -> dict[str, PackState]:
-        rows = await self.db.fetchall(
-            "SELECT pack, enabled, version FROM guild_packs WHERE guild_id = ?", (guild_id,)
-        )
+        rows = await self.db.fetchall("SELECT pack, enabled, version FROM guild_packs WHERE guild_id = ?", (guild_id,))
         return {row[0]: PackState(row[0], bool(row[1]), row[2]) for row in rows}
 
     async def packs_with_arguments(self, guild_id: int) -> set[str]:
@@ -67,8 +65,21 @@ class PackStore:
         """
         now = time.time()
         rows = [
-            (guild_id, a.slug, a.title, a.claim, json.dumps(list(a.examples)), json.dumps(list(a.counters)),
-             json.dumps(list(a.sources)), a.policy, a.standing, pack, version, now, now)
+            (
+                guild_id,
+                a.slug,
+                a.title,
+                a.claim,
+                json.dumps(list(a.examples)),
+                json.dumps(list(a.counters)),
+                json.dumps(list(a.sources)),
+                a.policy,
+                a.standing,
+                pack,
+                version,
+                now,
+                now,
+            )
             for a in arguments
         ]
         async with self.db.transaction() as conn:

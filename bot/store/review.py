@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from bot.store.database import Database
 
-
 # -- edits after flagging: a flagged message's latest text, so its queue entry can show both versions ------------------------------------------------------------------------------
 
 
@@ -46,16 +45,19 @@ class FlaggedEdits:
 
     async def _delete(self, condition: str, guild_id: int, value: float) -> int:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(f"DELETE FROM flagged_edits WHERE guild_id = ? AND {condition}",
-                                        (guild_id, value))
+            cursor = await conn.execute(
+                f"DELETE FROM flagged_edits WHERE guild_id = ? AND {condition}", (guild_id, value)
+            )
             return cursor.rowcount
 
 
 # -- escalation proposals ------------------------------------------------------------------------
 
 PROPOSED, CONFIRMED, REJECTED = "open", "confirmed", "dismissed"
-_ESCALATION_COLUMNS = ("id, guild_id, user_id, warnings, days, minutes, status, decided_by, decided_at, case_number,"
-                       " message_id, created_at")
+_ESCALATION_COLUMNS = (
+    "id, guild_id, user_id, warnings, days, minutes, status, decided_by, decided_at, case_number,"
+    " message_id, created_at"
+)
 
 
 @dataclass(frozen=True)
@@ -78,8 +80,9 @@ class EscalationStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def propose(self, guild_id: int, user_id: int, warnings: int, days: int, minutes: int,
-                      now: float | None = None) -> Escalation | None:
+    async def propose(
+        self, guild_id: int, user_id: int, warnings: int, days: int, minutes: int, now: float | None = None
+    ) -> Escalation | None:
         """A new proposal, unless one for this member is already waiting."""
         now = time.time() if now is None else now
         async with self.db.transaction() as conn:
@@ -98,8 +101,15 @@ class EscalationStore:
         )
         return Escalation(*row) if row else None
 
-    async def decide(self, guild_id: int, escalation_id: int, status: str, moderator_id: int | None,
-                     expected: str = PROPOSED, now: float | None = None) -> bool:
+    async def decide(
+        self,
+        guild_id: int,
+        escalation_id: int,
+        status: str,
+        moderator_id: int | None,
+        expected: str = PROPOSED,
+        now: float | None = None,
+    ) -> bool:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "UPDATE escalations SET status = ?, decided_by = ?, decided_at = ?"
@@ -111,8 +121,10 @@ class EscalationStore:
     async def set_fields(self, guild_id: int, escalation_id: int, **values: int) -> None:
         """``message_id`` (the proposal's post) or ``case_number`` (the timeout it led to)."""
         assignments = ", ".join(f"{name} = ?" for name in values if name in ("message_id", "case_number"))
-        await self.db.execute(f"UPDATE escalations SET {assignments} WHERE guild_id = ? AND id = ?",
-                              (*values.values(), guild_id, escalation_id))
+        await self.db.execute(
+            f"UPDATE escalations SET {assignments} WHERE guild_id = ? AND id = ?",
+            (*values.values(), guild_id, escalation_id),
+        )
 
     async def last_confirmed_at(self, guild_id: int, user_id: int) -> float | None:
         row = await self.db.fetchone(

@@ -1,8 +1,11 @@
-"""Small helpers for building SQL over id lists without exceeding SQLite's variable limit."""
+"""Small helpers: SQL over id lists without exceeding SQLite's variable limit, and results that must exist."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
+
+import aiosqlite
 
 # SQLite allows 32766 variables per statement; a few hundred keeps statements small and cache-friendly.
 CHUNK = 500
@@ -16,3 +19,21 @@ def chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
     items = list(items)
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def row_id(cursor: aiosqlite.Cursor) -> int:
+    """The id of the row an INSERT just wrote."""
+    if cursor.lastrowid is None:
+        raise RuntimeError("the INSERT reported no row id")
+    return cursor.lastrowid
+
+
+def required(row: aiosqlite.Row | None) -> aiosqlite.Row:
+    """The row of a statement that always returns one (an aggregate, or INSERT ... RETURNING)."""
+    if row is None:
+        raise RuntimeError("the statement returned no row")
+    return row
+
+
+def first_value(row: aiosqlite.Row | None) -> Any:
+    return required(row)[0]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.store.database import Database
@@ -33,7 +33,7 @@ class TagStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def replace_model_tags(self, guild_id: int, tags: dict[int, Sequence[tuple[int, float]]]) -> None:
+    async def replace_model_tags(self, guild_id: int, tags: Mapping[int, Sequence[tuple[int, float]]]) -> None:
         """Set the model's tags of these messages, leaving moderator tags untouched."""
         now = time.time()
         async with self.db.transaction() as conn:
@@ -59,8 +59,17 @@ class TagStore:
             " ON CONFLICT(message_id, argument_id) DO UPDATE SET score = excluded.score,"
             " source = 'moderator', accepted = excluded.accepted, set_by = excluded.set_by,"
             " created_at = excluded.created_at",
-            (guild_id, 1.0 if accepted else 0.0, int(accepted), moderator_id, time.time(),
-             message_id, guild_id, argument_id, guild_id),
+            (
+                guild_id,
+                1.0 if accepted else 0.0,
+                int(accepted),
+                moderator_id,
+                time.time(),
+                message_id,
+                guild_id,
+                argument_id,
+                guild_id,
+            ),
         )
 
     async def for_messages(self, guild_id: int, message_ids: Sequence[int]) -> dict[int, list[Tag]]:

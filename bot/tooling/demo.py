@@ -10,9 +10,9 @@ from pathlib import Path
 from bot.core.config import PROMPTS_ROOT
 from bot.engine.digest import Digest, build_digest
 from bot.engine.discovery import CandidateResult, discover
-from bot.engine.wiring import Engine
 from bot.engine.importers import read_export
 from bot.engine.moderation import ModerationService, contexts_from_ingest, flagged_only, policy_map
+from bot.engine.wiring import Engine
 
 SAMPLE_DIR = PROMPTS_ROOT / "sample"
 INGEST_BATCH = 256
@@ -49,8 +49,9 @@ async def run_demo(engine: Engine, exports: list[Path] | None = None) -> DemoRep
     report.channels = len({m.channel_id for m in messages})
     report.authors = len({m.author_id for m in messages})
     report.guild_id, report.guild_name = messages[0].guild_id, messages[0].guild_name
-    results = [await engine.tagging.ingest(messages[i : i + INGEST_BATCH])
-               for i in range(0, len(messages), INGEST_BATCH)]
+    results = [
+        await engine.tagging.ingest(messages[i : i + INGEST_BATCH]) for i in range(0, len(messages), INGEST_BATCH)
+    ]
     tags = {mid: pairs for result in results for mid, pairs in result.tags.items()}
     report.seconds["import_and_tag"] = time.perf_counter() - timer
     report.tagged_messages = len(tags)
@@ -95,6 +96,14 @@ async def _flags(engine: Engine, messages, results) -> list[dict]:
         batch = messages[start : start + INGEST_BATCH]
         verdicts = flagged_only(service.evaluate(contexts_from_ingest(batch, result), config, policies))
         for message_id, hits in verdicts.items():
-            flags.extend({"message_id": message_id, "flagger": flag.flagger, "score": flag.score,
-                          "reason": flag.reason, "quote": by_id[message_id].content[:80]} for flag in hits)
+            flags.extend(
+                {
+                    "message_id": message_id,
+                    "flagger": flag.flagger,
+                    "score": flag.score,
+                    "reason": flag.reason,
+                    "quote": by_id[message_id].content[:80],
+                }
+                for flag in hits
+            )
     return flags

@@ -12,15 +12,23 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from bot.adapter.client import ClioBot, configure_endpoints, create_bot
 from bot.core.config import PROMPTS_ROOT, Settings
 from bot.core.markdown import shorten
-from bot.tooling.fakediscord import FakeDiscord
-from bot.engine.importers import read_export
 from bot.core.records import IncomingMessage
+from bot.engine.importers import read_export
+from bot.tooling.fakediscord import FakeDiscord
 
 SAMPLE_DIR = PROMPTS_ROOT / "sample"
+
+
+@runtime_checkable
+class Idles(Protocol):
+    """The ingest cog, as the runner sees it without importing cogs."""
+
+    async def idle(self) -> None: ...
 
 
 class BotRunner:
@@ -28,9 +36,13 @@ class BotRunner:
 
     def __init__(self, fake: FakeDiscord, settings: Settings, guild_ready_timeout: float = 0.05) -> None:
         self.fake = fake
-        self.settings = settings.model_copy(update={
-            "discord_api": fake.api_url, "discord_gateway": fake.gateway_url, "discord_token": None,
-        })
+        self.settings = settings.model_copy(
+            update={
+                "discord_api": fake.api_url,
+                "discord_gateway": fake.gateway_url,
+                "discord_token": None,
+            }
+        )
         self.guild_ready_timeout = guild_ready_timeout
         self.bot: ClioBot | None = None
         self._task: asyncio.Task | None = None
@@ -50,16 +62,23 @@ class BotRunner:
         await self.idle()  # start-up backfill
         return self.bot
 
+    @property
+    def running(self) -> ClioBot:
+        if self.bot is None:
+            raise RuntimeError("the bot is not running: call start() first")
+        return self.bot
+
     async def stop(self) -> None:
         if self.bot is not None:
             await self.bot.close()
-            await asyncio.wait_for(self._task, 30)
+            if self._task is not None:
+                await asyncio.wait_for(self._task, 30)
             self.bot = None
 
     async def idle(self) -> None:
         """Backfills done, queued messages written, ingest listeners finished."""
         ingest = self.bot.get_cog("Ingest") if self.bot else None
-        if ingest is not None:
+        if isinstance(ingest, Idles):
             await ingest.idle()
 
 
@@ -96,8 +115,12 @@ def sample_world(fake: FakeDiscord, folder: Path = SAMPLE_DIR) -> SampleWorld:
     return SampleWorld(guild.id, guild_name, channels, members, moderator_id, conversation)
 
 
-async def replay(fake: FakeDiscord, world: SampleWorld, messages: Sequence[IncomingMessage] | None = None,
-                 end_at: float | None = None) -> dict[int, str]:
+async def replay(
+    fake: FakeDiscord,
+    world: SampleWorld,
+    messages: Sequence[IncomingMessage] | None = None,
+    end_at: float | None = None,
+) -> dict[int, str]:
     """Post the conversation through the gateway, its times shifted to end at ``end_at`` (now).
 
     Returns export id -> id of the posted message; replies point at the posted copies."""
@@ -107,8 +130,11 @@ async def replay(fake: FakeDiscord, world: SampleWorld, messages: Sequence[Incom
     for message in messages:
         reply_to = posted.get(message.reply_to_id) if message.reply_to_id else None
         sent = await fake.post_user_message(
-            world.channels[message.channel_name], world.members[message.author_name], message.content,
-            reply_to=reply_to, timestamp=message.created_at + shift,
+            world.channels[message.channel_name],
+            world.members[message.author_name],
+            message.content,
+            reply_to=reply_to,
+            timestamp=message.created_at + shift,
         )
         posted[message.id] = sent["id"]
     return posted
@@ -123,7 +149,7 @@ async def _answered(record, timeout: float = 60.0) -> dict:
 
 
 async def _wait_stored(runner: BotRunner, guild_id: int, count: int, timeout: float = 60.0) -> None:
-    store = runner.bot.engine.store
+    store = runner.running.engine.store
     deadline = time.monotonic() + timeout
     while await store.messages.count(guild_id) < count:
         if time.monotonic() > deadline:
@@ -169,15 +195,20 @@ async def run_sandbox(settings: Settings, echo=print) -> float:
             conversation_channels = [c for c in world.channels if c not in ("digests", "mod-log")]
 
             async def slash(name: str, options: dict) -> dict:
-                return await _answered(await fake.invoke_slash(
-                    world.guild_id, world.channels["digests"], world.moderator_id, name, options))
+                return await _answered(
+                    await fake.invoke_slash(
+                        world.guild_id, world.channels["digests"], world.moderator_id, name, options
+                    )
+                )
 
             for name in conversation_channels:
                 await slash("clio config watch", {"channel": world.channels[name]})
             await slash("clio config digest-channel", {"channel": world.channels["digests"]})
             await slash("clio config modlog-channel", {"channel": world.channels["mod-log"]})
-            echo(f"Replaying {len(world.conversation)} messages in "
-                 f"{', '.join('#' + c for c in conversation_channels)}...")
+            echo(
+                f"Replaying {len(world.conversation)} messages in "
+                f"{', '.join('#' + c for c in conversation_channels)}..."
+            )
             posted = await replay(fake, world)
             await _wait_stored(runner, guild_id, len(world.conversation))
             echo("Asking for a digest of the last three weeks (/digest run-now)...")

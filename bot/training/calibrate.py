@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 from bot.engine.embedding import CachedEncoder, FunctionEncoder
+from bot.engine.matcher import Calibration, Matcher, fit_platt, precision_threshold
 from bot.tooling.evaluation.catalogue_eval import HeldOut
 from bot.tooling.evaluation.matching import argument_profiles, score_texts
-from bot.engine.matcher import Calibration, Matcher, fit_platt, precision_threshold
 
 OFFSETS = (0.0, 0.02, 0.05, 0.08, 0.12, 0.2, 2.0)  # 2.0: examples never win, claims only
 SENTENCE_OFFSETS = (0.0, 0.02, 0.05, 0.1, 2.0)  # 2.0: whole messages only
@@ -42,17 +42,19 @@ def fit_calibration(encode, held: HeldOut, target_precision: float) -> tuple[Cal
     def macro_ap(calibration: Calibration) -> float:
         return score_texts(matcher(calibration), held.arguments, gold, vectors, held.ap_arguments, sentences).macro_ap
 
-    by_shape = {(o, w): macro_ap(Calibration(1.0, 0.0, 0.5, example_offset=o, sentence_offset=2.0,
-                                              competitor_weight=w))
-                for o in OFFSETS for w in COMPETITOR_WEIGHTS}
+    by_shape = {
+        (o, w): macro_ap(Calibration(1.0, 0.0, 0.5, example_offset=o, sentence_offset=2.0, competitor_weight=w))
+        for o in OFFSETS
+        for w in COMPETITOR_WEIGHTS
+    }
     offset, weight = max(by_shape, key=lambda ow: (by_shape[ow], -ow[0], -ow[1]))
-    by_sentence = {o: macro_ap(Calibration(1.0, 0.0, 0.5, example_offset=offset, sentence_offset=o,
-                                           competitor_weight=weight))
-                   for o in SENTENCE_OFFSETS}
+    by_sentence = {
+        o: macro_ap(Calibration(1.0, 0.0, 0.5, example_offset=offset, sentence_offset=o, competitor_weight=weight))
+        for o in SENTENCE_OFFSETS
+    }
     sentence_offset = max(SENTENCE_OFFSETS, key=lambda o: (by_sentence[o], o))
 
-    shape = Calibration(1.0, 0.0, 0.5, example_offset=offset, sentence_offset=sentence_offset,
-                        competitor_weight=weight)
+    shape = Calibration(1.0, 0.0, 0.5, example_offset=offset, sentence_offset=sentence_offset, competitor_weight=weight)
     similarity = matcher(shape).similarity(vectors, sentences)
     position = {a.id: i for i, a in enumerate(held.arguments)}
     labels = np.zeros(similarity.shape, dtype=np.int64)
@@ -64,18 +66,29 @@ def fit_calibration(encode, held: HeldOut, target_precision: float) -> tuple[Cal
     threshold = precision_threshold(probabilities, labels.ravel(), target_precision)
 
     def calibrated(margin: float) -> Calibration:
-        return Calibration(slope, intercept, threshold, example_offset=offset, counter_margin=margin,
-                           sentence_offset=sentence_offset, competitor_weight=weight)
+        return Calibration(
+            slope,
+            intercept,
+            threshold,
+            example_offset=offset,
+            counter_margin=margin,
+            sentence_offset=sentence_offset,
+            competitor_weight=weight,
+        )
 
-    by_margin = {m: score_texts(matcher(calibrated(m)), held.arguments, gold, vectors, held.ap_arguments, sentences)
-                 for m in MARGINS}
+    by_margin = {
+        m: score_texts(matcher(calibrated(m)), held.arguments, gold, vectors, held.ap_arguments, sentences)
+        for m in MARGINS
+    }
     meeting = [m for m in MARGINS if by_margin[m].precision >= target_precision]
-    margin = max(meeting, key=lambda m: (by_margin[m].recall, -m)) if meeting else max(
-        MARGINS, key=lambda m: by_margin[m].precision)
+    margin = (
+        max(meeting, key=lambda m: (by_margin[m].recall, -m))
+        if meeting
+        else max(MARGINS, key=lambda m: by_margin[m].precision)
+    )
     calibration = calibrated(margin)
     report = {
-        "macro_ap_by_example_offset_and_competitor_weight": {f"{o}/{w}": round(v, 4)
-                                                              for (o, w), v in by_shape.items()},
+        "macro_ap_by_example_offset_and_competitor_weight": {f"{o}/{w}": round(v, 4) for (o, w), v in by_shape.items()},
         "macro_ap_by_sentence_offset": {str(o): round(v, 4) for o, v in by_sentence.items()},
         "tags_by_margin": {str(m): s.as_dict() for m, s in by_margin.items()},
         "chosen": calibration.to_dict(),

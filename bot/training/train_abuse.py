@@ -1,3 +1,5 @@
+# pyright: reportMissingImports=false
+# (torch, transformers, onnx and scikit-learn come with the `train` extra, which CI does not install)
 """``clio train abuse``: fit the abuse head on the current embedder's vectors and ship it.
 
 Re-run after every embedding-model swap: the head is only valid for the vectors it was fitted on. Texts
@@ -28,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.tooling.evaluation import abuse_data as data
 from bot.engine.moderation.abuse import CUES, DEFAULT_WEIGHTS_DIR, AbuseModel, cue_matrix, head_features
+from bot.tooling.evaluation import abuse_data as data
 from bot.tooling.evaluation.abuse_eval import evaluate, format_report
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,9 @@ def _decontaminate(embedder, civil: data.Labelled, cfg: TrainConfig) -> tuple[da
     if not data.BENIGN_HISTORY_FILE.is_file():
         return civil, 0
     benign = data.load_lines(data.BENIGN_HISTORY_FILE, "benign-history")
-    similarity = data.embed_cached(embedder, civil, cfg.cache_dir) @ data.embed_cached(embedder, benign, cfg.cache_dir).T
+    similarity = (
+        data.embed_cached(embedder, civil, cfg.cache_dir) @ data.embed_cached(embedder, benign, cfg.cache_dir).T
+    )
     keep = similarity.max(axis=1) < cfg.contamination_cosine
     return civil.subset(keep, "civil-history-clean"), int((~keep).sum())
 
@@ -119,11 +123,18 @@ def training_parts(embedder, cfg: TrainConfig) -> tuple[list[Part], dict[str, da
         from bot.engine.moderation.feedback import read_false_positives
 
         texts = read_false_positives(cfg.extra_negatives)
-        parts.append(Part(data.Labelled("false-positives", texts, np.zeros(len(texts), dtype=np.int8)),
-                          np.full(len(texts), cfg.authored_weight)))
+        parts.append(
+            Part(
+                data.Labelled("false-positives", texts, np.zeros(len(texts), dtype=np.int8)),
+                np.full(len(texts), cfg.authored_weight),
+            )
+        )
     summary = {
-        part.labelled.name: {"n": len(part.labelled.texts), "positives": int(part.labelled.labels.sum()),
-                             "weight_sum": round(float(part.weights.sum()), 1)}
+        part.labelled.name: {
+            "n": len(part.labelled.texts),
+            "positives": int(part.labelled.labels.sum()),
+            "weight_sum": round(float(part.weights.sum()), 1),
+        }
         for part in parts
     }
     summary["civil-check"] = {"n": len(civil_check.texts), "dropped_as_near_benign": dropped}
@@ -144,12 +155,15 @@ def _fit_logistic(features: np.ndarray, labels: np.ndarray, weights: np.ndarray,
     return ((classifier.coef_.T.astype(np.float32), classifier.intercept_.astype(np.float32)),)
 
 
-def choose_threshold(labels, scores, civil_scores, argkp_scores, profanity_scores, cfg: TrainConfig) -> tuple[float, float]:
+def choose_threshold(
+    labels, scores, civil_scores, argkp_scores, profanity_scores, cfg: TrainConfig
+) -> tuple[float, float]:
     """The highest threshold whose ConvAbuse-valid F1 is near the best, among those that keep civil talk
     and undirected swearing almost never flagged. F1 is flat over a wide range; higher means a review
     queue moderators trust."""
     allowed = [
-        float(t) for t in np.round(np.arange(0.05, 0.96, 0.01), 2)
+        float(t)
+        for t in np.round(np.arange(0.05, 0.96, 0.01), 2)
         if (civil_scores >= t).mean() <= cfg.max_civil_flag_rate
         and (argkp_scores >= t).mean() <= cfg.max_argkp_flag_rate
         and (profanity_scores >= t).mean() <= cfg.max_profanity_flag_rate
@@ -189,8 +203,12 @@ def train(embedder, cfg: TrainConfig | None = None) -> dict:
         layers = _fit_logistic(features, labels, weights, c, cfg.seed)
         model = AbuseModel(embedder.model_id, 0.5, layers)
         threshold, f1 = choose_threshold(
-            valid.labels, scores(model, valid.name), scores(model, held_back["civil"].name),
-            scores(model, argkp_dev.name), scores(model, held_back["profanity"].name), cfg,
+            valid.labels,
+            scores(model, valid.name),
+            scores(model, held_back["civil"].name),
+            scores(model, argkp_dev.name),
+            scores(model, held_back["profanity"].name),
+            cfg,
         )
         log.info("C=%g: ConvAbuse valid F1 %.3f at threshold %.2f", c, f1, threshold)
         candidates.append((f1, c, AbuseModel(embedder.model_id, threshold, layers)))
@@ -232,28 +250,38 @@ def _rounded(value):
 def write_readme(folder: Path, meta: dict) -> None:
     figures, selection = meta["figures"], meta["selection"]
     rows = []
-    for key, title in (("convabuse_valid", "ConvAbuse valid (selection split)"),
-                       ("davidson_heldout", "Davidson held-out 20%, hate+offensive vs neither")):
+    for key, title in (
+        ("convabuse_valid", "ConvAbuse valid (selection split)"),
+        ("davidson_heldout", "Davidson held-out 20%, hate+offensive vs neither"),
+    ):
         r = figures[key]
-        rows.append(f"| {title} | {r['n']} ({r['positives']} pos) | {r['roc_auc']:.3f} | {r['precision']:.3f} | "
-                    f"{r['recall']:.3f} | {r['f1']:.3f} |")
+        rows.append(
+            f"| {title} | {r['n']} ({r['positives']} pos) | {r['roc_auc']:.3f} | {r['precision']:.3f} | "
+            f"{r['recall']:.3f} | {r['f1']:.3f} |"
+        )
     d, benign = figures["davidson_heldout"], figures.get("benign_history")
-    benign_line = (f"- Benign history (`prompts/sample/benign_history.txt`, {benign['n']} heated but civil messages "
-                   f"about atrocities, dictators and wars): {benign['flagged']} flagged, false-flag rate "
-                   f"{benign['false_flag_rate']:.1%}." if benign else "- Benign history set: not found when trained.")
-    training = "\n".join(f"| {name} | {info.get('n')} | {info.get('positives', 0)} | {info.get('weight_sum', '-')} |"
-                         for name, info in meta["training_data"].items())
+    benign_line = (
+        f"- Benign history (`prompts/sample/benign_history.txt`, {benign['n']} heated but civil messages "
+        f"about atrocities, dictators and wars): {benign['flagged']} flagged, false-flag rate "
+        f"{benign['false_flag_rate']:.1%}."
+        if benign
+        else "- Benign history set: not found when trained."
+    )
+    training = "\n".join(
+        f"| {name} | {info.get('n')} | {info.get('positives', 0)} | {info.get('weight_sum', '-')} |"
+        for name, info in meta["training_data"].items()
+    )
     dropped = meta["training_data"]["civil-check"]["dropped_as_near_benign"]
     text = f"""# abuse-v1: the abuse flagger's head
 
-Written by `clio train abuse` ({meta['trained_at']}); do not edit by hand. Re-run it after every change of
+Written by `clio train abuse` ({meta["trained_at"]}); do not edit by hand. Re-run it after every change of
 the embedding model (bot/weights/matcher-v2): it takes seconds with cached embeddings, a few minutes without.
 
-- `abuse.json`: metadata, including `embedder_model_id` (**{figures['embedder']}**). Under any other
+- `abuse.json`: metadata, including `embedder_model_id` (**{figures["embedder"]}**). Under any other
   embedding model the runtime refuses these weights and disables the abuse flagger with a warning.
-- `abuse.npz`: the weights: {meta['head']}. Input: the L2-normalised message
+- `abuse.npz`: the weights: {meta["head"]}. Input: the L2-normalised message
   embedding, then one 0/1 column per lexical cue listed in `abuse.json` (`bot.engine.moderation.abuse.cue_matrix`).
-- Shipped threshold: **{figures['threshold']:.2f}**. A guild's `abuse_threshold` overrides it.
+- Shipped threshold: **{figures["threshold"]:.2f}**. A guild's `abuse_threshold` overrides it.
 
 ## Figures at the shipped threshold (`clio eval abuse`)
 
@@ -261,12 +289,12 @@ the embedding model (bot/weights/matcher-v2): it takes seconds with cached embed
 |---|---|---|---|---|---|
 {chr(10).join(rows)}
 
-- Davidson held-out, hate vs neither only: ROC AUC {d['hate_vs_neither_roc_auc']:.3f}. Share flagged: hate
-  {d['flag_rate_hate']:.1%}, offensive {d['flag_rate_offensive']:.1%}, neither {d['flag_rate_neither']:.1%}. Most
+- Davidson held-out, hate vs neither only: ROC AUC {d["hate_vs_neither_roc_auc"]:.3f}. Share flagged: hate
+  {d["flag_rate_hate"]:.1%}, offensive {d["flag_rate_offensive"]:.1%}, neither {d["flag_rate_neither"]:.1%}. Most
   "offensive" tweets insult someone; swearing aimed at nobody is a weak signal (held-out lines of it:
-  {selection['profanity_check_flag_rate']:.0%} flagged).
+  {selection["profanity_check_flag_rate"]:.0%} flagged).
 {benign_line}
-- Held-out civil history lines of our own: {selection['civil_check_flag_rate']:.0%} flagged.
+- Held-out civil history lines of our own: {selection["civil_check_flag_rate"]:.0%} flagged.
 - C and the threshold were chosen on ConvAbuse valid, so its figures are optimistic. The Davidson
   held-out split and the benign set were used for neither fitting nor selection; {dropped} of our civil
   training lines were dropped for paraphrasing a benign line (cosine >= 0.75). The ConvAbuse test split

@@ -1,3 +1,5 @@
+# pyright: reportMissingImports=false
+# (torch, transformers, onnx and scikit-learn come with the `train` extra, which CI does not install)
 """Fine-tune all-MiniLM-L6-v2 into Clio's argument matcher (v2), then export it as ONNX.
 
 The matcher must pick the right claim among its neighbours and on the right side of a debate, for chat
@@ -40,11 +42,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.tooling.evaluation import kpa
-from bot.engine.catalogue import CatalogueArgument, all_arguments, load_catalogue
 from bot.core.config import DEFAULT_MODEL_DIR, PROMPTS_ROOT
-from bot.tooling.evaluation.corpus import CORPUS_DIR, HELD_OUT_PACKS, CorpusText, load_corpus, training_texts
+from bot.engine.catalogue import CatalogueArgument, all_arguments, load_catalogue
+from bot.tooling.evaluation import kpa
 from bot.tooling.evaluation.catalogue_eval import HeldOut, held_out_set
+from bot.tooling.evaluation.corpus import CORPUS_DIR, HELD_OUT_PACKS, CorpusText, load_corpus, training_texts
 
 log = logging.getLogger("clio.train")
 
@@ -94,8 +96,9 @@ class Task:
     labels: np.ndarray  # (texts, references): 1 match, 0 no match, -1 unknown
 
 
-def pack_tasks(arguments: Sequence[CatalogueArgument], pack_of: dict[str, str], texts: Sequence[CorpusText],
-               held: frozenset[str]) -> list[Task]:
+def pack_tasks(
+    arguments: Sequence[CatalogueArgument], pack_of: dict[str, str], texts: Sequence[CorpusText], held: frozenset[str]
+) -> list[Task]:
     """One task per training pack: claims and titles as references, phrasings and corpus texts as texts."""
     tasks = []
     for pack in sorted({pack_of[a.id] for a in arguments} - held):
@@ -121,8 +124,10 @@ def argkp_tasks(split: kpa.KpaSplit) -> list[Task]:
         kps = [k for k in split.key_points if k.topic == topic]
         args = [a for a in split.arguments if a.topic == topic]
         labels = np.asarray(
-            [[split.labels.get((a.arg_id, k.key_point_id), -1) if a.stance == k.stance else 0 for k in kps]
-             for a in args],
+            [
+                [split.labels.get((a.arg_id, k.key_point_id), -1) if a.stance == k.stance else 0 for k in kps]
+                for a in args
+            ],
             dtype=np.int64,
         )
         tasks.append(Task(f"argkp:{topic}", [k.text for k in kps], [a.text for a in args], labels))
@@ -130,6 +135,7 @@ def argkp_tasks(split: kpa.KpaSplit) -> list[Task]:
 
 
 # --- corrections and model -----------------------------------------------------------------------
+
 
 def read_corrections(path: Path) -> list[tuple[str, str, int]]:
     import csv
@@ -149,7 +155,6 @@ def read_corrections(path: Path) -> list[tuple[str, str, int]]:
                 raise SystemExit(f"{path}, row {i}: need a message, a claim and label 0 or 1")
             rows.append((r["message"], r["claim"], label))
     return rows
-
 
 
 # --- model ---------------------------------------------------------------------------------------
@@ -193,7 +198,7 @@ class Encoder:
         with torch.inference_mode():
             for s in range(0, len(order), batch_size):
                 idx = order[s : s + batch_size]
-                out[idx] = self([texts[i] for i in idx]).numpy()
+                out[idx] = self([texts[int(i)] for i in idx]).numpy()
         self.model.train(was_training)
         return out
 
@@ -217,7 +222,6 @@ def torch_finfo_min(tensor) -> float:
     import torch
 
     return torch.finfo(tensor.dtype).min
-
 
 
 def export_onnx(model, path: Path) -> None:
@@ -288,9 +292,15 @@ def train(cfg: TrainConfig) -> dict:
     kp_tasks = argkp_tasks(train_split)
     off_topic = [t.text for t in training_texts(corpus) if t.kind == "off-topic"]
     corrections = read_corrections(cfg.corrections) if cfg.corrections else []
-    log.info("%d pack tasks (%d texts), %d ArgKP topics; held out: %s (%d texts); %d corrections",
-             len(tasks), sum(len(t.texts) for t in tasks), len(kp_tasks), sorted(HELD_OUT_PACKS),
-             len(held.texts), len(corrections))
+    log.info(
+        "%d pack tasks (%d texts), %d ArgKP topics; held out: %s (%d texts); %d corrections",
+        len(tasks),
+        sum(len(t.texts) for t in tasks),
+        len(kp_tasks),
+        sorted(HELD_OUT_PACKS),
+        len(held.texts),
+        len(corrections),
+    )
 
     encoder = Encoder(base_model_path(cfg), cfg.max_length)
     model = encoder.model
@@ -301,8 +311,10 @@ def train(cfg: TrainConfig) -> dict:
     no_decay = ("bias", "LayerNorm.weight", "LayerNorm.bias")
     optimizer = torch.optim.AdamW(
         [
-            {"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
-             "weight_decay": cfg.weight_decay},
+            {
+                "params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+                "weight_decay": cfg.weight_decay,
+            },
             {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)], "weight_decay": 0.0},
             {"params": [scale, bias], "weight_decay": 0.0, "lr": 1e-2},
         ],
@@ -340,7 +352,7 @@ def train(cfg: TrainConfig) -> dict:
         task = rng.choice(kp_tasks) if rng.random() < cfg.argkp_share else rng.choice(tasks)
         references, texts, labels_np = sample(task)
         emb = encoder(references + texts)
-        r_emb, t_emb = emb[: len(references)], emb[len(references):]
+        r_emb, t_emb = emb[: len(references)], emb[len(references) :]
         sim = t_emb @ r_emb.T
         labels = torch.from_numpy(labels_np)
         known = labels >= 0
@@ -363,8 +375,15 @@ def train(cfg: TrainConfig) -> dict:
         optimizer.zero_grad(set_to_none=True)
         if step % 20 == 0:
             rate = step / (time.time() - t0)
-            log.info("step %d/%d loss %.4f (%s) %.2f steps/s, eta %.1f min", step, cfg.steps, loss.item(),
-                     task.name[:30], rate, (cfg.steps - step) / rate / 60)
+            log.info(
+                "step %d/%d loss %.4f (%s) %.2f steps/s, eta %.1f min",
+                step,
+                cfg.steps,
+                loss.item(),
+                task.name[:30],
+                rate,
+                (cfg.steps - step) / rate / 60,
+            )
         if step % eval_every == 0 or step == cfg.steps:
             scores = evaluate(encoder.encode, held, dev)
             history.append({"step": step, **scores})
@@ -385,8 +404,11 @@ def train(cfg: TrainConfig) -> dict:
     train_minutes = (time.time() - started) / 60
     report = export(cfg, encoder, held, dev)
     report.update(
-        train_minutes=round(train_minutes, 1), history=history, chosen_checkpoint=chosen,
-        held_out_packs=sorted(HELD_OUT_PACKS), corrections=len(corrections),
+        train_minutes=round(train_minutes, 1),
+        history=history,
+        chosen_checkpoint=chosen,
+        held_out_packs=sorted(HELD_OUT_PACKS),
+        corrections=len(corrections),
         config={k: str(v) if isinstance(v, Path) else v for k, v in asdict(cfg).items()},
     )
     (cfg.work_dir / "report.json").write_text(json.dumps(report, indent=2, default=str))
@@ -438,8 +460,14 @@ def export(cfg: TrainConfig, encoder: Encoder, held: HeldOut, dev: kpa.KpaSplit)
     store_weights_as_float16(stage / "fp32.onnx", stage / "model.onnx")
     digest = hashlib.sha256((stage / "model.onnx").read_bytes()).hexdigest()[:8]
     model_id = f"clio-matcher-v2-{dt.date.today():%Y%m%d}-{digest}"
-    info = {"model_id": model_id, "dimensions": int(encoder.model.config.hidden_size),
-            "max_length": cfg.export_max_length, "pooling": "mean", "normalize": True, "text_prefix": ""}
+    info = {
+        "model_id": model_id,
+        "dimensions": int(encoder.model.config.hidden_size),
+        "max_length": cfg.export_max_length,
+        "pooling": "mean",
+        "normalize": True,
+        "text_prefix": "",
+    }
     shutil.copy(Path(base_model_path(cfg)) / "tokenizer.json", stage / "tokenizer.json")
     (stage / "model.json").write_text(json.dumps(info, indent=2) + "\n")
     (stage / "fp32.onnx").unlink()
@@ -449,16 +477,24 @@ def export(cfg: TrainConfig, encoder: Encoder, held: HeldOut, dev: kpa.KpaSplit)
     log.info("exported model: %s", fmt(shipped_scores))
     calibration, calibration_report = fit_calibration(encode, held, cfg.target_precision)
     cal = calibration.to_dict()
-    cal.update(target_precision=cfg.target_precision, model_id=model_id,
-               fitted_on="held-out topic packs of the project's corpus: " + ", ".join(sorted(HELD_OUT_PACKS)))
+    cal.update(
+        target_precision=cfg.target_precision,
+        model_id=model_id,
+        fitted_on="held-out topic packs of the project's corpus: " + ", ".join(sorted(HELD_OUT_PACKS)),
+    )
     (stage / "calibration.json").write_text(json.dumps(cal, indent=2) + "\n")
 
     out = Path(cfg.output_dir)
     out.mkdir(parents=True, exist_ok=True)
     for name in ("model.onnx", "tokenizer.json", "model.json", "calibration.json"):
         shutil.copy(stage / name, out / name)
-    return {"model_id": model_id, "size_mb": round((stage / "model.onnx").stat().st_size / 2**20, 1),
-            "scores": shipped_scores, "calibration": cal, "calibration_report": calibration_report}
+    return {
+        "model_id": model_id,
+        "size_mb": round((stage / "model.onnx").stat().st_size / 2**20, 1),
+        "scores": shipped_scores,
+        "calibration": cal,
+        "calibration_report": calibration_report,
+    }
 
 
 def write_readme(cfg: TrainConfig, report: dict) -> None:

@@ -5,6 +5,16 @@ from bot.engine.digest.model import ArgumentDigest, CandidateDigest, CounterMent
 from bot.engine.digest.render import digest_to_json, render_embeds, render_markdown
 
 __all__ = [
-    "ArgumentDigest", "CandidateDigest", "CounterMention", "Digest", "Quote", "ReplyChain", "Source",
-    "VectorSource", "build_digest", "digest_to_json", "render_embeds", "render_markdown",
+    "ArgumentDigest",
+    "CandidateDigest",
+    "CounterMention",
+    "Digest",
+    "Quote",
+    "ReplyChain",
+    "Source",
+    "VectorSource",
+    "build_digest",
+    "digest_to_json",
+    "render_embeds",
+    "render_markdown",
 ]

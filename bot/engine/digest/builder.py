@@ -6,15 +6,15 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 import numpy as np
 
+from bot.core.records import StoredMessage
 from bot.engine.catalogue import counter_pairs
 from bot.engine.digest.model import ArgumentDigest, CandidateDigest, CounterMention, Digest, Quote, Source
 from bot.engine.digest.selection import pick_quotes, reply_chains
-from bot.core.records import StoredMessage
 from bot.store import Store
 from bot.store.arguments import CANDIDATE, Argument
 from bot.store.tags import Tag
@@ -34,7 +34,7 @@ class VectorSource(Protocol):
 
 def unix_seconds(when: float | datetime) -> float:
     if isinstance(when, datetime):
-        return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+        return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
     return float(when)
 
 
@@ -84,7 +84,7 @@ def _pool(ids: Iterable[int], by_id: dict[int, StoredMessage]) -> list[int]:
 
 
 def _days(messages: Iterable[StoredMessage]) -> int:
-    return len({datetime.fromtimestamp(m.created_at, timezone.utc).date() for m in messages})
+    return len({datetime.fromtimestamp(m.created_at, UTC).date() for m in messages})
 
 
 class _Quoter:
@@ -115,8 +115,13 @@ class _Quoter:
 
 def _sources(argument: Argument) -> list[Source]:
     return [
-        Source(author=str(s.get("author") or ""), title=str(s.get("title") or ""), year=s.get("year"),
-               url=str(s.get("url") or ""), role="rebuts" if s.get("role") == "rebuts" else "supports")
+        Source(
+            author=str(s.get("author") or ""),
+            title=str(s.get("title") or ""),
+            year=s.get("year"),
+            url=str(s.get("url") or ""),
+            role="rebuts" if s.get("role") == "rebuts" else "supports",
+        )
         for s in argument.sources
         if isinstance(s, dict)
     ]
@@ -148,24 +153,41 @@ class _Window:
         pool = _pool(replies, self.by_id) or self.pools[counter_id]
         quotes = self.quoter.pick(pool, 1, centroid=self.quoter.centroid(self.pools[counter_id]))
         counter = self.arguments[counter_id]
-        return CounterMention(counter.slug, counter.title or counter.claim, len(self.current[counter_id]),
-                              quotes[0] if quotes else None, replies=len(replies))
+        return CounterMention(
+            counter.slug,
+            counter.title or counter.claim,
+            len(self.current[counter_id]),
+            quotes[0] if quotes else None,
+            replies=len(replies),
+        )
 
     def argument(self, argument_id: int, counter_ids: Sequence[int]) -> ArgumentDigest:
         argument, ids = self.arguments[argument_id], self.current[argument_id]
         previous = len(self.previous.get(argument_id, ()))
         return ArgumentDigest(
-            argument_id=argument_id, slug=argument.slug, title=argument.title, claim=argument.claim,
-            count=len(ids), authors=self.authors(ids), previous_count=previous, trend=trend(len(ids), previous),
-            quotes=self.quoter.pick(self.pools[argument_id]), sources=_sources(argument),
-            counters=[self.counter(argument_id, c) for c in counter_ids], policy=argument.policy,
+            argument_id=argument_id,
+            slug=argument.slug,
+            title=argument.title,
+            claim=argument.claim,
+            count=len(ids),
+            authors=self.authors(ids),
+            previous_count=previous,
+            trend=trend(len(ids), previous),
+            quotes=self.quoter.pick(self.pools[argument_id]),
+            sources=_sources(argument),
+            counters=[self.counter(argument_id, c) for c in counter_ids],
+            policy=argument.policy,
             standing=argument.standing,
         )
 
     def candidate(self, argument: Argument, ids: Sequence[int]) -> CandidateDigest:
         return CandidateDigest(
-            argument_id=argument.id, slug=argument.slug, claim=argument.claim, messages=len(ids),
-            authors=self.authors(ids), days=_days(self.by_id[i] for i in ids),
+            argument_id=argument.id,
+            slug=argument.slug,
+            claim=argument.claim,
+            messages=len(ids),
+            authors=self.authors(ids),
+            days=_days(self.by_id[i] for i in ids),
             quotes=self.quoter.pick(self.pools[argument.id]),
         )
 

@@ -17,14 +17,21 @@ TOP_ARGUMENTS = 5
 
 
 async def daily_counts(
-    store: Store, guild_id: int, since: float, until: float, channel_id: int | None = None,
-    tz: str = "UTC", top: int = TOP_ARGUMENTS,
+    store: Store,
+    guild_id: int,
+    since: float,
+    until: float,
+    channel_id: int | None = None,
+    tz: str = "UTC",
+    top: int = TOP_ARGUMENTS,
 ) -> dict[str, dict[date, int]]:
     """Label -> {day -> tagged messages} for the ``top`` most tagged arguments of the window."""
     zone = ZoneInfo(tz)
     messages = await store.messages.window(guild_id, since, until, channel_id)
     day_of = {m.id: datetime.fromtimestamp(m.created_at, zone).date() for m in messages}
-    tags = [t for t in await store.tags.accepted_in_window(guild_id, since, until, channel_id) if t.message_id in day_of]
+    tags = [
+        t for t in await store.tags.accepted_in_window(guild_id, since, until, channel_id) if t.message_id in day_of
+    ]
     leaders = [aid for aid, _ in Counter(t.argument_id for t in tags).most_common(top)]
     labels = {a.id: a.label for a in await store.arguments.list(guild_id) if a.id in leaders}
     counts: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
@@ -46,7 +53,8 @@ def render_png(counts: dict[str, dict[date, int]], first_day: date, last_day: da
     axes = figure.add_subplot()
     for label, per_day in counts.items():
         short = shorten(label, 40)
-        axes.plot(days, [per_day.get(day, 0) for day in days], marker="o", linewidth=1.5, label=short)
+        # matplotlib plots dates through its unit converters, which its type hints do not describe.
+        axes.plot(days, [per_day.get(day, 0) for day in days], marker="o", linewidth=1.5, label=short)  # pyright: ignore[reportArgumentType]
     axes.set_ylabel("messages")
     axes.set_title(title or "Arguments per day", fontsize=11)
     axes.grid(alpha=0.3)
@@ -58,7 +66,12 @@ def render_png(counts: dict[str, dict[date, int]], first_day: date, last_day: da
 
 
 async def trend_chart(
-    store: Store, guild_id: int, since: float, until: float, channel_id: int | None = None, tz: str = "UTC",
+    store: Store,
+    guild_id: int,
+    since: float,
+    until: float,
+    channel_id: int | None = None,
+    tz: str = "UTC",
 ) -> bytes | None:
     """The PNG, or None when the window is shorter than MIN_DAYS or nothing was tagged."""
     if until - since < MIN_DAYS * 86400:

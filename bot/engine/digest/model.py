@@ -22,9 +22,10 @@ class Quote:
     created_at: float
 
     @classmethod
-    def of(cls, message: StoredMessage) -> "Quote":
-        return cls(message.id, message.channel_id, message.author_name, message.content, message.jump_url,
-                   message.created_at)
+    def of(cls, message: StoredMessage) -> Quote:
+        return cls(
+            message.id, message.channel_id, message.author_name, message.content, message.jump_url, message.created_at
+        )
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote as percent_encode, urlsplit
+from urllib.parse import quote as percent_encode
+from urllib.parse import urlsplit
 
 import jinja2
 
 from bot.core.markdown import escape_inline
-from bot.engine.digest.model import ArgumentDigest, CandidateDigest, CounterMention, Digest, Quote, ReplyChain, Source
 from bot.engine.catalogue import standing_text
+from bot.engine.digest.model import ArgumentDigest, CandidateDigest, CounterMention, Digest, Quote, ReplyChain, Source
 from bot.engine.digest.split import EmbedField, EmbedSpec, fit_embed, pack_messages
 
 QUOTE_CHARS = 300
@@ -26,8 +27,15 @@ NAME_CHARS = 64
 TITLE_CHARS = 200
 CLAIM_CHARS = 500
 
-COLORS = {"header": 0x5865F2, "new": 0xE74C3C, "up": 0xE67E22, "flat": 0x95A5A6, "down": 0x2ECC71,
-          "candidates": 0x9B59B6, "chains": 0x3498DB}
+COLORS = {
+    "header": 0x5865F2,
+    "new": 0xE74C3C,
+    "up": 0xE67E22,
+    "flat": 0x95A5A6,
+    "down": 0x2ECC71,
+    "candidates": 0x9B59B6,
+    "chains": 0x3498DB,
+}
 
 # Characters allowed unencoded in a link target; brackets, parentheses and spaces would end the Markdown link.
 _URL_SAFE = ":/?#@!$&'*+,;=%~-._"
@@ -58,11 +66,11 @@ def _tidy(text: Any) -> str:
 
 def _when(ts: float) -> str:
     # A no-break space keeps a date used as link text in one piece when a line is split between words.
-    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d\u00a0%H:%M")
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d\u00a0%H:%M")
 
 
 def _iso(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat()
+    return datetime.fromtimestamp(ts, UTC).isoformat()
 
 
 def safe_url(url: str) -> str | None:
@@ -80,13 +88,21 @@ def safe_url(url: str) -> str | None:
 def _quote(quote: Quote | None) -> dict | None:
     if quote is None:
         return None
-    return {"text": escape_inline(quote.text, QUOTE_CHARS), "author": escape_inline(quote.author_name, NAME_CHARS),
-            "when": _when(quote.created_at), "url": safe_url(quote.jump_url) or ""}
+    return {
+        "text": escape_inline(quote.text, QUOTE_CHARS),
+        "author": escape_inline(quote.author_name, NAME_CHARS),
+        "when": _when(quote.created_at),
+        "url": safe_url(quote.jump_url) or "",
+    }
 
 
 def _source(source: Source) -> dict:
-    return {"author": escape_inline(source.author, NAME_CHARS), "title": escape_inline(source.title, TITLE_CHARS),
-            "year": escape_inline(str(source.year or "")), "url": safe_url(source.url)}
+    return {
+        "author": escape_inline(source.author, NAME_CHARS),
+        "title": escape_inline(source.title, TITLE_CHARS),
+        "year": escape_inline(str(source.year or "")),
+        "url": safe_url(source.url),
+    }
 
 
 def _sources_with_role(sources: list[Source], role: str) -> list[dict]:
@@ -94,8 +110,12 @@ def _sources_with_role(sources: list[Source], role: str) -> list[dict]:
 
 
 def _counter(counter: CounterMention) -> dict:
-    return {"title": escape_inline(counter.title or counter.slug, TITLE_CHARS), "count": counter.count,
-            "replies": counter.replies, "quote": _quote(counter.quote)}
+    return {
+        "title": escape_inline(counter.title or counter.slug, TITLE_CHARS),
+        "count": counter.count,
+        "replies": counter.replies,
+        "quote": _quote(counter.quote),
+    }
 
 
 def _argument(argument: ArgumentDigest) -> dict:
@@ -103,8 +123,11 @@ def _argument(argument: ArgumentDigest) -> dict:
         "title": escape_inline(argument.title or argument.claim or argument.slug, TITLE_CHARS),
         # The claim is shown under a title, and is the title when there is none.
         "claim": escape_inline(argument.claim, CLAIM_CHARS) if argument.title else "",
-        "count": argument.count, "authors": argument.authors, "previous": argument.previous_count,
-        "trend": argument.trend, "policy": argument.policy,
+        "count": argument.count,
+        "authors": argument.authors,
+        "previous": argument.previous_count,
+        "trend": argument.trend,
+        "policy": argument.policy,
         "quotes": [_quote(q) for q in argument.quotes],
         "standing": standing_text(argument.standing),
         "reading": _sources_with_role(argument.sources, "supports"),
@@ -114,14 +137,23 @@ def _argument(argument: ArgumentDigest) -> dict:
 
 
 def _candidate(candidate: CandidateDigest) -> dict:
-    return {"claim": escape_inline(candidate.claim, CLAIM_CHARS), "slug": escape_inline(candidate.slug, NAME_CHARS),
-            "messages": candidate.messages, "authors": candidate.authors, "days": candidate.days,
-            "quotes": [_quote(q) for q in candidate.quotes]}
+    return {
+        "claim": escape_inline(candidate.claim, CLAIM_CHARS),
+        "slug": escape_inline(candidate.slug, NAME_CHARS),
+        "messages": candidate.messages,
+        "authors": candidate.authors,
+        "days": candidate.days,
+        "quotes": [_quote(q) for q in candidate.quotes],
+    }
 
 
 def _chain(chain: ReplyChain) -> dict:
-    return {"root": _quote(chain.root), "replies": chain.replies, "participants": chain.participants,
-            "last": _when(chain.last_at)}
+    return {
+        "root": _quote(chain.root),
+        "replies": chain.replies,
+        "participants": chain.participants,
+        "last": _when(chain.last_at),
+    }
 
 
 def digest_view(digest: Digest) -> dict:
@@ -129,9 +161,12 @@ def digest_view(digest: Digest) -> dict:
     return {
         "guild": escape_inline(digest.guild_name, NAME_CHARS) or str(digest.guild_id),
         "channel": (escape_inline(digest.channel_name or "", NAME_CHARS) or str(digest.channel_id))
-        if digest.channel_id else "",
-        "since": _when(digest.since), "until": _when(digest.until),
-        "total_messages": digest.total_messages, "total_authors": digest.total_authors,
+        if digest.channel_id
+        else "",
+        "since": _when(digest.since),
+        "until": _when(digest.until),
+        "total_messages": digest.total_messages,
+        "total_authors": digest.total_authors,
         "untagged": digest.untagged_count,
         "arguments": [_argument(a) for a in digest.arguments],
         "candidates": [_candidate(c) for c in digest.candidates],
@@ -144,8 +179,15 @@ def render_markdown(digest: Digest, templates_dir: Path | None = None) -> str:
 
 
 def _embed_specs(view: dict, parts: Any, until: str) -> list[EmbedSpec]:
-    specs = [EmbedSpec(title=_tidy(parts.header_title(view)), description=_tidy(parts.header_description(view)),
-                       color=COLORS["header"], footer=_tidy(parts.footer(view)), timestamp=until)]
+    specs = [
+        EmbedSpec(
+            title=_tidy(parts.header_title(view)),
+            description=_tidy(parts.header_description(view)),
+            color=COLORS["header"],
+            footer=_tidy(parts.footer(view)),
+            timestamp=until,
+        )
+    ]
     for argument in view["arguments"]:
         fields = [
             EmbedField(_tidy(name), _tidy(value(argument)))
@@ -156,14 +198,23 @@ def _embed_specs(view: dict, parts: Any, until: str) -> list[EmbedSpec]:
             )
             if present
         ]
-        specs.append(EmbedSpec(title=_tidy(parts.argument_title(argument)),
-                               description=_tidy(parts.argument_description(argument)),
-                               fields=fields, color=COLORS[argument["trend"]]))
+        specs.append(
+            EmbedSpec(
+                title=_tidy(parts.argument_title(argument)),
+                description=_tidy(parts.argument_description(argument)),
+                fields=fields,
+                color=COLORS[argument["trend"]],
+            )
+        )
     for section in ("candidates", "chains"):
         if view[section]:
-            specs.append(EmbedSpec(title=_tidy(getattr(parts, f"{section}_title")(view)),
-                                   description=_tidy(getattr(parts, f"{section}_description")(view)),
-                                   color=COLORS[section]))
+            specs.append(
+                EmbedSpec(
+                    title=_tidy(getattr(parts, f"{section}_title")(view)),
+                    description=_tidy(getattr(parts, f"{section}_description")(view)),
+                    color=COLORS[section],
+                )
+            )
     return specs
 
 

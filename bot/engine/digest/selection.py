@@ -7,8 +7,8 @@ from collections.abc import Hashable, Sequence
 
 import numpy as np
 
-from bot.engine.digest.model import Quote, ReplyChain
 from bot.core.records import StoredMessage
+from bot.engine.digest.model import Quote, ReplyChain
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:

@@ -22,11 +22,12 @@ FOOTER = 2048
 MESSAGE_TOTAL = 6000
 EMBEDS_PER_MESSAGE = 10
 
+
 def _hard_split(word: str, limit: int) -> Iterator[str]:
     while discord_len(word) > limit:
         piece = without_dangling_escape(prefix_within(word, limit)) or word[0]
         yield piece
-        word = word[len(piece):]
+        word = word[len(piece) :]
     if word:
         yield word
 
@@ -92,8 +93,12 @@ class EmbedSpec:
 
 def embed_length(embed: dict) -> int:
     """The characters Discord counts towards the 6000 of a message."""
-    parts = [embed.get("title", ""), embed.get("description", ""), embed.get("footer", {}).get("text", ""),
-             embed.get("author", {}).get("name", "")]
+    parts = [
+        embed.get("title", ""),
+        embed.get("description", ""),
+        embed.get("footer", {}).get("text", ""),
+        embed.get("author", {}).get("name", ""),
+    ]
     for item in embed.get("fields", ()):
         parts += [item["name"], item["value"]]
     return sum(map(discord_len, parts))

@@ -10,6 +10,15 @@ from bot.engine.discovery.clustering import Cluster, ClusterItem, find_recurring
 from bot.engine.discovery.service import CandidateResult, discover
 
 __all__ = [
-    "CandidateResult", "Cluster", "ClusterItem", "approve_candidate", "discover", "dismiss_candidate",
-    "find_recurring_clusters", "merge_candidate", "text_key", "trim", "words",
+    "CandidateResult",
+    "Cluster",
+    "ClusterItem",
+    "approve_candidate",
+    "discover",
+    "dismiss_candidate",
+    "find_recurring_clusters",
+    "merge_candidate",
+    "text_key",
+    "trim",
+    "words",
 ]

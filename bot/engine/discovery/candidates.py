@@ -30,8 +30,14 @@ async def _discovered(store: Store, guild_id: int, argument_id: int) -> Argument
 
 
 async def approve_candidate(
-    store: Store, tagging: TaggingService, guild_id: int, argument_id: int,
-    title: str | None = None, claim: str | None = None, *, retag: bool = True,
+    store: Store,
+    tagging: TaggingService,
+    guild_id: int,
+    argument_id: int,
+    title: str | None = None,
+    claim: str | None = None,
+    *,
+    retag: bool = True,
 ) -> Argument:
     """Make a candidate (or a dismissed one, on second thoughts) an active argument and tag with it.
 
@@ -55,7 +61,7 @@ async def approve_candidate(
         await store.arguments.update(guild_id, argument_id, **changes)
     if retag:
         await tagging.retag_guild(guild_id)
-    return await store.arguments.get(guild_id, argument_id)
+    return await store.arguments.require(guild_id, argument_id)
 
 
 async def dismiss_candidate(store: Store, guild_id: int, argument_id: int) -> Argument:
@@ -66,12 +72,17 @@ async def dismiss_candidate(store: Store, guild_id: int, argument_id: int) -> Ar
     if argument.status != CANDIDATE:
         raise ValueError(f"argument {argument_id} is {argument.status}, not a candidate")
     await store.arguments.update(guild_id, argument_id, status=DISMISSED)
-    return await store.arguments.get(guild_id, argument_id)
+    return await store.arguments.require(guild_id, argument_id)
 
 
 async def merge_candidate(
-    store: Store, tagging: TaggingService, guild_id: int, candidate_id: int, into_argument_id: int,
-    *, retag: bool = True,
+    store: Store,
+    tagging: TaggingService,
+    guild_id: int,
+    candidate_id: int,
+    into_argument_id: int,
+    *,
+    retag: bool = True,
 ) -> Argument:
     """Fold a candidate into an active argument: its phrasings become the target's examples.
 
@@ -94,7 +105,7 @@ async def merge_candidate(
         await store.arguments.update(guild_id, candidate.id, status=MERGED, merged_into=target.id)
     if retag:
         await tagging.retag_guild(guild_id)
-    return await store.arguments.get(guild_id, target.id)
+    return await store.arguments.require(guild_id, target.id)
 
 
 def _merge_examples(existing: list[str], new: Sequence[str], claim: str, cap: int = MERGE_EXAMPLE_CAP) -> list[str]:

@@ -23,7 +23,13 @@ from bot.core.config import Settings, get_settings
 from bot.core.records import jump_url
 from bot.engine.discovery.candidates import DISCOVERED, DISMISSED, MERGED, REMOVED
 from bot.engine.discovery.clustering import (
-    MIN_WORDS, Cluster, ClusterItem, find_recurring_clusters, trim, unit_rows, words,
+    MIN_WORDS,
+    Cluster,
+    ClusterItem,
+    find_recurring_clusters,
+    trim,
+    unit_rows,
+    words,
 )
 from bot.store.arguments import ACTIVE, CANDIDATE, Argument
 
@@ -37,6 +43,7 @@ log = logging.getLogger(__name__)
 SAME_MEMBERS = 0.5
 # Clustering is quadratic: at this cap, a few seconds and under 100 MB on two cores.
 MAX_MESSAGES = 20_000
+
 
 @dataclass(frozen=True, eq=False)
 class CandidateResult:
@@ -79,8 +86,12 @@ async def discover(
     rows = await _drop_probably_explained(tagging, guild_id, rows, vectors, settings.discovery_explained)
     items = [ClusterItem(row[0], row[2], row[3], row[4], vectors[row[0]]) for row in rows]
     clusters = await asyncio.to_thread(
-        find_recurring_clusters, items, settings.discovery_min_messages, settings.discovery_min_authors,
-        settings.discovery_min_days, similarity,
+        find_recurring_clusters,
+        items,
+        settings.discovery_min_messages,
+        settings.discovery_min_authors,
+        settings.discovery_min_days,
+        similarity,
     )
     if not clusters:
         return []
@@ -94,8 +105,13 @@ async def discover(
         if match is not None and (match.status != CANDIDATE or match.id in refreshed):
             # Explained by an active argument, buried by a moderator, or the twin of a candidate
             # this run already refreshed.
-            log.debug("guild %d: cluster of %d skipped, matches argument %d (%s)",
-                      guild_id, cluster.messages, match.id, match.status)
+            log.debug(
+                "guild %d: cluster of %d skipped, matches argument %d (%s)",
+                guild_id,
+                cluster.messages,
+                match.id,
+                match.status,
+            )
             continue
         fields = _candidate_fields(guild_id, cluster, channel_of)
         if match is None:
@@ -105,19 +121,25 @@ async def discover(
         else:
             argument_id = match.id
             await store.arguments.update(guild_id, argument_id, **fields)
-        argument = await store.arguments.get(guild_id, argument_id)
+        argument = await store.arguments.require(guild_id, argument_id)
         refreshed.add(argument_id)
         if match is None:
             known.append(argument)
             known_vectors[argument_id] = unit_rows(np.stack([e.vector for e in cluster.examples]))
         results.append(CandidateResult(argument, cluster, created=match is None))
-    log.info("guild %d: %d recurring clusters, %d candidates (%d new)", guild_id, len(clusters),
-             len(results), sum(r.created for r in results))
+    log.info(
+        "guild %d: %d recurring clusters, %d candidates (%d new)",
+        guild_id,
+        len(clusters),
+        len(results),
+        sum(r.created for r in results),
+    )
     return results
 
 
-async def _drop_probably_explained(tagging: TaggingService, guild_id: int, rows: list, vectors: dict,
-                                   explained: float) -> list:
+async def _drop_probably_explained(
+    tagging: TaggingService, guild_id: int, rows: list, vectors: dict, explained: float
+) -> list:
     """Leave out messages a known argument probably explains, though not surely enough to tag them.
 
     Tags are chosen for precision, so many messages about catalogued arguments stay untagged; without

@@ -16,7 +16,9 @@ def read_export(path: Path, *, include_bots: bool = False, guild: str | None = N
         return read_dce_export(path, include_bots=include_bots)
     if suffix == ".csv":
         return read_csv_export(path, guild=guild or "csv-import")
-    raise ExportFormatError(f"{path}: unknown export type {suffix!r}; expected a .json (DiscordChatExporter) or .csv file")
+    raise ExportFormatError(
+        f"{path}: unknown export type {suffix!r}; expected a .json (DiscordChatExporter) or .csv file"
+    )
 
 
-__all__ = ["ExportFormatError", "ParsedExport", "read_export", "read_csv_export", "read_dce_export"]
+__all__ = ["ExportFormatError", "ParsedExport", "read_csv_export", "read_dce_export", "read_export"]

@@ -39,7 +39,9 @@ class RecordErrors:
         shown = "\n  ".join(self.errors[:MAX_ERRORS_SHOWN])
         more = len(self.errors) - MAX_ERRORS_SHOWN
         tail = f"\n  ... and {more} more" if more > 0 else ""
-        raise ExportFormatError(f"{self.path}: {len(self.errors)} malformed record(s), nothing imported:\n  {shown}{tail}")
+        raise ExportFormatError(
+            f"{self.path}: {len(self.errors)} malformed record(s), nothing imported:\n  {shown}{tail}"
+        )
 
 
 def parse_snowflake(value: object) -> int:

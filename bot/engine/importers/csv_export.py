@@ -8,10 +8,15 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from bot.engine.importers.common import (
-    ExportFormatError, ParsedExport, RecordErrors, id_or_stable, parse_snowflake, parse_timestamp,
-)
 from bot.core.records import IncomingMessage
+from bot.engine.importers.common import (
+    ExportFormatError,
+    ParsedExport,
+    RecordErrors,
+    id_or_stable,
+    parse_snowflake,
+    parse_timestamp,
+)
 
 COLUMNS = ("message_id", "channel", "author", "timestamp", "text")
 
@@ -66,10 +71,15 @@ def read_csv_export(path: Path, *, guild: str = "csv-import") -> ParsedExport:
         channel, author = row["channel"].strip(), row["author"].strip()
         parsed.messages.append(
             IncomingMessage(
-                id=values["message_id"], guild_id=guild_id, channel_id=_channel_id(guild, channel),
-                author_id=id_or_stable("author", author), created_at=values["timestamp"],
-                content=row["text"] or "", author_name="" if author.isdigit() else author,
-                channel_name="" if channel.isdigit() else channel.lstrip("#"), guild_name=guild_name,
+                id=values["message_id"],
+                guild_id=guild_id,
+                channel_id=_channel_id(guild, channel),
+                author_id=id_or_stable("author", author),
+                created_at=values["timestamp"],
+                content=row["text"] or "",
+                author_name="" if author.isdigit() else author,
+                channel_name="" if channel.isdigit() else channel.lstrip("#"),
+                guild_name=guild_name,
             )
         )
     errors.raise_if_any()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bot.engine.importers.common import ExportFormatError, ParsedExport, RecordErrors, parse_snowflake, parse_timestamp
 from bot.core.records import IncomingMessage
+from bot.engine.importers.common import ExportFormatError, ParsedExport, RecordErrors, parse_snowflake, parse_timestamp
 
 
 def _load(path: Path) -> dict:
@@ -23,7 +23,9 @@ def _load(path: Path) -> dict:
         raise ExportFormatError(f"{path}: expected a JSON object with 'guild', 'channel' and 'messages'")
     for key, kind in (("guild", dict), ("channel", dict), ("messages", list)):
         if not isinstance(data.get(key), kind):
-            raise ExportFormatError(f"{path}: field '{key}' is missing or not a{'n object' if kind is dict else ' list'}")
+            raise ExportFormatError(
+                f"{path}: field '{key}' is missing or not a{'n object' if kind is dict else ' list'}"
+            )
     return data
 
 
@@ -97,9 +99,18 @@ def _message(raw, author, record, errors, guild_id, channel_id, guild_name, chan
         return None
     attachments = raw.get("attachments")
     return IncomingMessage(
-        id=fields["id"], guild_id=guild_id, channel_id=channel_id, author_id=fields["author.id"],
-        created_at=fields["timestamp"], edited_at=fields.get("timestampEdited"), content=content,
-        reply_to_id=reply_to, attachments=len(attachments) if isinstance(attachments, list) else 0,
-        author_name=str(author.get("name") or ""), author_display_name=author.get("nickname") or None,
-        author_is_bot=bool(author.get("isBot")), channel_name=channel_name, guild_name=guild_name,
+        id=fields["id"],
+        guild_id=guild_id,
+        channel_id=channel_id,
+        author_id=fields["author.id"],
+        created_at=fields["timestamp"],
+        edited_at=fields.get("timestampEdited"),
+        content=content,
+        reply_to_id=reply_to,
+        attachments=len(attachments) if isinstance(attachments, list) else 0,
+        author_name=str(author.get("name") or ""),
+        author_display_name=author.get("nickname") or None,
+        author_is_bot=bool(author.get("isBot")),
+        channel_name=channel_name,
+        guild_name=guild_name,
     )

@@ -13,7 +13,19 @@ from bot.engine.moderation.service import FLAGGER_NAMES, ModerationService, flag
 from bot.engine.moderation.spam import FloodFlagger, SpamFlagger
 
 __all__ = [
-    "FLAGGER_NAMES", "AbuseFlagger", "AbuseModel", "Flag", "Flagger", "FloodFlagger", "MessageContext",
-    "ModerationService", "PolicyArgument", "PolicyFlagger", "SpamFlagger", "flagged_only", "median_flag_ms",
-    "policy_map", "contexts_from_ingest",
+    "FLAGGER_NAMES",
+    "AbuseFlagger",
+    "AbuseModel",
+    "Flag",
+    "Flagger",
+    "FloodFlagger",
+    "MessageContext",
+    "ModerationService",
+    "PolicyArgument",
+    "PolicyFlagger",
+    "SpamFlagger",
+    "contexts_from_ingest",
+    "flagged_only",
+    "median_flag_ms",
+    "policy_map",
 ]

@@ -144,7 +144,7 @@ class AbuseModel:
         (folder / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
 
     @classmethod
-    def load(cls, folder: Path = DEFAULT_WEIGHTS_DIR) -> "AbuseModel":
+    def load(cls, folder: Path = DEFAULT_WEIGHTS_DIR) -> AbuseModel:
         folder = Path(folder)
         meta = json.loads((folder / META_FILE).read_text("utf-8"))
         if meta.get("format") != FORMAT_VERSION:
@@ -157,7 +157,7 @@ class AbuseModel:
         return cls(meta["embedder_model_id"], float(meta["threshold"]), layers, tuple(meta["cues"]))
 
     @classmethod
-    def for_embedder(cls, model_id: str, folder: Path = DEFAULT_WEIGHTS_DIR) -> "AbuseModel | None":
+    def for_embedder(cls, model_id: str, folder: Path = DEFAULT_WEIGHTS_DIR) -> AbuseModel | None:
         """The shipped head if it was trained on this embedder's vectors; otherwise None, with a warning."""
         try:
             model = cls.load(folder)
@@ -168,7 +168,9 @@ class AbuseModel:
             log.warning(
                 "abuse flagger disabled: weights in %s were trained on embedder %r but the bot runs %r; "
                 "retrain with `clio train abuse`",
-                folder, model.embedder_model_id, model_id,
+                folder,
+                model.embedder_model_id,
+                model_id,
             )
             return None
         return model

@@ -40,14 +40,18 @@ class FalsePositiveStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def add(self, guild_id: int, flags: Sequence[StoredFlag], moderator_id: int,
-                  now: float | None = None) -> None:
+    async def add(
+        self, guild_id: int, flags: Sequence[StoredFlag], moderator_id: int, now: float | None = None
+    ) -> None:
         now = time.time() if now is None else now
         await self.db.executemany(
             "INSERT OR IGNORE INTO false_positives(flag_id, guild_id, flagger, score, author_id, text, moderator_id,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(f.id, guild_id, f.flagger, f.score, f.author_id, f.quote, moderator_id, now)
-             for f in flags if f.guild_id == guild_id],
+            [
+                (f.id, guild_id, f.flagger, f.score, f.author_id, f.quote, moderator_id, now)
+                for f in flags
+                if f.guild_id == guild_id
+            ],
         )
 
     async def has(self, guild_id: int, flag_id: int) -> bool:
@@ -73,8 +77,9 @@ class FalsePositiveStore:
 
     async def _redact(self, where: str, params: tuple) -> int:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(f"UPDATE false_positives SET text = NULL WHERE {where} AND text IS NOT NULL",
-                                        params)
+            cursor = await conn.execute(
+                f"UPDATE false_positives SET text = NULL WHERE {where} AND text IS NOT NULL", params
+            )
             return cursor.rowcount
 
 
@@ -105,8 +110,9 @@ def threshold_advice(decided: Sequence[tuple[float, bool]], current: float) -> T
     return ThresholdAdvice(current, proposed, len(sample), false_positives)
 
 
-async def abuse_threshold_advice(store: Store, guild_id: int, current: float,
-                                 now: float | None = None) -> ThresholdAdvice | None:
+async def abuse_threshold_advice(
+    store: Store, guild_id: int, current: float, now: float | None = None
+) -> ThresholdAdvice | None:
     since = (time.time() if now is None else now) - ADVICE_DAYS * 86400
     rows = await store.db.fetchall(
         "SELECT f.score, fp.flag_id IS NOT NULL FROM flags f"
@@ -120,8 +126,7 @@ async def abuse_threshold_advice(store: Store, guild_id: int, current: float,
 # -- training data -----------------------------------------------------------------------------------
 
 
-async def export_false_positives(store: Store, path: Path, guild_id: int | None = None,
-                                 flagger: str = "abuse") -> int:
+async def export_false_positives(store: Store, path: Path, guild_id: int | None = None, flagger: str = "abuse") -> int:
     """Write false positives as extra negatives for ``clio train abuse``. The file holds members' words:
     keep it with the training data, and delete it after training. Returns the rows written."""
     texts = await FalsePositiveStore(store.db).texts(guild_id, flagger)

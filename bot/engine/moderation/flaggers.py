@@ -41,15 +41,22 @@ class Flagger(Protocol):
         ...
 
 
-def contexts_from_ingest(messages, result, role_ids: dict[int, tuple[int, ...]] | None = None,
-                         moderators: frozenset[int] = frozenset()) -> list[MessageContext]:
+def contexts_from_ingest(
+    messages, result, role_ids: dict[int, tuple[int, ...]] | None = None, moderators: frozenset[int] = frozenset()
+) -> list[MessageContext]:
     """What the flaggers need, from an ingested batch: its messages plus the vectors and tags ingest made."""
     role_ids = role_ids or {}
     return [
         MessageContext(
-            message_id=m.id, guild_id=m.guild_id, channel_id=m.channel_id, author_id=m.author_id, text=m.content,
-            created_at=m.created_at, author_role_ids=role_ids.get(m.author_id, ()),
-            vector=result.vectors.get(m.id), tags=result.tags.get(m.id, []),
+            message_id=m.id,
+            guild_id=m.guild_id,
+            channel_id=m.channel_id,
+            author_id=m.author_id,
+            text=m.content,
+            created_at=m.created_at,
+            author_role_ids=role_ids.get(m.author_id, ()),
+            vector=result.vectors.get(m.id),
+            tags=result.tags.get(m.id, []),
             author_is_moderator=m.author_id in moderators,
         )
         for m in messages

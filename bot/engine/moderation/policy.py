@@ -40,8 +40,17 @@ class PolicyFlagger:
         hits = [(probability, self._flagged[arg_id]) for arg_id, probability in ctx.tags if arg_id in self._flagged]
         if not hits:
             best = max((probability for _, probability in ctx.tags), default=0.0)
-            return Flag(self.name, 0.0, False, "no argument marked policy: flag" + (
-                f" (best tag probability {best:.2f} is for an unflagged argument)" if ctx.tags else ""))
+            return Flag(
+                self.name,
+                0.0,
+                False,
+                "no argument marked policy: flag"
+                + (f" (best tag probability {best:.2f} is for an unflagged argument)" if ctx.tags else ""),
+            )
         probability, slug = max(hits)
-        return Flag(self.name, probability, True,
-                    f"matches catalogue argument '{slug}' (probability {probability:.2f}), marked policy: flag")
+        return Flag(
+            self.name,
+            probability,
+            True,
+            f"matches catalogue argument '{slug}' (probability {probability:.2f}), marked policy: flag",
+        )

@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.core import times
-from bot.core.markdown import escape_inline
 from bot.core.guild_config import GuildConfig
+from bot.core.markdown import escape_inline
+from bot.core.records import jump_url
 from bot.engine.moderation.feedback import FalsePositiveStore
 from bot.engine.moderation.flaggers import Flag
-from bot.core.records import jump_url
 from bot.store import Store
 from bot.store.database import Database
 from bot.store.moderation import ACTIONED, DISMISSED, OPEN, WARN, Case, StoredFlag
@@ -63,15 +63,23 @@ async def record_flags(store: Store, message, flags: Sequence[Flag], now: float 
     """Record what fired on a message (anything with id, guild_id, channel_id, author_id, content).
     Returns the ids of flags that are new: the message needs its entry posted or refreshed."""
     now = time.time() if now is None else now
-    open_flags = await store.flags.list_open(message.guild_id, limit=200) if any(
-        f.flagger == "flood" for f in flags) else []
+    open_flags = (
+        await store.flags.list_open(message.guild_id, limit=200) if any(f.flagger == "flood" for f in flags) else []
+    )
     created = []
     for flag in flags:
         if is_repeat_flood(flag, message.author_id, open_flags, now):
             continue
         flag_id, new = await store.flags.record(
-            message.guild_id, message.id, message.channel_id, message.author_id, flag.flagger, flag.score,
-            flag.reason, quote=message.content, now=now,
+            message.guild_id,
+            message.id,
+            message.channel_id,
+            message.author_id,
+            flag.flagger,
+            flag.score,
+            flag.reason,
+            quote=message.content,
+            now=now,
         )
         if new:
             created.append(flag_id)
@@ -87,8 +95,11 @@ async def open_entry_of(store: Store, guild_id: int, message_id: int) -> StoredF
 
 async def unposted(store: Store, guild_id: int, message_id: int) -> list[StoredFlag]:
     """Open flags of a message that no entry shows yet: they are posted together."""
-    return [f for f in await store.flags.for_message(guild_id, message_id)
-            if f.status == OPEN and f.queue_message_id is None]
+    return [
+        f
+        for f in await store.flags.for_message(guild_id, message_id)
+        if f.status == OPEN and f.queue_message_id is None
+    ]
 
 
 async def entry_anchors(store: Store, guild_id: int, column: str, value: int) -> list[int]:
@@ -97,13 +108,20 @@ async def entry_anchors(store: Store, guild_id: int, column: str, value: int) ->
         raise ValueError(f"entries are looked up by message_id or author_id, not {column}")
     rows = await store.db.fetchall(
         f"SELECT MIN(id) FROM flags WHERE guild_id = ? AND {column} = ? AND queue_message_id IS NOT NULL"
-        " GROUP BY queue_message_id ORDER BY MIN(id)", (guild_id, value),
+        " GROUP BY queue_message_id ORDER BY MIN(id)",
+        (guild_id, value),
     )
     return [row[0] for row in rows]
 
 
-async def report_retry_after(db: Database, guild_id: int, user_id: int, now: float | None = None,
-                             limit: int = REPORT_LIMIT, window: float = REPORT_WINDOW) -> float | None:
+async def report_retry_after(
+    db: Database,
+    guild_id: int,
+    user_id: int,
+    now: float | None = None,
+    limit: int = REPORT_LIMIT,
+    window: float = REPORT_WINDOW,
+) -> float | None:
     """Seconds until a member may report again; None while under the limit. Counted from stored
     reports, so a restart does not reset it."""
     now = time.time() if now is None else now
@@ -168,8 +186,11 @@ async def load_entry(store: Store, guild_id: int, anchor_id: int) -> ReviewEntry
     stored = (await store.messages.get(guild_id, [anchor.message_id])).get(anchor.message_id)
     edit = await FlaggedEdits(store.db).get(guild_id, anchor.message_id)
     own = {f.id for f in flags}
-    cases = [c for c in await store.cases.for_user(guild_id, anchor.author_id, limit=EARLIER_CASES + len(own))
-             if c.flag_id not in own][:EARLIER_CASES]
+    cases = [
+        c
+        for c in await store.cases.for_user(guild_id, anchor.author_id, limit=EARLIER_CASES + len(own))
+        if c.flag_id not in own
+    ][:EARLIER_CASES]
     decision = None if anchor.status == OPEN else await decision_of(store, anchor)
     return ReviewEntry(flags, stored.author_name if stored else "", edit, tuple(cases), decision)
 
@@ -188,8 +209,9 @@ async def decision_of(store: Store, anchor: StoredFlag) -> Decision:
     return Decision(label, anchor.decided_by, anchor.decided_at)
 
 
-async def decide_entry(store: Store, entry: ReviewEntry, action: str, moderator_id: int,
-                       now: float | None = None) -> list[int] | None:
+async def decide_entry(
+    store: Store, entry: ReviewEntry, action: str, moderator_id: int, now: float | None = None
+) -> list[int] | None:
     """Claim the entry for one decision; None if another moderator got there first. Returns the flag ids
     decided, for :func:`reopen` should the action itself fail."""
     status, guild_id = ACTIONS[action], entry.anchor.guild_id
@@ -209,7 +231,8 @@ async def reopen(store: Store, guild_id: int, flag_ids: Sequence[int], status: s
         await store.flags.decide(guild_id, flag_id, OPEN, 0, expected_status=status)
     await store.db.execute(
         f"UPDATE flags SET decided_by = NULL, decided_at = NULL WHERE guild_id = ? AND status = ?"
-        f" AND id IN ({','.join('?' * len(flag_ids))})", (guild_id, OPEN, *flag_ids),
+        f" AND id IN ({','.join('?' * len(flag_ids))})",
+        (guild_id, OPEN, *flag_ids),
     )
 
 
@@ -243,24 +266,44 @@ def entry_embed(entry: ReviewEntry) -> dict:
     reported = all(f.flagger == REPORT for f in entry.flags)
     kinds = ", ".join(dict.fromkeys(f.flagger for f in entry.flags))
     quote = entry.quote
-    description = (f"> {escape_inline(quote, 1000)}" if quote else
-                   "*The text is gone: the message was deleted, or its author asked to be forgotten.*")
+    description = (
+        f"> {escape_inline(quote, 1000)}"
+        if quote
+        else "*The text is gone: the message was deleted, or its author asked to be forgotten.*"
+    )
     name = f" ({escape_inline(entry.author_name, 80)})" if entry.author_name else ""
     link = jump_url(anchor.guild_id, anchor.channel_id, anchor.message_id)
     fields = [
         {"name": "Author", "value": f"<@{anchor.author_id}>{name}", "inline": True},
         {"name": "Message", "value": f"[Jump to message]({link}) in <#{anchor.channel_id}>", "inline": True},
-        {"name": "Reports" if reported else "Scores and reasons",
-         "value": "\n".join(_flag_line(f) for f in entry.flags)[:1024], "inline": False},
+        {
+            "name": "Reports" if reported else "Scores and reasons",
+            "value": "\n".join(_flag_line(f) for f in entry.flags)[:1024],
+            "inline": False,
+        },
     ]
     if entry.edit is not None and quote is not None:
-        fields.append({"name": "Edited after flagging",
-                       "value": f"{_when(entry.edit.edited_at, 'R')}: {escape_inline(entry.edit.content, 900)}",
-                       "inline": False})
-    fields.append({"name": "Earlier cases",
-                   "value": "\n".join(case_line(c) for c in entry.earlier_cases)[:1024] or "None", "inline": False})
-    fields.append({"name": "Decision", "value": entry.decision.text() if entry.decision else
-                   "Open: Clio only flags; a moderator decides.", "inline": False})
+        fields.append(
+            {
+                "name": "Edited after flagging",
+                "value": f"{_when(entry.edit.edited_at, 'R')}: {escape_inline(entry.edit.content, 900)}",
+                "inline": False,
+            }
+        )
+    fields.append(
+        {
+            "name": "Earlier cases",
+            "value": "\n".join(case_line(c) for c in entry.earlier_cases)[:1024] or "None",
+            "inline": False,
+        }
+    )
+    fields.append(
+        {
+            "name": "Decision",
+            "value": entry.decision.text() if entry.decision else "Open: Clio only flags; a moderator decides.",
+            "inline": False,
+        }
+    )
     return {
         "title": "Reported by a member" if reported else f"Flagged: {kinds}",
         "description": description,
@@ -285,8 +328,11 @@ def case_embed(case: Case) -> dict:
             {"name": "Member", "value": f"<@{case.user_id}>", "inline": True},
             {"name": "Moderator", "value": f"<@{case.moderator_id}>" if case.moderator_id else "Clio", "inline": True},
             {"name": "When", "value": _when(case.created_at), "inline": True},
-            {"name": "Reason", "value": escape_inline(case.reason, 1000) if case.reason else
-             "None yet: set one with /case reason", "inline": False},
+            {
+                "name": "Reason",
+                "value": escape_inline(case.reason, 1000) if case.reason else "None yet: set one with /case reason",
+                "inline": False,
+            },
         ],
         "footer": {"text": f"From flag #{case.flag_id}" if case.flag_id else "Case"},
     }
@@ -294,12 +340,14 @@ def case_embed(case: Case) -> dict:
 
 # -- escalation ---------------------------------------------------------------------------------------
 
+
 def escalation_due(warnings: int, config: GuildConfig) -> bool:
     return warnings >= config.escalation_warnings
 
 
-async def propose_escalation(store: Store, config: GuildConfig, guild_id: int, user_id: int,
-                             now: float | None = None) -> Escalation | None:
+async def propose_escalation(
+    store: Store, config: GuildConfig, guild_id: int, user_id: int, now: float | None = None
+) -> Escalation | None:
     """After a warning: a proposal when the rule is met, counting warnings since the last confirmed one."""
     now = time.time() if now is None else now
     escalations = EscalationStore(store.db)
@@ -310,8 +358,9 @@ async def propose_escalation(store: Store, config: GuildConfig, guild_id: int, u
     warnings = await store.cases.count_recent_warnings(guild_id, user_id, days, now=now)
     if not escalation_due(warnings, config):
         return None
-    return await escalations.propose(guild_id, user_id, warnings, config.escalation_days,
-                                     config.escalation_timeout_minutes, now)
+    return await escalations.propose(
+        guild_id, user_id, warnings, config.escalation_days, config.escalation_timeout_minutes, now
+    )
 
 
 async def escalation_warnings(store: Store, escalation: Escalation) -> list[Case]:
@@ -329,12 +378,12 @@ def escalation_embed(escalation: Escalation, warnings: Sequence[Case]) -> dict:
         title, decision = "Escalation dismissed", "Dismissed"
     else:
         title, decision = "Escalation proposed", "Open: nothing happens until a moderator confirms."
-    if escalation.decided_by:
+    if escalation.decided_by and escalation.decided_at is not None:
         decision += f" by <@{escalation.decided_by}> {_when(escalation.decided_at)}"
     return {
         "title": title,
         "description": f"<@{escalation.user_id}> has {escalation.warnings} warnings in the last "
-                       f"{escalation.days} days. The server's rule proposes a timeout of {timeout}.",
+        f"{escalation.days} days. The server's rule proposes a timeout of {timeout}.",
         "color": ESCALATION_COLOUR if escalation.status == PROPOSED else DECIDED_COLOUR,
         "fields": [
             {"name": "Warnings", "value": "\n".join(case_line(c) for c in warnings)[:1024] or "None", "inline": False},

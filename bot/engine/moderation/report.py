@@ -18,8 +18,8 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.engine.moderation.feedback import ThresholdAdvice
 from bot.core.records import jump_url
+from bot.engine.moderation.feedback import ThresholdAdvice
 from bot.store import Store
 from bot.store.database import Database
 from bot.store.moderation import OPEN
@@ -66,7 +66,10 @@ def heated_threads(nodes: Mapping[int, tuple[int | None, int, float]], limit: in
         if leaf in replied_to:
             continue
         chain = [leaf]
-        while len(chain) < MAX_DEPTH and (parent := nodes[chain[-1]][0]) in nodes and parent not in chain:
+        while len(chain) < MAX_DEPTH:
+            parent = nodes[chain[-1]][0]
+            if parent is None or parent not in nodes or parent in chain:
+                break
             chain.append(parent)
         chain.reverse()
         scores = [nodes[m][2] for m in chain]
@@ -100,32 +103,41 @@ class ModerationReport:
         return self.decisions.get("false positive", 0) / self.decided if self.decided else None
 
 
-async def build_report(store: Store, guild_id: int, since: float, until: float,
-                       advice: ThresholdAdvice | None = None) -> ModerationReport:
+async def build_report(
+    store: Store, guild_id: int, since: float, until: float, advice: ThresholdAdvice | None = None
+) -> ModerationReport:
     db, window = store.db, (guild_id, since, until)
     report = ModerationReport(guild_id, since, until, advice=advice)
     rows = await db.fetchall(
         "SELECT flagger, COUNT(*) FROM flags WHERE guild_id = ? AND created_at >= ? AND created_at < ?"
-        " GROUP BY flagger ORDER BY COUNT(*) DESC, flagger", window)
+        " GROUP BY flagger ORDER BY COUNT(*) DESC, flagger",
+        window,
+    )
     report.flags_by_kind = {row[0]: row[1] for row in rows}
-    row = await db.fetchone(
+    report.open_items = await db.fetchvalue(
         "SELECT COUNT(DISTINCT COALESCE(queue_message_id, -id)) FROM flags WHERE guild_id = ? AND status = ?",
-        (guild_id, OPEN))
-    report.open_items = row[0]
+        (guild_id, OPEN),
+    )
     rows = await db.fetchall(
         "SELECT f.status, fp.flag_id IS NOT NULL FROM flags f LEFT JOIN false_positives fp ON fp.flag_id = f.id"
-        " WHERE f.guild_id = ? AND f.status != 'open' AND f.decided_at >= ? AND f.decided_at < ?", window)
+        " WHERE f.guild_id = ? AND f.status != 'open' AND f.decided_at >= ? AND f.decided_at < ?",
+        window,
+    )
     decided = Counter(
         "false positive" if is_fp else ("dismissed" if status == "dismissed" else "acted on") for status, is_fp in rows
     )
     report.decisions = {kind: decided[kind] for kind in DECISION_KINDS if decided[kind]}
     rows = await db.fetchall(
         "SELECT action, COUNT(*) FROM cases WHERE guild_id = ? AND created_at >= ? AND created_at < ?"
-        " GROUP BY action ORDER BY action", window)
+        " GROUP BY action ORDER BY action",
+        window,
+    )
     report.cases_by_action = {row[0]: row[1] for row in rows}
     rows = await db.fetchall(
         "SELECT m.id, m.reply_to_id, m.channel_id, s.score FROM messages m JOIN abuse_scores s ON s.message_id = m.id"
-        " WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ?", window)
+        " WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ?",
+        window,
+    )
     report.heated = heated_threads({row[0]: (row[1], row[2], row[3]) for row in rows})
     return report
 
@@ -139,10 +151,16 @@ def report_embed(report: ModerationReport) -> dict:
     fields = [
         {"name": "Flags by kind", "value": _counts(report.flags_by_kind), "inline": False},
         {"name": "Open items", "value": str(report.open_items), "inline": True},
-        {"name": "Decisions", "value": f"{report.decided} ({_counts(report.decisions)})" if report.decided else "none",
-         "inline": True},
-        {"name": "False-positive rate", "value": f"{rate:.0%}" if rate is not None else "n/a (nothing decided)",
-         "inline": True},
+        {
+            "name": "Decisions",
+            "value": f"{report.decided} ({_counts(report.decisions)})" if report.decided else "none",
+            "inline": True,
+        },
+        {
+            "name": "False-positive rate",
+            "value": f"{rate:.0%}" if rate is not None else "n/a (nothing decided)",
+            "inline": True,
+        },
         {"name": "Cases opened", "value": _counts(report.cases_by_action), "inline": False},
     ]
     lines = [
@@ -153,13 +171,15 @@ def report_embed(report: ModerationReport) -> dict:
     fields.append({"name": "Heated threads", "value": "\n".join(lines)[:1024] or "none", "inline": False})
     if report.advice is not None:
         advice = report.advice
-        fields.append({
-            "name": "Abuse threshold",
-            "value": f"{advice.false_positives} of the last {advice.decided} abuse flags decided were false positives "
-                     f"({advice.rate:.0%}). Raising the threshold from {advice.current:.2f} to {advice.proposed:.2f} "
-                     "would flag less; the button below applies it.",
-            "inline": False,
-        })
+        fields.append(
+            {
+                "name": "Abuse threshold",
+                "value": f"{advice.false_positives} of the last {advice.decided} abuse flags decided were false positives "
+                f"({advice.rate:.0%}). Raising the threshold from {advice.current:.2f} to {advice.proposed:.2f} "
+                "would flag less; the button below applies it.",
+                "inline": False,
+            }
+        )
     return {
         "title": "Moderators' digest",
         "description": f"<t:{int(report.since)}:f> to <t:{int(report.until)}:f>",
@@ -179,12 +199,15 @@ class DigestSlots:
             await conn.execute("INSERT OR IGNORE INTO guilds(id) VALUES (?)", (guild_id,))
             cursor = await conn.execute(
                 "INSERT INTO moderation_digests(guild_id, slot, created_at) VALUES (?, ?, ?)"
-                " ON CONFLICT(guild_id, slot) DO NOTHING", (guild_id, slot, time.time() if now is None else now))
+                " ON CONFLICT(guild_id, slot) DO NOTHING",
+                (guild_id, slot, time.time() if now is None else now),
+            )
             return cursor.rowcount == 1
 
     async def posted(self, guild_id: int, slot: str, message_id: int) -> None:
-        await self.db.execute("UPDATE moderation_digests SET message_id = ? WHERE guild_id = ? AND slot = ?",
-                              (message_id, guild_id, slot))
+        await self.db.execute(
+            "UPDATE moderation_digests SET message_id = ? WHERE guild_id = ? AND slot = ?", (message_id, guild_id, slot)
+        )
 
     async def release(self, guild_id: int, slot: str) -> None:
         await self.db.execute("DELETE FROM moderation_digests WHERE guild_id = ? AND slot = ?", (guild_id, slot))

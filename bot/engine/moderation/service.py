@@ -38,8 +38,12 @@ class ModerationService:
     def flaggers_for(
         self, config: GuildConfig, policy_arguments: Mapping[int, PolicyArgument | tuple] | None = None
     ) -> list[Flagger]:
-        available: dict[str, Flagger] = {"abuse": self.abuse, "spam": self.spam, "flood": self.flood,
-                                         "policy": PolicyFlagger(policy_arguments or {})}
+        available: dict[str, Flagger] = {
+            "abuse": self.abuse,
+            "spam": self.spam,
+            "flood": self.flood,
+            "policy": PolicyFlagger(policy_arguments or {}),
+        }
         unknown = set(config.flaggers) - set(available)
         if unknown:
             log.warning("ignoring unknown flagger name(s) in guild settings: %s", ", ".join(sorted(unknown)))

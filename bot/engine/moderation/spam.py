@@ -20,12 +20,59 @@ from bot.engine.moderation.flaggers import Flag, MessageContext
 Clock = Callable[[], float]
 
 SHORTENERS = frozenset(
-    "bit.ly tinyurl.com t.co goo.gl ow.ly is.gd v.gd buff.ly cutt.ly rebrand.ly shorturl.at tiny.cc rb.gy "
-    "t.ly s.id bl.ink adf.ly shorte.st ouo.io bc.vc soo.gd amzn.to amzn.eu clck.ru qr.ae lnkd.in tr.ee".split()
+    [
+        "bit.ly",
+        "tinyurl.com",
+        "t.co",
+        "goo.gl",
+        "ow.ly",
+        "is.gd",
+        "v.gd",
+        "buff.ly",
+        "cutt.ly",
+        "rebrand.ly",
+        "shorturl.at",
+        "tiny.cc",
+        "rb.gy",
+        "t.ly",
+        "s.id",
+        "bl.ink",
+        "adf.ly",
+        "shorte.st",
+        "ouo.io",
+        "bc.vc",
+        "soo.gd",
+        "amzn.to",
+        "amzn.eu",
+        "clck.ru",
+        "qr.ae",
+        "lnkd.in",
+        "tr.ee",
+    ]
 )
 REFERRAL_PARAMS = frozenset(
-    "ref referral referrer ref_id refid ref_code refcode aff aff_id affid affiliate affiliate_id "
-    "tag associate_id partner partner_id promo promo_code coupon invite_code".split()
+    [
+        "ref",
+        "referral",
+        "referrer",
+        "ref_id",
+        "refid",
+        "ref_code",
+        "refcode",
+        "aff",
+        "aff_id",
+        "affid",
+        "affiliate",
+        "affiliate_id",
+        "tag",
+        "associate_id",
+        "partner",
+        "partner_id",
+        "promo",
+        "promo_code",
+        "coupon",
+        "invite_code",
+    ]
 )
 _INVITE = re.compile(
     r"\b(?:discord(?:app)?\.com/invite|discord\.gg|dsc\.gg|discord\.me|discord\.io|invite\.gg)/[\w-]+", re.IGNORECASE
@@ -35,12 +82,21 @@ _USER_MENTION = re.compile(r"<@!?(\d+)>")
 _EVERYONE = re.compile(r"@(?:everyone|here)\b")
 _NOT_WORD = re.compile(r"[^\w]+")
 # The classic Discord phishing bait: free Nitro, with a link to claim it.
-_NITRO_BAIT = re.compile(r"\b(?:free|giv\w*|gift\w*|claim\w*)\b.*\bnitro\b|\bnitro\b.*\b(?:free|giv\w*|gift\w*|claim\w*)\b",
-                         re.IGNORECASE | re.DOTALL)
+_NITRO_BAIT = re.compile(
+    r"\b(?:free|giv\w*|gift\w*|claim\w*)\b.*\bnitro\b|\bnitro\b.*\b(?:free|giv\w*|gift\w*|claim\w*)\b",
+    re.IGNORECASE | re.DOTALL,
+)
 
 # How strongly each signal alone suggests spam; several together combine as independent evidence.
-SIGNAL_SCORES = {"invite": 0.9, "mass mention": 0.9, "nitro bait": 0.85, "everyone": 0.8, "cross-post": 0.85,
-                 "referral": 0.7, "shortener": 0.6}
+SIGNAL_SCORES = {
+    "invite": 0.9,
+    "mass mention": 0.9,
+    "nitro bait": 0.85,
+    "everyone": 0.8,
+    "cross-post": 0.85,
+    "referral": 0.7,
+    "shortener": 0.6,
+}
 SPAM_THRESHOLD = 0.5
 
 
@@ -121,8 +177,14 @@ def combined(scores: list[float]) -> float:
 class SpamFlagger:
     name = "spam"
 
-    def __init__(self, clock: Clock = time.time, crosspost_window: float = 600.0,
-                 crosspost_channels: int = 2, min_crosspost_chars: int = 12, max_authors: int = 5000) -> None:
+    def __init__(
+        self,
+        clock: Clock = time.time,
+        crosspost_window: float = 600.0,
+        crosspost_channels: int = 2,
+        min_crosspost_chars: int = 12,
+        max_authors: int = 5000,
+    ) -> None:
         self.clock = clock
         self.crosspost_channels = crosspost_channels
         self.min_crosspost_chars = min_crosspost_chars
@@ -171,6 +233,9 @@ class FloodFlagger:
         recent = self._messages(ctx.guild_id).add(ctx.author_id, _event_time(ctx, self.clock))
         count, window, limit = len(recent), self._messages.window, config.flood_messages
         flagged = count >= limit
-        reason = (f"{count} messages in {window:g} s (limit {limit})" if flagged
-                  else f"{count} message{'s' if count != 1 else ''} in {window:g} s, under the limit of {limit}")
+        reason = (
+            f"{count} messages in {window:g} s (limit {limit})"
+            if flagged
+            else f"{count} message{'s' if count != 1 else ''} in {window:g} s, under the limit of {limit}"
+        )
         return Flag(self.name, min(1.0, count / limit), flagged, reason)

@@ -13,8 +13,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bot.tooling.benchmarks.synthetic import discord_like_messages
 from bot.core.config import Settings
+from bot.tooling.benchmarks.synthetic import discord_like_messages
 from bot.tooling.fakediscord import FakeDiscord
 from bot.tooling.sandbox import BotRunner
 
@@ -47,11 +47,16 @@ async def _ack_seconds(fake: FakeDiscord, guild_id: str, channel_id: str, user_i
 
 
 async def burst(
-    runner: BotRunner, guild_id: str, channel_id: str, author_ids: list[str], asker_id: str, count: int = 2000,
+    runner: BotRunner,
+    guild_id: str,
+    channel_id: str,
+    author_ids: list[str],
+    asker_id: str,
+    count: int = 2000,
     timeout: float = 300.0,
 ) -> BurstReport:
     """Send ``count`` messages as fast as the fake can, with a /summary a quarter of the way in."""
-    fake, store = runner.fake, runner.bot.engine.store
+    fake, store = runner.fake, runner.running.engine.store
     texts = [m.content for m in discord_like_messages(count, seed=11)]
     before = await store.messages.count(int(guild_id))
     started = time.perf_counter()
@@ -65,10 +70,13 @@ async def burst(
         await asyncio.sleep(0.05)
     await runner.idle()
     seconds = time.perf_counter() - started
-    missing = await store.embeddings.missing(int(guild_id), runner.bot.engine.embedder.model_id)
+    missing = await store.embeddings.missing(int(guild_id), runner.running.engine.embedder.model_id)
     return BurstReport(
-        messages=count, stored=await store.messages.count(int(guild_id)) - before, not_embedded=len(missing),
-        seconds=round(seconds, 2), ack_seconds=round(await ack, 3) if ack else float("nan"),
+        messages=count,
+        stored=await store.messages.count(int(guild_id)) - before,
+        not_embedded=len(missing),
+        seconds=round(seconds, 2),
+        ack_seconds=round(await ack, 3) if ack else float("nan"),
     )
 
 
@@ -86,7 +94,7 @@ async def run_burst_benchmark(settings: Settings, count: int = 2000, authors: in
             try:
                 watch = await fake.invoke_slash(guild.id, channel, moderator, "clio config watch", {"channel": channel})
                 await watch.wait_original(timeout=30)
-                await runner.bot.engine.tagging.matcher_for(int(guild.id))  # index outside the timed part
+                await runner.running.engine.tagging.matcher_for(int(guild.id))  # index outside the timed part
                 return await burst(runner, guild.id, channel, members, moderator, count)
             finally:
                 await runner.stop()

@@ -8,11 +8,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.tooling.benchmarks.synthetic import discord_like_messages
 from bot.core.config import Settings
 from bot.engine.embedding import Embedder
-from bot.engine.wiring import open_engine
 from bot.engine.moderation import ModerationService, contexts_from_ingest, median_flag_ms, policy_map
+from bot.engine.wiring import open_engine
+from bot.tooling.benchmarks.synthetic import discord_like_messages
 
 INGEST_BATCH = 256
 RAW_THREADS, RAW_BATCH = 1, 16
@@ -26,7 +26,7 @@ async def run_engine_benchmarks(settings: Settings, messages: int = 3000, digest
     with tempfile.TemporaryDirectory(prefix="clio-bench-") as folder:
         settings = settings.model_copy(update={"database": Path(folder) / "bench.sqlite3"})
         async with open_engine(settings) as engine:
-            figures = {"model_id": engine.embedder.model_id}
+            figures: dict[str, str | int | float] = {"model_id": engine.embedder.model_id}
             corpus = discord_like_messages(max(messages, digest_messages))
             words = sorted(len(m.content.split()) for m in corpus[:messages])
             figures["median_words"] = statistics.median(words)

@@ -23,12 +23,22 @@ _TOPICS = [
     "poland would never let soviet troops cross its territory",
     "chamberlain sent a low level mission to moscow by slow boat",
 ]
-_TAILS = ["", "", "", "and that's the point", "source: any decent history of the period",
-          "change my mind", "read roberts on this", "it's not that simple", "which nobody here admits"]
+_TAILS = [
+    "",
+    "",
+    "",
+    "and that's the point",
+    "source: any decent history of the period",
+    "change my mind",
+    "read roberts on this",
+    "it's not that simple",
+    "which nobody here admits",
+]
 
 
-def discord_like_messages(count: int, guild_id: int = 1, channels: int = 2, authors: int = 40,
-                          start: float = 1_760_000_000.0, seed: int = 7) -> list[IncomingMessage]:
+def discord_like_messages(
+    count: int, guild_id: int = 1, channels: int = 2, authors: int = 40, start: float = 1_760_000_000.0, seed: int = 7
+) -> list[IncomingMessage]:
     rng = random.Random(seed)
     messages = []
     for index in range(count):
@@ -37,9 +47,17 @@ def discord_like_messages(count: int, guild_id: int = 1, channels: int = 2, auth
         keep = max(3, min(len(words), int(rng.gauss(10, 4))))
         text = " ".join([rng.choice(_OPENERS), *words[:keep], rng.choice(_TAILS), f"#{index}"]).strip()
         author = rng.randrange(authors)
-        messages.append(IncomingMessage(
-            id=10**17 + index, guild_id=guild_id, channel_id=guild_id * 100 + rng.randrange(channels),
-            author_id=1000 + author, created_at=start + index * 30.0, content=text,
-            author_name=f"member{author}", channel_name="debate", guild_name="bench",
-        ))
+        messages.append(
+            IncomingMessage(
+                id=10**17 + index,
+                guild_id=guild_id,
+                channel_id=guild_id * 100 + rng.randrange(channels),
+                author_id=1000 + author,
+                created_at=start + index * 30.0,
+                content=text,
+                author_name=f"member{author}",
+                channel_name="debate",
+                guild_name="bench",
+            )
+        )
     return messages

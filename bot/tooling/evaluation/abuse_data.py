@@ -36,7 +36,7 @@ class Labelled:
     # Davidson keeps its three classes: "offensive" is not the same thing as abuse, and training weighs it.
     classes: np.ndarray | None = None
 
-    def subset(self, mask: np.ndarray, name: str) -> "Labelled":
+    def subset(self, mask: np.ndarray, name: str) -> Labelled:
         index = np.flatnonzero(mask)
         return Labelled(
             name,

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.tooling.evaluation import abuse_data as data
 from bot.engine.moderation.abuse import AbuseModel
+from bot.tooling.evaluation import abuse_data as data
 
 
 def scores_for(model: AbuseModel, embedder, labelled: data.Labelled, cache_dir: Path | None) -> np.ndarray:
@@ -23,7 +23,7 @@ def scores_for(model: AbuseModel, embedder, labelled: data.Labelled, cache_dir: 
 
 def classification(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict:
     return {
-        "n": int(len(labels)),
+        "n": len(labels),
         "positives": int(np.sum(labels)),
         "roc_auc": data.roc_auc(labels, scores),
         **data.binary_scores(labels, scores >= threshold),
@@ -72,7 +72,10 @@ def evaluate(
 
 def format_report(report: dict) -> str:
     lines = [f"abuse head on embedder {report['embedder']}, threshold {report['threshold']:.3f}"]
-    for key, title in (("convabuse_valid", "ConvAbuse valid"), ("davidson_heldout", "Davidson held-out (hate+offensive)")):
+    for key, title in (
+        ("convabuse_valid", "ConvAbuse valid"),
+        ("davidson_heldout", "Davidson held-out (hate+offensive)"),
+    ):
         r = report[key]
         lines.append(
             f"  {title:36} n={r['n']:5d} pos={r['positives']:5d}  ROC AUC {r['roc_auc']:.3f}  "

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.engine.catalogue import all_arguments, load_catalogue
-from bot.engine.catalogue import CatalogueArgument
+from bot.engine.catalogue import CatalogueArgument, all_arguments, load_catalogue
 from bot.engine.embedding import CachedEncoder, Embedder, FunctionEncoder, argument_encoder
+from bot.engine.matcher import Calibration, Matcher, relative_scores
 from bot.tooling.evaluation.corpus import CORPUS_DIR, HELD_OUT_PACKS, CorpusText, held_out, load_corpus
 from bot.tooling.evaluation.matching import argument_profiles, score_texts
-from bot.engine.matcher import Calibration, Matcher, relative_scores
 
 
 @dataclass
@@ -51,8 +50,14 @@ def held_out_set(catalogue_dir: Path, corpus_dir: Path = CORPUS_DIR) -> HeldOut:
     return HeldOut(arguments, held_out(load_corpus(corpus_dir)), [a.id for a in arguments if a.id in held])
 
 
-def evaluate_corpus(embedder: Embedder, model_dir: Path, catalogue_dir: Path, claims_only: bool = False,
-                    corpus_dir: Path = CORPUS_DIR, top_k: int = 3) -> dict:
+def evaluate_corpus(
+    embedder: Embedder,
+    model_dir: Path,
+    catalogue_dir: Path,
+    claims_only: bool = False,
+    corpus_dir: Path = CORPUS_DIR,
+    top_k: int = 3,
+) -> dict:
     held = held_out_set(catalogue_dir, corpus_dir)
     arguments, texts = held.arguments, held.texts
     matcher = Matcher.from_model_dir(embedder, model_dir, top_k=top_k)
@@ -64,11 +69,19 @@ def evaluate_corpus(embedder: Embedder, model_dir: Path, catalogue_dir: Path, cl
     for kind in sorted({t.kind for t in texts}):
         rows = [i for i, t in enumerate(texts) if t.kind == kind]
         tags = [all_tags[i] for i in rows]
-        by_kind[kind] = {"texts": len(rows), "tagged": sum(1 for t in tags if t),
-                         "wrong": sum(1 for i, t in zip(rows, tags)
-                                      for a, _ in t if arguments[a].id not in texts[i].arguments)}
-    return {"model_id": embedder.model_id, "packs": sorted(HELD_OUT_PACKS), "claims_only": claims_only,
-            "arguments": len(arguments), **overall.as_dict(), "by_kind": by_kind}
+        by_kind[kind] = {
+            "texts": len(rows),
+            "tagged": sum(1 for t in tags if t),
+            "wrong": sum(1 for i, t in zip(rows, tags) for a, _ in t if arguments[a].id not in texts[i].arguments),
+        }
+    return {
+        "model_id": embedder.model_id,
+        "packs": sorted(HELD_OUT_PACKS),
+        "claims_only": claims_only,
+        "arguments": len(arguments),
+        **overall.as_dict(),
+        "by_kind": by_kind,
+    }
 
 
 def evaluate_packs(embedder: Embedder, model_dir: Path, catalogue_dir: Path, top_k: int = 3) -> dict:
@@ -97,8 +110,7 @@ def evaluate_packs(embedder: Embedder, model_dir: Path, catalogue_dir: Path, top
     return _loo_report(embedder.model_id, packs, arguments, probabilities, gold, matcher, top_k)
 
 
-def _loo_scores(probabilities: np.ndarray, gold: np.ndarray, columns: list[int], threshold: float,
-                top_k: int) -> dict:
+def _loo_scores(probabilities: np.ndarray, gold: np.ndarray, columns: list[int], threshold: float, top_k: int) -> dict:
     """Macro AP over ``columns``, and precision/recall of top-k tags at the threshold for the phrasings
     whose argument is among them."""
     from bot.tooling.evaluation.kpa import average_precision
@@ -107,18 +119,31 @@ def _loo_scores(probabilities: np.ndarray, gold: np.ndarray, columns: list[int],
     top = np.argsort(-probabilities[rows], axis=1)[:, :top_k]
     tagged = np.take_along_axis(probabilities[rows], top, axis=1) >= threshold
     correct = np.take_along_axis(gold[rows], top, axis=1).astype(bool) & tagged
-    return {"phrasings": int(rows.sum()),
-            "macro_ap": float(np.mean([average_precision(gold[:, j], probabilities[:, j]) for j in columns])),
-            "precision": float(correct.sum() / tagged.sum()) if tagged.sum() else 0.0,
-            "recall": float(correct.sum() / rows.sum()) if rows.sum() else 0.0}
+    return {
+        "phrasings": int(rows.sum()),
+        "macro_ap": float(np.mean([average_precision(gold[:, j], probabilities[:, j]) for j in columns])),
+        "precision": float(correct.sum() / tagged.sum()) if tagged.sum() else 0.0,
+        "recall": float(correct.sum() / rows.sum()) if rows.sum() else 0.0,
+    }
 
 
 def _loo_report(model_id, packs, arguments, probabilities, gold, matcher, top_k) -> dict:
     threshold = matcher.calibration.default_threshold
     position = {a.id: i for i, a in enumerate(arguments)}
-    rows = [{"pack": pack.pack, "arguments": len(pack.arguments),
-             **_loo_scores(probabilities, gold, [position[a.id] for a in pack.arguments], threshold, top_k)}
-            for pack in packs]
+    rows = [
+        {
+            "pack": pack.pack,
+            "arguments": len(pack.arguments),
+            **_loo_scores(probabilities, gold, [position[a.id] for a in pack.arguments], threshold, top_k),
+        }
+        for pack in packs
+    ]
     overall = _loo_scores(probabilities, gold, list(range(len(arguments))), threshold, top_k)
-    return {"model_id": model_id, "threshold": threshold, "macro_ap": overall["macro_ap"],
-            "precision": overall["precision"], "recall": overall["recall"], "packs": rows}
+    return {
+        "model_id": model_id,
+        "threshold": threshold,
+        "macro_ap": overall["macro_ap"],
+        "precision": overall["precision"],
+        "recall": overall["recall"],
+        "packs": rows,
+    }

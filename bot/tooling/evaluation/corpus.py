@@ -49,8 +49,9 @@ def load_corpus_file(path: Path) -> list[CorpusText]:
         arguments = entry.get("arguments") or []
         if not isinstance(arguments, list) or not all(isinstance(a, str) for a in arguments):
             raise CorpusError(f"{where}: arguments must be a list of argument ids")
-        texts.append(CorpusText(raw["pack"], entry["kind"], entry["text"].strip(), frozenset(arguments),
-                                entry.get("about")))
+        texts.append(
+            CorpusText(raw["pack"], entry["kind"], entry["text"].strip(), frozenset(arguments), entry.get("about"))
+        )
     return texts
 
 

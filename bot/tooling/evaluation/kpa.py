@@ -59,11 +59,7 @@ class KpaSplit:
             by_group: dict[tuple[str, int], list[int]] = {}
             for k, kp in enumerate(self.key_points):
                 by_group.setdefault((kp.topic, kp.stance), []).append(k)
-            pairs = [
-                (a, k)
-                for a, arg in enumerate(self.arguments)
-                for k in by_group.get((arg.topic, arg.stance), [])
-            ]
+            pairs = [(a, k) for a, arg in enumerate(self.arguments) for k in by_group.get((arg.topic, arg.stance), [])]
             self._pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         return self._pairs
 
@@ -71,10 +67,7 @@ class KpaSplit:
         """Gold label of each pair: 1, 0, or -1 when unlabelled."""
         pairs = self.candidate_pairs() if pairs is None else pairs
         return np.asarray(
-            [
-                self.labels.get((self.arguments[a].arg_id, self.key_points[k].key_point_id), -1)
-                for a, k in pairs
-            ],
+            [self.labels.get((self.arguments[a].arg_id, self.key_points[k].key_point_id), -1) for a, k in pairs],
             dtype=np.int64,
         )
 
@@ -118,9 +111,7 @@ def load_split(data_dir: Path | str, split: str) -> KpaSplit:
     path = data_dir / f"key_points_{split}.csv"
     key_points = [
         KeyPoint(r["key_point_id"], r["key_point"], r["topic"], _stance(path, i, r["stance"]))
-        for i, r in enumerate(
-            _read_csv(path, ("key_point_id", "key_point", "topic", "stance")), start=2
-        )
+        for i, r in enumerate(_read_csv(path, ("key_point_id", "key_point", "topic", "stance")), start=2)
     ]
     path = data_dir / f"labels_{split}.csv"
     labels: dict[tuple[str, str], int] = {}
@@ -212,12 +203,12 @@ def mean_average_precision(split: KpaSplit, pair_scores: np.ndarray) -> MapResul
     weighted: list[tuple[float, float]] = []
     for key in sorted(groups):
         rows = np.asarray(groups[key], dtype=np.float64)
-        dummy[key] = np.asarray(dummy[key], dtype=bool)
+        no_candidate = np.asarray(dummy[key], dtype=bool)
         top = int(len(rows) * TOP_PERCENTILE)
         order = np.argsort(-rows[:, 0], kind="mergesort")[:top]
         rows = rows[order]
         # as the official scorer: a kept argument without candidate key point scores 0.99, label 0
-        rows[dummy[key][order], 0] = 0.99
+        rows[no_candidate[order], 0] = 0.99
         per_group[key] = (
             average_precision(rows[:, 1], rows[:, 0]),
             average_precision(rows[:, 2], rows[:, 0]),
@@ -228,8 +219,13 @@ def mean_average_precision(split: KpaSplit, pair_scores: np.ndarray) -> MapResul
         return MapResult(0.0, 0.0, {})
     values = np.asarray(list(per_group.values()))
     weights = np.asarray(weighted)
-    return MapResult(float(values[:, 0].mean()), float(values[:, 1].mean()), per_group,
-                     float(weights[:, 0].mean()), float(weights[:, 1].mean()))
+    return MapResult(
+        float(values[:, 0].mean()),
+        float(values[:, 1].mean()),
+        per_group,
+        float(weights[:, 0].mean()),
+        float(weights[:, 1].mean()),
+    )
 
 
 @dataclass(frozen=True)
@@ -296,6 +292,7 @@ def pair_similarities(
     split: KpaSplit, encode: Callable[[list[str]], np.ndarray], with_topic: bool = False
 ) -> np.ndarray:
     """Cosine similarity of every candidate pair; ``encode`` returns L2-normalised rows."""
+
     def text(item: Argument | KeyPoint) -> str:
         return topic_prefix(item.topic) + item.text if with_topic else item.text
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.engine.catalogue import CatalogueArgument, counter_pairs
-from bot.tooling.evaluation.kpa import average_precision
 from bot.engine.matcher import ArgumentProfile, Matcher, Sentences
+from bot.tooling.evaluation.kpa import average_precision
 
 
 def argument_profiles(
@@ -50,13 +50,16 @@ class MatchScores:
     counter_pairs_tagged: int  # texts tagged with an argument and one of its counters: must be 0
 
     def as_dict(self) -> dict:
-        return {name: round(value, 4) if isinstance(value, float) else value
-                for name, value in self.__dict__.items()}
+        return {name: round(value, 4) if isinstance(value, float) else value for name, value in self.__dict__.items()}
 
 
 def score_texts(
-    matcher: Matcher, arguments: Sequence[CatalogueArgument], gold: Sequence[frozenset[str]], vectors: np.ndarray,
-    ap_arguments: Sequence[str] | None = None, sentences: Sentences | None = None,
+    matcher: Matcher,
+    arguments: Sequence[CatalogueArgument],
+    gold: Sequence[frozenset[str]],
+    vectors: np.ndarray,
+    ap_arguments: Sequence[str] | None = None,
+    sentences: Sentences | None = None,
 ) -> MatchScores:
     """Macro AP over the arguments with positives (or ``ap_arguments``), and micro precision/recall of
     the tags the matcher would set. ``gold`` holds each text's argument ids."""
@@ -82,5 +85,6 @@ def score_texts(
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / positives if positives else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return MatchScores(len(gold), len(aps), float(np.mean(aps)) if aps else 0.0, precision, recall, f1, tp + fp,
-                       countered)
+    return MatchScores(
+        len(gold), len(aps), float(np.mean(aps)) if aps else 0.0, precision, recall, f1, tp + fp, countered
+    )

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from bot.engine.catalogue import all_arguments, load_catalogue
 from bot.core.config import Settings
+from bot.engine.catalogue import all_arguments, load_catalogue
 from bot.engine.embedding import argument_encoder, shared_embedder
-from bot.tooling.evaluation.matching import argument_profiles, score_texts
 from bot.engine.matcher import Matcher
+from bot.tooling.evaluation.matching import argument_profiles, score_texts
 
 
 @dataclass(frozen=True)
@@ -28,8 +28,14 @@ def labelled_sample() -> list[LabelledMessage]:
 
     _, rows = module.build()
     return [
-        LabelledMessage(record["content"], frozenset(t for t in message.tags if ":" not in t and t.islower()
-                                                     and t not in (module.ABUSE, module.SPAM, module.BOT)))
+        LabelledMessage(
+            record["content"],
+            frozenset(
+                t
+                for t in message.tags
+                if ":" not in t and t.islower() and t not in (module.ABUSE, module.SPAM, module.BOT)
+            ),
+        )
         for _, message, record in rows
         if not record["author"]["isBot"]
     ]
@@ -47,11 +53,25 @@ def evaluate_sample(settings: Settings, thresholds: tuple[float, ...] = ()) -> d
     rows = []
     for threshold in sorted({shipped, *thresholds}):
         # The catalogue's vectors come from the process-wide cache: one embedding whatever the thresholds.
-        probe = Matcher(argument_encoder(embedder), replace(matcher.calibration, default_threshold=threshold),
-                        top_k=settings.top_k)
+        probe = Matcher(
+            argument_encoder(embedder), replace(matcher.calibration, default_threshold=threshold), top_k=settings.top_k
+        )
         probe.index(profiles)
         scores = score_texts(probe, arguments, gold, vectors, sentences=sentences)
-        rows.append({"threshold": round(threshold, 4), "precision": scores.precision, "recall": scores.recall,
-                     "f1": scores.f1, "tagged": scores.tagged, "counter_pairs_tagged": scores.counter_pairs_tagged})
-    return {"model_id": embedder.model_id, "messages": len(messages),
-            "labelled": sum(1 for g in gold if g), "shipped_threshold": shipped, "rows": rows}
+        rows.append(
+            {
+                "threshold": round(threshold, 4),
+                "precision": scores.precision,
+                "recall": scores.recall,
+                "f1": scores.f1,
+                "tagged": scores.tagged,
+                "counter_pairs_tagged": scores.counter_pairs_tagged,
+            }
+        )
+    return {
+        "model_id": embedder.model_id,
+        "messages": len(messages),
+        "labelled": sum(1 for g in gold if g),
+        "shipped_threshold": shipped,
+        "rows": rows,
+    }

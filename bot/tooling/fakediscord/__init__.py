@@ -11,13 +11,13 @@ from .server import FakeDiscord
 from .state import MANAGE_MESSAGES, Guild, snowflake_time
 
 __all__ = [
+    "MANAGE_MESSAGES",
     "ApiError",
     "FakeDiscord",
     "GatewayFrame",
     "Guild",
     "InteractionRecord",
     "Log",
-    "MANAGE_MESSAGES",
     "RequestRecord",
     "SentMessage",
     "UploadedFile",

@@ -29,8 +29,14 @@ def unauthorized() -> ApiError:
 def not_found(what: str) -> ApiError:
     """Discord's "Unknown X" errors, e.g. ``not_found("Message")``."""
     codes = {
-        "Channel": 10003, "Guild": 10004, "Member": 10007, "Message": 10008, "User": 10013,
-        "Webhook": 10015, "Interaction": 10062, "Role": 10011,
+        "Channel": 10003,
+        "Guild": 10004,
+        "Member": 10007,
+        "Message": 10008,
+        "User": 10013,
+        "Webhook": 10015,
+        "Interaction": 10062,
+        "Role": 10011,
     }
     return ApiError(404, codes.get(what, 0), f"Unknown {what}")
 

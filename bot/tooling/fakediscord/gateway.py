@@ -43,8 +43,17 @@ MESSAGE_CONTENT = 1 << 15
 # Discord only sends an event to a session that asked for the intent covering it.
 _GUILD_EVENT_INTENTS = {
     **dict.fromkeys(
-        ["GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE", "CHANNEL_CREATE", "CHANNEL_UPDATE", "CHANNEL_DELETE",
-         "THREAD_CREATE", "THREAD_UPDATE", "THREAD_DELETE"],
+        [
+            "GUILD_CREATE",
+            "GUILD_UPDATE",
+            "GUILD_DELETE",
+            "CHANNEL_CREATE",
+            "CHANNEL_UPDATE",
+            "CHANNEL_DELETE",
+            "THREAD_CREATE",
+            "THREAD_UPDATE",
+            "THREAD_DELETE",
+        ],
         GUILDS,
     ),
     **dict.fromkeys(["GUILD_MEMBER_ADD", "GUILD_MEMBER_UPDATE", "GUILD_MEMBER_REMOVE"], GUILD_MEMBERS),
@@ -190,6 +199,8 @@ class Gateway:
     def _receive(self, conn: Connection, payload: dict[str, Any]) -> None:
         self.record("in", conn, payload)
         op, data = payload.get("op"), payload.get("d")
+        if not isinstance(data, dict):
+            data = {}  # a malformed frame: the handlers then refuse it as they would a bad field
         if op == OP_HEARTBEAT:
             conn.send({"op": OP_HEARTBEAT_ACK, "s": None, "t": None, "d": None})
         elif op == OP_IDENTIFY:
@@ -318,9 +329,7 @@ class Gateway:
         """Queue an event for every session entitled to it, in call order."""
         guild_id = guild_id or data.get("guild_id")
         needed = (_GUILD_EVENT_INTENTS if guild_id else _DM_EVENT_INTENTS).get(event, 0)
-        sessions = [
-            s for s in self.sessions.values() if s.covers(guild_id) and (not needed or s.intents & needed)
-        ]
+        sessions = [s for s in self.sessions.values() if s.covers(guild_id) and (not needed or s.intents & needed)]
         if only_one and sessions:
             # Discord hands an interaction to a single session: the newest connected one here.
             connected = [s for s in sessions if s.conn is not None]

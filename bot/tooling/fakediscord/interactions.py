@@ -155,7 +155,12 @@ class Interactions:
         return data
 
     def new(
-        self, type_: int, channel_id: str, user_id: str, data: dict[str, Any], *,
+        self,
+        type_: int,
+        channel_id: str,
+        user_id: str,
+        data: dict[str, Any],
+        *,
         message: dict[str, Any] | None = None,
     ) -> InteractionRecord:
         state = self.state
@@ -349,14 +354,24 @@ class Interactions:
         record.events.append(("delete", message))
 
     def _post(
-        self, record: InteractionRecord, payload: dict[str, Any], files: Sequence[UploadedFile], message_type: int,
-        *, validate: bool = True,
+        self,
+        record: InteractionRecord,
+        payload: dict[str, Any],
+        files: Sequence[UploadedFile],
+        message_type: int,
+        *,
+        validate: bool = True,
     ) -> dict[str, Any]:
         if validate:
             validate_message(payload, files)
         message = build_message(
-            self.state, record.channel_id, self.state.bot_user, payload, files=files,
-            message_type=message_type, base_url=self.fake.base_url,
+            self.state,
+            record.channel_id,
+            self.state.bot_user,
+            payload,
+            files=files,
+            message_type=message_type,
+            base_url=self.fake.base_url,
         )
         message["webhook_id"] = self.state.application_id
         message["application_id"] = self.state.application_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -43,10 +44,8 @@ class Log(Generic[T]):
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise TimeoutError(self._timeout_message(timeout, since))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def _timeout_message(self, timeout: float, since: int) -> str:
         recent = "\n  ".join(repr(item)[:300] for item in self.items[since:][-5:]) or "(nothing)"

@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from .errors import ApiError, invalid_form, not_found, unauthorized
 from .messages import build_message, require_message, validate_message
@@ -17,7 +17,7 @@ from .state import Guild
 
 if TYPE_CHECKING:
     from .interactions import InteractionRecord
-    from .server import Fault, FakeDiscord
+    from .server import FakeDiscord, Fault
 
 _log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _api_middleware(fake: FakeDiscord) -> Any:
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not request.path.startswith(API_PREFIX + "/"):
             return await handler(request)
-        path = request.path[len(API_PREFIX):]
+        path = request.path[len(API_PREFIX) :]
         record = RequestRecord(request.method, path, dict(request.query), None)
         try:
             payload, files = await _read_body(request)
@@ -111,6 +111,8 @@ async def _read_body(request: web.Request) -> tuple[Any, list[UploadedFile]]:
     files: list[UploadedFile] = []
     reader = await request.multipart()
     while (part := await reader.next()) is not None:
+        if not isinstance(part, BodyPartReader):
+            raise web.HTTPBadRequest(text="nested multipart bodies are not supported")
         if part.name == "payload_json":
             payload = json.loads(await part.text())
         else:
@@ -202,25 +204,27 @@ class RestApi:
 
     async def get_application(self, request: web.Request) -> web.Response:
         state = self.state
-        return json_response({
-            "id": state.application_id,
-            "name": state.bot_user["username"],
-            "icon": None,
-            "description": "Fake Discord application",
-            "summary": "",
-            "type": None,
-            "bot_public": False,
-            "bot_require_code_grant": False,
-            "verify_key": "0" * 64,
-            "owner": state.owner_user,
-            "team": None,
-            "flags": self.fake.application_flags(),
-            "bot": state.bot_user,
-            "interactions_endpoint_url": None,  # discord.py refuses to run a gateway bot otherwise
-            "redirect_uris": [],
-            "rpc_origins": [],
-            "approximate_guild_count": len(state.guilds),
-        })
+        return json_response(
+            {
+                "id": state.application_id,
+                "name": state.bot_user["username"],
+                "icon": None,
+                "description": "Fake Discord application",
+                "summary": "",
+                "type": None,
+                "bot_public": False,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "owner": state.owner_user,
+                "team": None,
+                "flags": self.fake.application_flags(),
+                "bot": state.bot_user,
+                "interactions_endpoint_url": None,  # discord.py refuses to run a gateway bot otherwise
+                "redirect_uris": [],
+                "rpc_origins": [],
+                "approximate_guild_count": len(state.guilds),
+            }
+        )
 
     async def get_gateway(self, request: web.Request) -> web.Response:
         return json_response({"url": self.fake.gateway_url})
@@ -318,13 +322,15 @@ class RestApi:
     def _react(self, request: web.Request, action: str) -> web.Response:
         message = self._message(request)
         user = request.match_info["user"]
-        self.fake.reactions.append({
-            "channel_id": message["channel_id"],
-            "message_id": message["id"],
-            "emoji": request.match_info["emoji"],
-            "user_id": self.state.bot_user["id"] if user == "@me" else user,
-            "action": action,
-        })
+        self.fake.reactions.append(
+            {
+                "channel_id": message["channel_id"],
+                "message_id": message["id"],
+                "emoji": request.match_info["emoji"],
+                "user_id": self.state.bot_user["id"] if user == "@me" else user,
+                "action": action,
+            }
+        )
         return no_content()
 
     # -- threads ----------------------------------------------------------------------------------
@@ -351,7 +357,9 @@ class RestApi:
         if channel["type"] != 0:
             raise ApiError(400, 50024, "Cannot execute action on this channel type")
         return self.fake.add_thread(
-            channel["id"], name, thread_id=thread_id,
+            channel["id"],
+            name,
+            thread_id=thread_id,
             auto_archive_duration=body.get("auto_archive_duration") or 1440,
             rate_limit_per_user=body.get("rate_limit_per_user") or 0,
         )

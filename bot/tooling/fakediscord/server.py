@@ -159,8 +159,14 @@ class FakeDiscord:
         return channel
 
     def add_thread(
-        self, channel_id: str, name: str, owner_id: str | None = None, *, thread_id: str | None = None,
-        auto_archive_duration: int = 1440, rate_limit_per_user: int = 0,
+        self,
+        channel_id: str,
+        name: str,
+        owner_id: str | None = None,
+        *,
+        thread_id: str | None = None,
+        auto_archive_duration: int = 1440,
+        rate_limit_per_user: int = 0,
     ) -> dict[str, Any]:
         thread = self.state.add_thread(str(channel_id), name, owner_id or self.bot_user["id"], thread_id)
         thread["thread_metadata"]["auto_archive_duration"] = auto_archive_duration
@@ -168,9 +174,7 @@ class FakeDiscord:
         self.gateway.dispatch("THREAD_CREATE", {**thread, "newly_created": True})
         return thread
 
-    def add_member(
-        self, guild_id: str, username: str, moderator: bool = False, bot: bool = False
-    ) -> dict[str, Any]:
+    def add_member(self, guild_id: str, username: str, moderator: bool = False, bot: bool = False) -> dict[str, Any]:
         """A new user joining the guild; returns the member (``member["user"]["id"]`` is the user id)."""
         guild = self.state.guild(guild_id)
         user = self.state.new_user(username, bot=bot)
@@ -228,8 +232,14 @@ class FakeDiscord:
         return message
 
     async def post_user_message(
-        self, channel_id: str, author_id: str, content: str, reply_to: str | None = None,
-        timestamp: Timestamp = None, *, embeds: Sequence[dict[str, Any]] = (),
+        self,
+        channel_id: str,
+        author_id: str,
+        content: str,
+        reply_to: str | None = None,
+        timestamp: Timestamp = None,
+        *,
+        embeds: Sequence[dict[str, Any]] = (),
     ) -> dict[str, Any]:
         message = self._user_message(str(channel_id), str(author_id), content, reply_to, timestamp, embeds)
         self.publish_new_message(message)
@@ -258,7 +268,12 @@ class FakeDiscord:
         return channel
 
     def _user_message(
-        self, channel_id: str, author_id: str, content: str, reply_to: str | None, at: Timestamp,
+        self,
+        channel_id: str,
+        author_id: str,
+        content: str,
+        reply_to: str | None,
+        at: Timestamp,
         embeds: Sequence[dict[str, Any]] = (),
     ) -> dict[str, Any]:
         channel = self.state.channels[channel_id]
@@ -337,7 +352,12 @@ class FakeDiscord:
         return await self._interact(MESSAGE_COMPONENT, message["channel_id"], user_id, data, message=message)
 
     async def _interact(
-        self, type_: int, channel_id: str, user_id: str, data: dict[str, Any], *,
+        self,
+        type_: int,
+        channel_id: str,
+        user_id: str,
+        data: dict[str, Any],
+        *,
         message: dict[str, Any] | None = None,
     ) -> InteractionRecord:
         record = self.interactions.new(type_, str(channel_id), str(user_id), data, message=message)
@@ -369,8 +389,14 @@ class FakeDiscord:
         await self.gateway.flush()
 
     def fail_next(
-        self, method: str, path_regex: str, status: int = 429, retry_after: float = 0.2, count: int = 1,
-        *, is_global: bool = False,
+        self,
+        method: str,
+        path_regex: str,
+        status: int = 429,
+        retry_after: float = 0.2,
+        count: int = 1,
+        *,
+        is_global: bool = False,
     ) -> None:
         """Answer the next ``count`` requests whose method and path (after ``/api/v10``, searched with
         ``re.search``) match with ``status``: 429 with a retry_after body, or 5xx."""
@@ -444,7 +470,11 @@ class FakeDiscord:
         self.gateway.dispatch("MESSAGE_DELETE_BULK", self._ids_event(channel_id, ids=message_ids))
 
     def record_sent(
-        self, route: str, payload: dict[str, Any], files: Sequence[UploadedFile], message: dict[str, Any] | None,
+        self,
+        route: str,
+        payload: dict[str, Any],
+        files: Sequence[UploadedFile],
+        message: dict[str, Any] | None,
         interaction_id: str | None = None,
     ) -> None:
         channel_id = message["channel_id"] if message else None

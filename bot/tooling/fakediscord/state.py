@@ -10,7 +10,7 @@ import copy
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 DISCORD_EPOCH_MS = 1420070400000
@@ -58,10 +58,10 @@ Timestamp = datetime | float | int | None
 def to_datetime(when: Timestamp = None) -> datetime:
     """None means now; numbers are Unix seconds; naive datetimes are taken as UTC."""
     if when is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if isinstance(when, datetime):
-        return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-    return datetime.fromtimestamp(when, timezone.utc)
+        return when if when.tzinfo else when.replace(tzinfo=UTC)
+    return datetime.fromtimestamp(when, UTC)
 
 
 def iso(when: Timestamp = None) -> str:
@@ -70,7 +70,7 @@ def iso(when: Timestamp = None) -> str:
 
 def snowflake_time(snowflake: str | int) -> datetime:
     ms = (int(snowflake) >> 22) + DISCORD_EPOCH_MS
-    return datetime.fromtimestamp(ms / 1000, timezone.utc)
+    return datetime.fromtimestamp(ms / 1000, UTC)
 
 
 class Snowflakes:
@@ -191,8 +191,12 @@ class State:
         guild.roles[guild.moderator_role_id] = make_role(guild.moderator_role_id, "Moderator", MODERATOR_PERMISSIONS, 1)
         guild.bot_role_id = self.snowflakes.new()
         guild.roles[guild.bot_role_id] = make_role(
-            guild.bot_role_id, self.bot_user["username"], BOT_PERMISSIONS, 2,
-            managed=True, tags={"bot_id": self.bot_user["id"]},
+            guild.bot_role_id,
+            self.bot_user["username"],
+            BOT_PERMISSIONS,
+            2,
+            managed=True,
+            tags={"bot_id": self.bot_user["id"]},
         )
         self.guilds[guild_id] = guild
         self.add_member(guild_id, owner["id"])
@@ -320,7 +324,12 @@ class State:
             channel["total_message_sent"] += 1
 
     def history(
-        self, channel_id: str, *, limit: int = 50, before: str | None = None, after: str | None = None,
+        self,
+        channel_id: str,
+        *,
+        limit: int = 50,
+        before: str | None = None,
+        after: str | None = None,
         around: str | None = None,
     ) -> list[dict[str, Any]]:
         """Discord's GET /channels/{id}/messages: always newest first.
@@ -334,7 +343,7 @@ class State:
         if around is not None:
             older_count = sum(1 for m in ordered if int(m["id"]) < int(around))
             start = max(0, older_count - limit // 2)
-            page = ordered[start:start + limit]
+            page = ordered[start : start + limit]
         elif after is not None:
             page = [m for m in ordered if int(m["id"]) > int(after)][:limit]
         elif before is not None:
