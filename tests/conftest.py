@@ -6,11 +6,20 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from bot.tooling.fakediscord import FakeDiscord, Guild
+
+T = TypeVar("T")
+
+
+def required(value: T | None) -> T:
+    """``value``, asserting it is there: for lookups a test expects to find."""
+    assert value is not None
+    return value
+
 
 # =============================================================================================
 # Fake Discord (bot/tooling/fakediscord): run the real discord.py client against a loopback Discord.
@@ -56,7 +65,8 @@ def discord_errors():
 def point_discord_at():
     """``point_discord_at(fake)`` sends discord.py's REST calls and gateway connection to the fake;
     the original URLs come back after the test."""
-    import discord
+    import discord.gateway
+    import discord.http
     import yarl
 
     saved = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY

@@ -51,8 +51,9 @@ def imported_modules(path: Path, root: Path = REPO) -> list[tuple[int, str]]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, base] if base else anchor)
-            found.extend((node.lineno, f"{base}.{alias.name}" if base in {"bot", "cogs"} else base)
-                         for alias in node.names)
+            found.extend(
+                (node.lineno, f"{base}.{alias.name}" if base in {"bot", "cogs"} else base) for alias in node.names
+            )
     return found
 
 
@@ -78,8 +79,9 @@ def violations(root: Path = REPO) -> list[str]:
 
 
 def test_every_module_belongs_to_a_layer():
-    loose = [str(p.relative_to(REPO)) for p in source_files() if layer_of(module_name(p)) is None
-             and module_name(p) != "bot"]
+    loose = [
+        str(p.relative_to(REPO)) for p in source_files() if layer_of(module_name(p)) is None and module_name(p) != "bot"
+    ]
     assert loose == []
 
 

@@ -1,4 +1,8 @@
-"""The ``clio`` command line. Each command group lives in its own module and is registered here."""
+"""The ``clio`` command line. Each command group lives in its own module and is registered here.
+
+May import every layer; ``bot.training`` only inside the commands that train, so that ``clio`` starts
+without torch.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""Persistence: one SQLite file, one repository class per kind of record."""
+"""Persistence: one SQLite file, one repository class per kind of record. All of Clio's SQL lives here.
+
+May import ``bot.core`` only: the store knows rows and records, not what the engine does with them.
+"""
 
 from __future__ import annotations
 

@@ -24,10 +24,25 @@ async def store(tmp_path):
 _ids = itertools.count(10_000)
 
 
-def make_message(content: str = "hello", *, guild_id: int = GUILD, channel_id: int = CHANNEL, author_id: int = 7,
-                 created_at: float = 1_760_000_000.0, message_id: int | None = None, **extra) -> IncomingMessage:
+def make_message(
+    content: str = "hello",
+    *,
+    guild_id: int = GUILD,
+    channel_id: int = CHANNEL,
+    author_id: int = 7,
+    created_at: float = 1_760_000_000.0,
+    message_id: int | None = None,
+    **extra,
+) -> IncomingMessage:
     return IncomingMessage(
-        id=message_id if message_id is not None else next(_ids), guild_id=guild_id, channel_id=channel_id,
-        author_id=author_id, created_at=created_at, content=content, author_name=f"user{author_id}",
-        channel_name=f"channel{channel_id}", guild_name=f"guild{guild_id}", **extra,
+        id=message_id if message_id is not None else next(_ids),
+        guild_id=guild_id,
+        channel_id=channel_id,
+        author_id=author_id,
+        created_at=created_at,
+        content=content,
+        author_name=f"user{author_id}",
+        channel_name=f"channel{channel_id}",
+        guild_name=f"guild{guild_id}",
+        **extra,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,9 @@ import pytest
 from bot.adapter.client import ClioBot
 from bot.core.config import Settings
 from bot.engine.embedding import shared_embedder
+from bot.store import Store
 from bot.tooling.fakediscord import FakeDiscord, InteractionRecord
 from bot.tooling.sandbox import BotRunner, read_sample
-from bot.store import Store
 from tests.conftest import ErrorRecords
 
 NO_MENTIONS = {"parse": []}
@@ -84,7 +85,9 @@ class Clio:
 
     @property
     def bot(self) -> ClioBot:
-        return self.runner.bot
+        bot = self.runner.bot
+        assert bot is not None, "the bot is not started"
+        return bot
 
     async def configure(self, **values: Any) -> None:
         """Change guild settings straight in the database, while the bot is stopped."""
@@ -142,8 +145,13 @@ class Clio:
         messages = read_sample()
         shift = time.time() - days_ago * 86400 - 60 - max(m.created_at for m in messages)
         messages = [
-            replace(m, guild_id=int(self.guild_id), channel_id=int(self.channels[channel]),
-                    created_at=m.created_at + shift, channel_name=channel)
+            replace(
+                m,
+                guild_id=int(self.guild_id),
+                channel_id=int(self.channels[channel]),
+                created_at=m.created_at + shift,
+                channel_name=channel,
+            )
             for m in messages
         ]
         for start in range(0, len(messages), 256):
@@ -167,7 +175,7 @@ class Clio:
 
 
 @pytest.fixture
-async def clio_world(fake_discord: FakeDiscord, tmp_path: Path, embedder, clio_errors) -> Clio:
+async def clio_world(fake_discord: FakeDiscord, tmp_path: Path, embedder, clio_errors) -> AsyncIterator[Clio]:
     """A guild with #general (watched), #random (not watched) and #digests; alice and bob, a
     moderator, and another bot. The bot is not started."""
     fake = fake_discord

@@ -10,8 +10,8 @@ import time
 import pytest
 
 from bot.core.config import Settings
-from bot.engine.matcher import Calibration
 from bot.core.records import IncomingMessage
+from bot.engine.matcher import Calibration
 from bot.store.arguments import Argument
 from tests.cogs.conftest import eventually
 
@@ -68,6 +68,7 @@ async def argument(clio, slug: str) -> Argument:
 
 async def settled(clio, *messages: dict) -> None:
     """The given messages stored and tagged, and every context-note listener run finished."""
+
     async def stored():
         found = await clio.store.messages.get(int(clio.guild_id), [int(m["id"]) for m in messages])
         return len(found) == len(messages)
@@ -106,12 +107,24 @@ async def test_everyone_can_list_and_show(clio):
 
 
 async def test_autocomplete_offers_this_servers_arguments(clio):
-    record = await clio.fake.autocomplete(clio.guild_id, clio.channels["general"], clio.users["alice"],
-                                          "arguments show", {"argument": "both sid"}, focused="argument")
+    record = await clio.fake.autocomplete(
+        clio.guild_id,
+        clio.channels["general"],
+        clio.users["alice"],
+        "arguments show",
+        {"argument": "both sid"},
+        focused="argument",
+    )
     choices = (await record.response())["data"]["choices"]
     assert choices == [{"name": f"Stalin played both sides ({BOTH_SIDES_SLUG})", "value": BOTH_SIDES_SLUG}]
-    record = await clio.fake.autocomplete(clio.guild_id, clio.channels["general"], clio.users["mod"],
-                                          "arguments edit", {"argument": "katyn"}, focused="argument")
+    record = await clio.fake.autocomplete(
+        clio.guild_id,
+        clio.channels["general"],
+        clio.users["mod"],
+        "arguments edit",
+        {"argument": "katyn"},
+        focused="argument",
+    )
     assert [c["value"] for c in (await record.response())["data"]["choices"]] == ["katyn-was-german", "katyn-was-nkvd"]
 
 
@@ -122,13 +135,16 @@ async def test_moderators_add_edit_remove_and_switch_notes(clio):
     guild_id = int(clio.guild_id)
     opened = await clio.slash("arguments add", {"name": "appeasement-bought-time", "threshold": 0.3})
     assert modal_defaults(await opened.wait_modal())["claim"] == ""
-    submitted = await clio.fake.submit_modal(opened, {
-        "title": "Appeasement bought time",
-        "claim": "Munich gave Britain a year to rearm.",
-        "examples": "munich bought time for the RAF\nchamberlain needed a year of spitfires",
-        "counters": "pact-bought-time",
-        "sources": "Robert Self - Neville Chamberlain (2006)",
-    })
+    submitted = await clio.fake.submit_modal(
+        opened,
+        {
+            "title": "Appeasement bought time",
+            "claim": "Munich gave Britain a year to rearm.",
+            "examples": "munich bought time for the RAF\nchamberlain needed a year of spitfires",
+            "counters": "pact-bought-time",
+            "sources": "Robert Self - Neville Chamberlain (2006)",
+        },
+    )
     assert "Added **Appeasement bought time**" in (await submitted.wait_original())["content"]
     added = await argument(clio, "appeasement-bought-time")
     assert (added.origin, added.threshold, added.counters) == ("moderator", 0.3, ("pact-bought-time",))
@@ -140,9 +156,11 @@ async def test_moderators_add_edit_remove_and_switch_notes(clio):
     opened = await clio.slash("arguments edit", {"argument": "appeasement-bought-time", "flag": True})
     defaults = modal_defaults(await opened.wait_modal())
     assert defaults == {
-        "title": "Appeasement bought time", "claim": "Munich gave Britain a year to rearm.",
+        "title": "Appeasement bought time",
+        "claim": "Munich gave Britain a year to rearm.",
         "examples": "munich bought time for the RAF\nchamberlain needed a year of spitfires",
-        "counters": "pact-bought-time", "sources": "Robert Self - Neville Chamberlain (2006)",
+        "counters": "pact-bought-time",
+        "sources": "Robert Self - Neville Chamberlain (2006)",
     }
     bad = await clio.fake.submit_modal(opened, {"counters": "nonsense"})
     assert "unknown: nonsense" in (await bad.wait_original())["content"]
@@ -210,11 +228,15 @@ async def test_tag_argument_menu_corrects_tags(clio):
 
     rejected = await clio.fake.choose(picker["id"], not_id, [str(both_sides.id)], clio.users["mod"])
     assert "does not make **Stalin played both sides**" in (await rejected.wait_original())["content"]
-    [tag] = [t for t in (await clio.store.tags.for_messages(guild_id, [int(said["id"])]))[int(said["id"])]
-             if t.argument_id == both_sides.id]
+    [tag] = [
+        t
+        for t in (await clio.store.tags.for_messages(guild_id, [int(said["id"])]))[int(said["id"])]
+        if t.argument_id == both_sides.id
+    ]
     assert (tag.source, tag.accepted) == ("moderator", False)
-    profile = next(p for p in (await clio.bot.engine.tagging.matcher_for(guild_id)).profiles
-                   if p.argument_id == both_sides.id)
+    profile = next(
+        p for p in (await clio.bot.engine.tagging.matcher_for(guild_id)).profiles if p.argument_id == both_sides.id
+    )
     assert said["content"] in profile.rejected  # the matcher was rebuilt with the correction
 
     confirmed = await clio.fake.choose(picker["id"], is_id, [str(both_sides.id)], clio.users["mod"])
@@ -250,10 +272,24 @@ async def test_why_this_tag(clio):
 
 async def add_candidate(clio, slug: str, claim: str, messages: int) -> int:
     link = f"https://discord.com/channels/{clio.guild_id}/{clio.channels['general']}/1"
-    evidence = {"messages": messages, "distinct_texts": messages, "authors": 3, "days": 2,
-                "first_seen": time.time() - 86400, "last_seen": time.time(), "example_links": [link]}
-    return await clio.store.arguments.add(int(clio.guild_id), slug, claim, origin="discovered", status="candidate",
-                                          examples=[f"{claim} (again)"], evidence=evidence)
+    evidence = {
+        "messages": messages,
+        "distinct_texts": messages,
+        "authors": 3,
+        "days": 2,
+        "first_seen": time.time() - 86400,
+        "last_seen": time.time(),
+        "example_links": [link],
+    }
+    return await clio.store.arguments.add(
+        int(clio.guild_id),
+        slug,
+        claim,
+        origin="discovered",
+        status="candidate",
+        examples=[f"{claim} (again)"],
+        evidence=evidence,
+    )
 
 
 async def test_candidates_approve_dismiss_merge_even_after_a_restart(clio):
@@ -276,8 +312,11 @@ async def test_candidates_approve_dismiss_merge_even_after_a_restart(clio):
     link = f"https://discord.com/channels/{clio.guild_id}/{clio.channels['general']}/1"
     assert fields(posts[0])["Examples"] == f"[1]({link})"
     assert "7 messages (7 distinct) from 3 people on 2 days" in fields(posts[0])["Evidence"]
-    assert custom_ids(posts[0]) == [f"clio:candidate:approve:{winter}", f"clio:candidate:dismiss:{winter}",
-                                    f"clio:candidate:merge:{winter}"]
+    assert custom_ids(posts[0]) == [
+        f"clio:candidate:approve:{winter}",
+        f"clio:candidate:dismiss:{winter}",
+        f"clio:candidate:merge:{winter}",
+    ]
     both_sides = await argument(clio, BOTH_SIDES_SLUG)
     assert select_values(posts[2], f"clio:candidate:merge:{auction}")[0] == str(both_sides.id)  # most alike first
 
@@ -301,8 +340,9 @@ async def test_candidates_approve_dismiss_merge_even_after_a_restart(clio):
     assert fields(await dismissed.wait_original())["Decision"].startswith("Dismissed by")
     assert (await clio.store.arguments.get(guild_id, molotov)).status == "dismissed"
 
-    merged = await clio.fake.choose(posts[2]["id"], f"clio:candidate:merge:{auction}", [str(both_sides.id)],
-                                    clio.users["mod"])
+    merged = await clio.fake.choose(
+        posts[2]["id"], f"clio:candidate:merge:{auction}", [str(both_sides.id)], clio.users["mod"]
+    )
     assert fields(await merged.wait_original())["Decision"].startswith("Merged into **Stalin played both sides** by")
     candidate = await clio.store.arguments.get(guild_id, auction)
     assert (candidate.status, candidate.merged_into) == ("merged", both_sides.id)
@@ -322,11 +362,20 @@ async def test_candidates_approve_dismiss_merge_even_after_a_restart(clio):
 async def test_discover_finds_a_recurring_argument(clio):
     guild_id, channel = int(clio.guild_id), int(clio.channels["general"])
     start = time.time() - 5 * 86400
-    await clio.store.messages.upsert([
-        IncomingMessage(id=9_000 + i, guild_id=guild_id, channel_id=channel, author_id=100 + author,
-                        created_at=start + day * 86400 + i * 60, content=text, author_name=f"user{author}")
-        for i, (author, day, text) in enumerate(ROMAN_CONCRETE)
-    ])
+    await clio.store.messages.upsert(
+        [
+            IncomingMessage(
+                id=9_000 + i,
+                guild_id=guild_id,
+                channel_id=channel,
+                author_id=100 + author,
+                created_at=start + day * 86400 + i * 60,
+                content=text,
+                author_name=f"user{author}",
+            )
+            for i, (author, day, text) in enumerate(ROMAN_CONCRETE)
+        ]
+    )
     found = await answer(clio, "arguments discover", {"days": 30})
     assert "Found 1 recurring argument(s) that no argument explains (1 new)" in found["content"]
     [candidate] = await clio.store.arguments.list(guild_id, ("candidate",))
@@ -342,8 +391,11 @@ async def test_discover_finds_a_recurring_argument(clio):
 
 
 async def notes(clio) -> list:
-    return [s for s in clio.fake.sent if s.route == "channel.create" and s.embeds
-            and s.embeds[0].get("title", "").startswith("Context:")]
+    return [
+        s
+        for s in clio.fake.sent
+        if s.route == "channel.create" and s.embeds and s.embeds[0].get("title", "").startswith("Context:")
+    ]
 
 
 async def test_a_context_note_once_then_the_cooldown(clio_world):
@@ -368,8 +420,11 @@ async def test_a_context_note_once_then_the_cooldown(clio_world):
     # The same argument again in that channel: no second note within the cooldown, even after a restart.
     await settled(clio, await clio.say("bob", BOTH_SIDES_AGAIN))
     await clio.restart()
-    await settled(clio, await clio.say("alice", BOTH_SIDES_AGAIN + " Classic."),
-                  await clio.say("bob", BOTH_SIDES, channel="random"))  # notes are off in #random
+    await settled(
+        clio,
+        await clio.say("alice", BOTH_SIDES_AGAIN + " Classic."),
+        await clio.say("bob", BOTH_SIDES, channel="random"),
+    )  # notes are off in #random
     assert len(await notes(clio)) == 1
     tagged = await clio.store.tags.accepted_in_window(int(clio.guild_id), 0, time.time() + 1)
     assert len([t for t in tagged if t.argument_id == (await argument(clio, BOTH_SIDES_SLUG)).id]) == 4

@@ -17,8 +17,10 @@ async def test_burst_is_ingested_completely_and_commands_stay_responsive(clio, c
     authors = [clio.users["alice"], clio.users["bob"]]
     report = await burst(clio.runner, clio.guild_id, clio.channels["general"], authors, clio.users["bob"], COUNT)
     with capsys.disabled():
-        print(f"\nburst: {COUNT} messages stored and tagged in {report.seconds:.1f} s "
-              f"({report.ingest_per_second:.0f} msg/s); /summary acknowledged after {report.ack_seconds * 1000:.0f} ms")
+        print(
+            f"\nburst: {COUNT} messages stored and tagged in {report.seconds:.1f} s "
+            f"({report.ingest_per_second:.0f} msg/s); /summary acknowledged after {report.ack_seconds * 1000:.0f} ms"
+        )
     sent = {int(m["id"]) for m in clio.fake.messages_in(clio.channels["general"]) if not m["author"].get("bot")}
     stored = await clio.stored_ids("general")
     assert len(stored) == len(set(stored)) == COUNT and set(stored) == sent

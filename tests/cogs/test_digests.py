@@ -99,8 +99,7 @@ async def test_bad_schedules_are_refused_clearly(clio):
         ("* * * * *", "UTC"): "at most every",
     }
     for (when, tz), expected in cases.items():
-        record = await clio.slash("digest schedule", {"target": clio.channels["digests"], "when": when,
-                                                      "timezone": tz})
+        record = await clio.slash("digest schedule", {"target": clio.channels["digests"], "when": when, "timezone": tz})
         assert expected in await clio.reply_text(record), when
     assert await clio.store.schedules.list(int(clio.guild_id)) == []
 
@@ -174,7 +173,6 @@ async def test_missed_slots_get_one_catch_up_digest_after_a_restart(clio):
     await asyncio.sleep(0.5)
     assert len(await clio.store.digests.recent(int(clio.guild_id))) == 1
     assert len(_posts(clio, "digests")) == 1
-
 
 
 async def test_preview_is_private_and_never_threads(clio):

@@ -12,12 +12,13 @@ from datetime import datetime
 import numpy as np
 import pytest
 
+from bot.core.records import IncomingMessage
 from bot.engine.moderation import AbuseModel
 from bot.engine.moderation.abuse import FEATURE_CUES
 from bot.engine.moderation.feedback import FalsePositiveStore
-from bot.core.records import IncomingMessage
 from bot.store import Store
 from tests.cogs.conftest import eventually
+from tests.conftest import required
 
 pytestmark = pytest.mark.slow
 
@@ -44,8 +45,9 @@ def world(clio_world, monkeypatch, embedder):
     """The world of the conftest plus #modlog (set as the mod-log channel) and a second moderator; the
     bot, not started, will use the stand-in abuse head."""
     dimensions = embedder.encode(["x"]).shape[1]
-    monkeypatch.setattr(AbuseModel, "for_embedder",
-                        classmethod(lambda cls, model_id, *args: cue_head(model_id, dimensions)))
+    monkeypatch.setattr(
+        AbuseModel, "for_embedder", classmethod(lambda cls, model_id, *args: cue_head(model_id, dimensions))
+    )
     return with_modlog(clio_world)
 
 
@@ -95,8 +97,11 @@ def modlog_posts(clio) -> list[dict]:
 
 
 def entries(clio) -> list[dict]:
-    return [m for m in modlog_posts(clio) if m["embeds"] and m["embeds"][0].get("footer", {}).get("text", "")
-            .startswith("Flag #")]
+    return [
+        m
+        for m in modlog_posts(clio)
+        if m["embeds"] and m["embeds"][0].get("footer", {}).get("text", "").startswith("Flag #")
+    ]
 
 
 async def entry_about(clio, message_id: str) -> dict:
@@ -104,7 +109,7 @@ async def entry_about(clio, message_id: str) -> dict:
         return next((m for m in entries(clio) if f"/{message_id})" in fields(m)["Message"]), None)
 
     await eventually(find, what=f"an entry about message {message_id}")
-    return find()
+    return required(find())
 
 
 def current(clio, post: dict) -> dict:
@@ -256,7 +261,7 @@ async def test_delete_and_timeout_buttons_work_after_a_restart(clio):
     before = time.time()
     chosen = await clio.fake.choose(second["id"], f"clio:flag:timeout:{anchor_of(second)}", ["1h"], clio.users["mod"])
     await chosen.wait_original()
-    until = datetime.fromisoformat(timeout_of(clio, "bob")).timestamp()
+    until = datetime.fromisoformat(required(timeout_of(clio, "bob"))).timestamp()
     assert before + 3600 - 5 < until < time.time() + 3600 + 5
     [case] = await clio.store.cases.for_user(guild_id, int(clio.users["bob"]))
     assert case.action == "timeout" and case.reason.startswith("1 hour. spam:")
@@ -293,7 +298,7 @@ async def test_warn_dms_opens_a_case_and_escalation_needs_a_confirmation(world):
     assert REFUSED in await told(refused)
     before = time.time()
     await (await clio.fake.click_button(proposal["id"], confirm, clio.users["mod"])).wait_original()
-    until = datetime.fromisoformat(timeout_of(clio, "alice")).timestamp()
+    until = datetime.fromisoformat(required(timeout_of(clio, "alice"))).timestamp()
     assert before + 7200 - 5 < until < time.time() + 7200 + 5
     shown = current(clio, proposal)
     assert shown["embeds"][0]["title"] == "Escalation confirmed" and shown["components"] == []
@@ -356,8 +361,12 @@ async def test_reports_join_the_queue_and_are_rate_limited(clio):
 
 
 async def test_case_commands(clio):
-    guild_id, alice, bob, mod = (int(clio.guild_id), int(clio.users["alice"]), int(clio.users["bob"]),
-                                 int(clio.users["mod"]))
+    guild_id, alice, bob, mod = (
+        int(clio.guild_id),
+        int(clio.users["alice"]),
+        int(clio.users["bob"]),
+        int(clio.users["mod"]),
+    )
     await clio.store.cases.add_case(guild_id, alice, "warn", None, mod, content="first words")
     await clio.store.cases.add_case(guild_id, bob, "timeout", "1 hour. flood", mod)
     await clio.store.cases.add_case(guild_id + 1, alice, "warn", "another server's case", mod)
@@ -378,8 +387,12 @@ async def test_case_commands(clio):
     recent = (await answer(clio, "cases recent"))["embeds"][0]["description"]
     assert recent.index("**#2** timeout") < recent.index("**#1** warn") and f"<@{bob}>" in recent
 
-    for name, options in [("case show", {"number": 1}), ("cases recent", None), ("modlog digest", None),
-                          ("case reason", {"number": 1, "reason": "mine"})]:
+    for name, options in [
+        ("case show", {"number": 1}),
+        ("cases recent", None),
+        ("modlog digest", None),
+        ("case reason", {"number": 1, "reason": "mine"}),
+    ]:
         assert REFUSED in (await answer(clio, name, options, user="alice"))["content"], name
     commands = {c["name"]: c for c in clio.fake.state.commands[None].values()}
     for name in ("case", "cases", "modlog"):
@@ -392,7 +405,8 @@ async def test_case_commands(clio):
 async def counts(clio, table: str, user: str) -> int:
     row = await clio.store.db.fetchone(
         f"SELECT COUNT(*) FROM {table} t JOIN messages m ON m.id = t.message_id WHERE m.author_id = ?",
-        (int(clio.users[user]),))
+        (int(clio.users[user]),),
+    )
     return row[0]
 
 
@@ -432,11 +446,20 @@ async def test_retention_at_start_up_and_the_daily_digest(world):
     guild_id, channel = int(clio.guild_id), int(clio.channels["general"])
     now = time.time()
     async with await Store.open(clio.database) as store:
-        await store.messages.upsert([
-            IncomingMessage(id=9_000 + i, guild_id=guild_id, channel_id=channel, author_id=int(clio.users["bob"]),
-                            created_at=now - age * 86400, content=f"said {age} days ago", author_name="bob")
-            for i, age in enumerate((30, 8, 6, 1))
-        ])
+        await store.messages.upsert(
+            [
+                IncomingMessage(
+                    id=9_000 + i,
+                    guild_id=guild_id,
+                    channel_id=channel,
+                    author_id=int(clio.users["bob"]),
+                    created_at=now - age * 86400,
+                    content=f"said {age} days ago",
+                    author_name="bob",
+                )
+                for i, age in enumerate((30, 8, 6, 1))
+            ]
+        )
     await started(clio, retention_days=7)
     await eventually(lambda: _count_is(clio, 2), what="start-up retention")
 
@@ -492,6 +515,6 @@ async def test_the_shipped_abuse_head_flags_abuse_but_not_history_talk(clio_worl
     if clio.bot.get_cog("Moderation").service.abuse.model is None:
         pytest.skip("the shipped abuse weights were fitted on another embedder: run `clio train abuse`")
     calm = await clio.say("bob", HISTORY)
-    said, entry = await flagged(clio, "alice", ABUSE)
+    _said, entry = await flagged(clio, "alice", ABUSE)
     assert entry["embeds"][0]["title"] == "Flagged: abuse"
     assert not await clio.store.flags.for_message(int(clio.guild_id), int(calm["id"]))

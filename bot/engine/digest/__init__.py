@@ -1,4 +1,7 @@
-"""Digests: what was argued in a window, as counts and linked quotes, rendered for Discord or Markdown."""
+"""Digests: what was argued in a window, as counts and linked quotes, rendered for Discord or Markdown.
+
+Part of the engine: imports the store, the core and the engine's catalogue; never discord.
+"""
 
 from bot.engine.digest.builder import VectorSource, build_digest
 from bot.engine.digest.model import ArgumentDigest, CandidateDigest, CounterMention, Digest, Quote, ReplyChain, Source

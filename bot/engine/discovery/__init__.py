@@ -3,6 +3,8 @@
 - ``clustering``: groups similar messages and keeps the groups that recur (pure numpy);
 - ``service``: runs that over a guild's unexplained messages and stores candidates;
 - ``candidates``: the moderators' approve, dismiss and merge.
+
+Part of the engine: imports the store and the core, and the tagging service only for its type.
 """
 
 from bot.engine.discovery.candidates import approve_candidate, dismiss_candidate, merge_candidate

@@ -1,4 +1,6 @@
-"""Readers for server exports. Each validates a whole file before anything is stored."""
+"""Readers for server exports (DiscordChatExporter JSON, CSV). Each validates a whole file before anything
+is stored. Imports only the core.
+"""
 
 from __future__ import annotations
 

@@ -3,7 +3,9 @@
 Flaggers: ``abuse`` (a head over the ingest embedding), ``spam`` (invites, shorteners, referral links, mass
 mentions, cross-posting), ``flood`` (per-author message rate) and ``policy`` (catalogue arguments marked
 ``policy: flag``). :class:`ModerationService` runs a guild's enabled ones; flags and cases are stored by
-:mod:`bot.store.moderation`.
+:mod:`bot.store.moderation`, and ``queue`` turns them into review entries and case-log lines.
+
+Part of the engine: imports the store and the core; never discord.
 """
 
 from bot.engine.moderation.abuse import AbuseFlagger, AbuseModel

@@ -1,7 +1,8 @@
 """A fake Discord (REST + gateway on loopback) that the real discord.py client can talk to.
 
-Used by the end-to-end tests and by ``clio sandbox`` to try the bot without a token. It needs only
-aiohttp: it never imports discord.py, it speaks the wire protocol that discord.py speaks.
+Used by the end-to-end tests, ``clio sandbox`` and ``clio bench --burst`` to run the bot without a token.
+It needs only aiohttp and imports nothing else of Clio's: it speaks the wire protocol that discord.py
+speaks, and never imports discord.py.
 """
 
 from .errors import ApiError

@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.errors import ScheduleError
 from bot.adapter.scheduling import (
     UTC,
     DigestScheduler,
@@ -18,6 +17,7 @@ from bot.adapter.scheduling import (
     min_interval,
     slot_key,
 )
+from bot.core.errors import ScheduleError
 
 
 def _next(trigger, after: datetime) -> datetime:
@@ -52,13 +52,16 @@ def test_a_sixth_field_is_seconds():
     assert min_interval(trigger, start) == timedelta(seconds=2)
 
 
-@pytest.mark.parametrize(("when", "tz", "message"), [
-    ("25:00", "UTC", "not a time of day"),
-    ("61 * * * *", "UTC", "Bad cron expression"),
-    ("0 9 * * 8", "UTC", "Bad cron expression"),
-    ("every day", "UTC", "neither a time"),
-    ("09:00", "Not/AZone", "Unknown timezone"),
-])
+@pytest.mark.parametrize(
+    ("when", "tz", "message"),
+    [
+        ("25:00", "UTC", "not a time of day"),
+        ("61 * * * *", "UTC", "Bad cron expression"),
+        ("0 9 * * 8", "UTC", "Bad cron expression"),
+        ("every day", "UTC", "neither a time"),
+        ("09:00", "Not/AZone", "Unknown timezone"),
+    ],
+)
 def test_bad_schedules_say_what_is_wrong(when, tz, message):
     with pytest.raises(ScheduleError, match=message):
         build_trigger(when, tz)
@@ -73,8 +76,16 @@ def test_missed_slots_collapse_into_the_newest():
 
 
 def _schedule(**fields):
-    values = dict(id=7, guild_id=1, scope_channel_id=None, target_channel_id=5, cron="0 * * * *",
-                  timezone="UTC", last_run_at=None, created_at=0.0)
+    values = dict(
+        id=7,
+        guild_id=1,
+        scope_channel_id=None,
+        target_channel_id=5,
+        cron="0 * * * *",
+        timezone="UTC",
+        last_run_at=None,
+        created_at=0.0,
+    )
     return SimpleNamespace(**{**values, **fields})
 
 

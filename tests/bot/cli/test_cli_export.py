@@ -17,7 +17,8 @@ def test_export_false_positives_writes_the_moderators_verdicts(tmp_path):
     assert result.exit_code == 0, result.output
     assert "wrote 1 false positive" in result.output
     assert list(csv.reader(output.open(encoding="utf-8"))) == [
-        ["text", "label"], ["calling the pact a masterstroke is idiotic", "0"]
+        ["text", "label"],
+        ["calling the pact a masterstroke is idiotic", "0"],
     ]
 
 
@@ -42,11 +43,13 @@ def test_export_corrections_writes_message_claim_and_label(tmp_path):
     output = tmp_path / "corrections.csv"
     result = CliRunner().invoke(main, ["export", "corrections", str(output)], env={"CLIO_DATABASE": str(database)})
     assert result.exit_code == 0, result.output
-    assert sorted(csv.reader(output.open(encoding="utf-8"))) == sorted([
-        ["message", "claim", "label"],
-        ["stalin talked to both camps at once", "Stalin played both sides.", "1"],
-        ["pizza is great", "Stalin played both sides.", "0"],
-    ])
+    assert sorted(csv.reader(output.open(encoding="utf-8"))) == sorted(
+        [
+            ["message", "claim", "label"],
+            ["stalin talked to both camps at once", "Stalin played both sides.", "1"],
+            ["pizza is great", "Stalin played both sides.", "0"],
+        ]
+    )
 
 
 async def _store_two_corrections(database):

@@ -14,7 +14,7 @@ CLAIMS = (
 )
 MESSAGES = (
     "message_id,text\n"
-    "m1,\"when everyone wears the same clothes, nobody gets teased for being poor\"\n"
+    'm1,"when everyone wears the same clothes, nobody gets teased for being poor"\n'
     "m2,a gun at home lets you defend your family\n"
     "m3,what time does the museum open on sunday?\n"
 )
@@ -26,9 +26,16 @@ def write(path, text):
 
 
 def run(tmp_path, claims=CLAIMS, messages=MESSAGES, *extra):
-    args = ["match", "--claims", str(write(tmp_path / "claims.csv", claims)),
-            "--messages", str(write(tmp_path / "messages.csv", messages)),
-            "--output", str(tmp_path / "scores.csv"), *extra]
+    args = [
+        "match",
+        "--claims",
+        str(write(tmp_path / "claims.csv", claims)),
+        "--messages",
+        str(write(tmp_path / "messages.csv", messages)),
+        "--output",
+        str(tmp_path / "scores.csv"),
+        *extra,
+    ]
     return CliRunner().invoke(main, args)
 
 
@@ -40,7 +47,8 @@ def test_match_writes_one_row_per_message_and_claim(tmp_path):
         rows = list(reader)
     assert reader.fieldnames == ["message_id", "claim_id", "score", "tagged"]
     assert [(r["message_id"], r["claim_id"]) for r in rows] == [
-        (m, c) for m in ("m1", "m2", "m3") for c in ("uniform", "guns")]
+        (m, c) for m in ("m1", "m2", "m3") for c in ("uniform", "guns")
+    ]
     score = {(r["message_id"], r["claim_id"]): float(r["score"]) for r in rows}
     tagged = {(r["message_id"], r["claim_id"]) for r in rows if r["tagged"] == "1"}
     assert all(0 <= s <= 1 for s in score.values())
@@ -81,7 +89,16 @@ def test_malformed_csv_names_file_row_and_column(tmp_path, claims, messages, exp
 
 
 def test_missing_file_is_a_clear_error(tmp_path):
-    result = CliRunner().invoke(main, ["match", "--claims", str(tmp_path / "nope.csv"),
-                                       "--messages", str(tmp_path / "nope2.csv"),
-                                       "--output", str(tmp_path / "out.csv")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "match",
+            "--claims",
+            str(tmp_path / "nope.csv"),
+            "--messages",
+            str(tmp_path / "nope2.csv"),
+            "--output",
+            str(tmp_path / "out.csv"),
+        ],
+    )
     assert result.exit_code != 0 and "nope.csv: cannot open" in result.output

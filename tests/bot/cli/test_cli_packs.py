@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from bot.engine.catalogue import pack_json_schema
 from bot.cli import main
+from bot.engine.catalogue import pack_json_schema
 
 REPO = Path(__file__).resolve().parents[3]
 CATALOGUE = REPO / "prompts" / "catalogue"
@@ -75,10 +75,14 @@ def test_packs_commands_per_guild(tmp_path):
     assert listed.exit_code == 0, listed.output
     packs = {row["pack"]: row["enabled"] for row in json.loads(listed.output)}
     assert packs["civil-war-causes"] is True and len(packs) >= 10
-    assert run("packs", "disable", "civil-war-causes", "--guild", "42", env=env).output.strip() == \
-        "civil-war-causes disabled"
-    packs = {row["pack"]: row["enabled"] for row in json.loads(run("packs", "list", "--guild", "42", "--json",
-                                                                     env=env).output)}
+    assert (
+        run("packs", "disable", "civil-war-causes", "--guild", "42", env=env).output.strip()
+        == "civil-war-causes disabled"
+    )
+    packs = {
+        row["pack"]: row["enabled"]
+        for row in json.loads(run("packs", "list", "--guild", "42", "--json", env=env).output)
+    }
     assert packs["civil-war-causes"] is False and packs["fall-of-rome"] is True
     assert "was already enabled" in run("packs", "enable", "fall-of-rome", "--guild", "42", env=env).output
     unknown = run("packs", "enable", "atlantis", "--guild", "42", env=env)

@@ -7,10 +7,21 @@ from bot.core.markdown import ZWSP, escape_inline
 MENTIONS = ("@everyone", "@here", "<@", "<@&", "<#")
 
 
-@pytest.mark.parametrize("text", [
-    "@everyone look", "hey @here", "@EVERYONE", "<@123456789012345678>", "<@!123456789012345678>",
-    "<@&123456789012345678>", "<#123456789012345678>", "@every\x00one", "<\x07@123>", "@\u202eeveryone",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "@everyone look",
+        "hey @here",
+        "@EVERYONE",
+        "<@123456789012345678>",
+        "<@!123456789012345678>",
+        "<@&123456789012345678>",
+        "<#123456789012345678>",
+        "@every\x00one",
+        "<\x07@123>",
+        "@\u202eeveryone",
+    ],
+)
 def test_mentions_are_neutralised(text):
     escaped = escape_inline(text)
     assert not any(m in escaped.lower() for m in MENTIONS)
@@ -24,13 +35,16 @@ def test_markdown_is_escaped():
     assert escape_inline(r"already \*escaped") == r"already \\\*escaped"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("- not a list", r"\- not a list"),
-    ("+ nor this", r"\+ nor this"),
-    ("1. nor this", r"1\. nor this"),
-    ("# nor a heading", r"\# nor a heading"),
-    ("-# nor subtext", r"\-\# nor subtext"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("- not a list", r"\- not a list"),
+        ("+ nor this", r"\+ nor this"),
+        ("1. nor this", r"1\. nor this"),
+        ("# nor a heading", r"\# nor a heading"),
+        ("-# nor subtext", r"\-\# nor subtext"),
+    ],
+)
 def test_leading_markers_are_escaped(text, expected):
     assert escape_inline(text) == expected
 

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -30,9 +30,9 @@ def test_parse_when():
     assert parse_when("7d", now) == now - 7 * DAY
     assert parse_when("24h", now) == parse_when("1d", now)
     assert parse_when("1d12h", now) == now - 1.5 * DAY  # the same grammar as every other duration
-    assert parse_when("2026-10-01", now) == datetime(2026, 10, 1, tzinfo=timezone.utc).timestamp()
-    assert parse_when("2026-10-14", now, end_of_day=True) == datetime(2026, 10, 15, tzinfo=timezone.utc).timestamp()
-    assert parse_when("2026-10-01T12:00:00+02:00", now) == datetime(2026, 10, 1, 10, tzinfo=timezone.utc).timestamp()
+    assert parse_when("2026-10-01", now) == datetime(2026, 10, 1, tzinfo=UTC).timestamp()
+    assert parse_when("2026-10-14", now, end_of_day=True) == datetime(2026, 10, 15, tzinfo=UTC).timestamp()
+    assert parse_when("2026-10-01T12:00:00+02:00", now) == datetime(2026, 10, 1, 10, tzinfo=UTC).timestamp()
     for bad in ("last tuesday", "0h", ""):
         with pytest.raises(ValueError):
             parse_when(bad, now)
@@ -40,4 +40,10 @@ def test_parse_when():
 
 def test_durations_read_naturally():
     assert [duration_text(s) for s in (600, 3600, 86400, 7 * 86400, 90 * 60, 45)] == [
-        "10 minutes", "1 hour", "1 day", "1 week", "90 minutes", "45 seconds"]
+        "10 minutes",
+        "1 hour",
+        "1 day",
+        "1 week",
+        "90 minutes",
+        "45 seconds",
+    ]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.config import get_settings
+from bot.core.errors import UnknownArgument, UserError
 from bot.engine.argument_admin import (
     ArgumentForm,
     add_argument,
@@ -19,9 +21,7 @@ from bot.engine.argument_admin import (
     remove_argument,
     source_line,
 )
-from bot.core.config import get_settings
 from bot.engine.embedding import shared_embedder
-from bot.core.errors import UnknownArgument, UserError
 from bot.engine.tagging import TaggingService
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
 from tests.bot.engine.test_tagging import PACK
@@ -30,7 +30,7 @@ FORM = ArgumentForm(
     title="Appeasement bought time",
     claim="Munich gave Britain a year to rearm.",
     examples="- munich bought time for the RAF\n\n• chamberlain needed a year of spitfires\n"
-             "munich bought time for the RAF",
+    "munich bought time for the RAF",
     counters="both-sides, lipetsk-training",
     sources="Robert Self - Neville Chamberlain (2006)\nAlan Author - Munich https://example.org/munich",
 )
@@ -52,8 +52,13 @@ async def profile_ids(tagging, guild_id=GUILD):
 def test_form_parsing():
     assert parse_lines(" a \n\n- b\n• c ") == ["a", "b", "c"]
     source = parse_source("Jean-Paul Sartre — Being and Nothingness (1943) https://example.org/b")
-    assert source == {"author": "Jean-Paul Sartre", "title": "Being and Nothingness", "year": 1943,
-                      "url": "https://example.org/b", "role": "supports"}
+    assert source == {
+        "author": "Jean-Paul Sartre",
+        "title": "Being and Nothingness",
+        "year": 1943,
+        "url": "https://example.org/b",
+        "role": "supports",
+    }
     assert parse_source(source_line(source)) == source
     rebuttal = parse_source("Rebuts: Edward Gibbon - The History of the Decline and Fall of the Roman Empire (1776)")
     assert rebuttal["role"] == "rebuts" and rebuttal["year"] == 1776
@@ -70,8 +75,12 @@ async def test_add_validates_and_the_matcher_learns_it(store, tagging):
     assert (argument.slug, argument.origin, argument.status) == ("appeasement", "moderator", "active")
     assert argument.examples == ("munich bought time for the RAF", "chamberlain needed a year of spitfires")
     assert argument.counters == ("both-sides", "lipetsk-training")
-    assert argument.sources[1] == {"author": "Alan Author", "title": "Munich", "url": "https://example.org/munich",
-                                   "role": "supports"}
+    assert argument.sources[1] == {
+        "author": "Alan Author",
+        "title": "Munich",
+        "url": "https://example.org/munich",
+        "role": "supports",
+    }
     assert (argument.threshold, argument.policy) == (0.7, "flag")
     assert await profile_ids(tagging) == before | {argument.id}  # invalidated, rebuilt with it
 
@@ -97,7 +106,11 @@ async def test_edit_round_trips_the_form_and_remove_sticks(store, tagging):
     form = ArgumentForm(claim="Munich bought time.", examples="one\ntwo")
     edited = await edit_argument(store, tagging, GUILD, argument, form, threshold=None, policy=None)
     assert (edited.claim, edited.examples, edited.sources, edited.title) == (
-        "Munich bought time.", ("one", "two"), (), "")
+        "Munich bought time.",
+        ("one", "two"),
+        (),
+        "",
+    )
     assert await find_argument(store, GUILD, f"#{argument.id}") == edited
 
     lipetsk = await find_argument(store, GUILD, "LIPETSK-training")

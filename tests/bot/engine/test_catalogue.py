@@ -9,6 +9,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import pydantic
 import pytest
 import yaml
 
@@ -79,8 +80,12 @@ def _argument(argument_id: str, **overrides) -> dict:
 
 
 def _pack(*arguments: dict, slug: str = "test-pack") -> dict:
-    return {"pack": slug, "title": "Test pack", "version": 1,
-            "arguments": list(arguments) or [_argument("alpha"), _argument("beta", counters=["alpha"])]}
+    return {
+        "pack": slug,
+        "title": "Test pack",
+        "version": 1,
+        "arguments": list(arguments) or [_argument("alpha"), _argument("beta", counters=["alpha"])],
+    }
 
 
 def _write(folder: Path, data: dict, name: str = "pack.yaml") -> Path:
@@ -192,12 +197,21 @@ def test_bad_policy_value(tmp_path):
     ("overrides", "field", "problem"),
     [
         ({"sources": []}, "sources", "at least one"),
-        ({"sources": [{"author": "A", "title": "B", "year": -1200, "role": "supports"}]}, "sources[0].year",
-         "between -800 and"),
-        ({"sources": [{"author": "A", "title": "B", "year": 3000, "role": "supports"}]}, "sources[0].year",
-         "between -800 and"),
-        ({"sources": [{"author": "A", "title": "B", "year": 1999, "role": "endorses"}]}, "sources[0].role",
-         "'supports' or 'rebuts'"),
+        (
+            {"sources": [{"author": "A", "title": "B", "year": -1200, "role": "supports"}]},
+            "sources[0].year",
+            "between -800 and",
+        ),
+        (
+            {"sources": [{"author": "A", "title": "B", "year": 3000, "role": "supports"}]},
+            "sources[0].year",
+            "between -800 and",
+        ),
+        (
+            {"sources": [{"author": "A", "title": "B", "year": 1999, "role": "endorses"}]},
+            "sources[0].role",
+            "'supports' or 'rebuts'",
+        ),
         ({"standing": "settled"}, "standing", "'consensus', 'debated' or 'rejected'"),
         ({"sources": [{"author": "A", "title": "B", "url": "not a url", "role": "rebuts"}]}, "sources[0].url", "http"),
         ({"claim": "First sentence. Second sentence."}, "claim", "one sentence"),
@@ -230,7 +244,7 @@ def test_missing_folder(tmp_path):
 def test_bundled_pack_is_not_mutated_by_validation(bundled):
     # Models are frozen: the tagging service shares one catalogue across guilds.
     argument = all_arguments(bundled)[0]
-    with pytest.raises(Exception):
+    with pytest.raises(pydantic.ValidationError, match="frozen"):
         argument.claim = "changed"
     assert copy.deepcopy(argument) == argument
 
@@ -301,6 +315,7 @@ def _build_sample_module():
     name = "clio_sample_build"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, SAMPLE / "build_sample.py")
+        assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
         spec.loader.exec_module(module)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import random
+from typing import cast
 
 import numpy as np
 import pytest
 
 from bot.core.config import Settings, get_settings
+from bot.core.records import IncomingMessage
 from bot.engine.discovery import (
     ClusterItem,
     approve_candidate,
@@ -22,7 +24,7 @@ from bot.engine.discovery import (
 )
 from bot.engine.matcher import Calibration, Matcher
 from bot.engine.matcher_inputs import MatcherInputs
-from bot.core.records import IncomingMessage
+from bot.engine.tagging import TaggingService
 from bot.store import Store
 
 DIM = 64
@@ -81,8 +83,13 @@ class Planted:
 
     def noise(self, count: int, seed: int = 0) -> set[int]:
         return {
-            self.add(500 + i % 9, i % 5, f"unrelated remark number {seed}-{i} about something else entirely",
-                     random_vector(seed * 1000 + i), minute=i)
+            self.add(
+                500 + i % 9,
+                i % 5,
+                f"unrelated remark number {seed}-{i} about something else entirely",
+                random_vector(seed * 1000 + i),
+                minute=i,
+            )
             for i in range(count)
         }
 
@@ -127,8 +134,11 @@ def test_the_same_text_posted_again_and_again_is_not_recurring():
     p = Planted()
     spam = near(4, 1)
     for i in range(6):  # 1-2 authors over 3 days, with the noise spammers add to dodge filters
-        text = ["FREE nitro for active members, claim it now!!", "free nitro for active members claim it now",
-                "Free Nitro for active members, claim it now https://dlscord.gift/x?u=1"][i % 3]
+        text = [
+            "FREE nitro for active members, claim it now!!",
+            "free nitro for active members claim it now",
+            "Free Nitro for active members, claim it now https://dlscord.gift/x?u=1",
+        ][i % 3]
         p.items.append(ClusterItem(2000 + i, 1 + i % 2, at(i // 2, i), text, spam))
     # Copypasta from five authors is still one text.
     for i in range(5):
@@ -171,8 +181,10 @@ def test_ties_and_input_order_do_not_change_the_result():
     p.noise(30)
 
     def summary(items):
-        return [(c.message_ids, c.central.message_id, [e.message_id for e in c.examples])
-                for c in find_recurring_clusters(items)]
+        return [
+            (c.message_ids, c.central.message_id, [e.message_id for e in c.examples])
+            for c in find_recurring_clusters(items)
+        ]
 
     expected = summary(p.items)
     assert len(expected) == 2
@@ -217,7 +229,9 @@ class FakeEmbedder:
 
 
 class FakeTagging:
-    """What discovery needs of TaggingService, with planted vectors and a record of the calls."""
+    """What discovery needs of TaggingService, with planted vectors and a record of the calls.
+
+    Tests cast it to TaggingService where a signature asks for one."""
 
     def __init__(self, embedder) -> None:
         self.embedder = embedder
@@ -241,8 +255,13 @@ class FakeTagging:
         return Matcher(self.embedder, Calibration(1.0, 0.0, 0.5))  # indexes no argument: explains nothing
 
 
+# _env_file is a BaseSettings.__init__ argument that pyright's synthesized pydantic signature leaves out.
 SETTINGS = Settings(
-    _env_file=None, discovery_min_messages=5, discovery_min_authors=3, discovery_min_days=2, discovery_similarity=0.55
+    _env_file=None,  # pyright: ignore[reportCallIssue]
+    discovery_min_messages=5,
+    discovery_min_authors=3,
+    discovery_min_days=2,
+    discovery_similarity=0.55,
 )
 
 
@@ -254,12 +273,21 @@ async def store(tmp_path):
 
 
 async def save(store: Store, p: Planted, guild_id: int = GUILD, bots: frozenset[int] = frozenset()) -> None:
-    await store.messages.upsert([
-        IncomingMessage(id=i.message_id, guild_id=guild_id, channel_id=CHANNEL + guild_id, author_id=i.author_id,
-                        created_at=i.created_at, content=i.text, author_name=f"user{i.author_id}",
-                        author_is_bot=i.author_id in bots)
-        for i in p.items
-    ])
+    await store.messages.upsert(
+        [
+            IncomingMessage(
+                id=i.message_id,
+                guild_id=guild_id,
+                channel_id=CHANNEL + guild_id,
+                author_id=i.author_id,
+                created_at=i.created_at,
+                content=i.text,
+                author_name=f"user{i.author_id}",
+                author_is_bot=i.author_id in bots,
+            )
+            for i in p.items
+        ]
+    )
 
 
 @pytest.fixture
@@ -274,7 +302,7 @@ async def world(store):
 
 
 async def test_discover_creates_candidates_once(store, world):
-    p, a, b, tagging = world
+    _p, a, b, tagging = world
     results = await discover(store, tagging, GUILD, settings=SETTINGS)
 
     assert [set(r.argument.evidence["message_ids"]) for r in results] == [a, b]
@@ -288,7 +316,8 @@ async def test_discover_creates_candidates_once(store, world):
     assert (evidence["messages"], evidence["authors"], evidence["days"]) == (8, 4, 4)
     assert evidence["central_message_id"] == results[0].cluster.central.message_id
     assert evidence["example_links"][0] == (
-        f"https://discord.com/channels/{GUILD}/{CHANNEL + GUILD}/{evidence['central_message_id']}")
+        f"https://discord.com/channels/{GUILD}/{CHANNEL + GUILD}/{evidence['central_message_id']}"
+    )
 
     again = await discover(store, tagging, GUILD, settings=SETTINGS)
     assert [r.argument.id for r in again] == [r.argument.id for r in results]
@@ -297,7 +326,7 @@ async def test_discover_creates_candidates_once(store, world):
 
 
 async def test_a_growing_cluster_refreshes_its_candidate(store, world):
-    p, a, b, tagging = world
+    p, a, _b, tagging = world
     [first, _] = await discover(store, tagging, GUILD, settings=SETTINGS)
     more = p.topic(0, authors=[8, 9, 8], days=[6, 7, 7], tag="-later")
     await save(store, p)
@@ -310,7 +339,7 @@ async def test_a_growing_cluster_refreshes_its_candidate(store, world):
 
 
 async def test_a_candidate_is_known_by_its_members_not_only_its_wording(store, world):
-    p, a, b, tagging = world
+    _p, _a, _b, tagging = world
     [first, _] = await discover(store, tagging, GUILD, settings=SETTINGS)
     await store.arguments.update(GUILD, first.argument.id, claim="reworded beyond recognition", examples=[])
     results = await discover(store, tagging, GUILD, settings=SETTINGS)
@@ -319,7 +348,7 @@ async def test_a_candidate_is_known_by_its_members_not_only_its_wording(store, w
 
 
 async def test_a_dismissed_candidate_stays_dismissed(store, world):
-    p, a, b, tagging = world
+    p, _a, _b, tagging = world
     [first, second] = await discover(store, tagging, GUILD, settings=SETTINGS)
     dismissed = await dismiss_candidate(store, GUILD, first.argument.id)
     assert dismissed.status == "dismissed"
@@ -337,7 +366,7 @@ async def test_a_dismissed_candidate_stays_dismissed(store, world):
 
 
 async def test_explained_messages_bots_and_the_window_are_respected(store, world):
-    p, a, b, tagging = world
+    _p, a, b, tagging = world
     known = await store.arguments.add(GUILD, "known", "an argument the guild already has")
     for message_id in b:
         await store.tags.set_by_moderator(GUILD, message_id, known, accepted=True, moderator_id=99)
@@ -358,11 +387,12 @@ async def test_bots_are_left_out(store):
     p = Planted()
     p.topic(0, authors=[1, 2, 3, 4, 5, 6], days=[0, 1, 2, 3, 4, 5])
     await save(store, p, bots=frozenset({1, 2, 3, 4}))
-    assert await discover(store, FakeTagging(FakeEmbedder(p.vectors)), GUILD, settings=SETTINGS) == []
+    tagging = cast(TaggingService, FakeTagging(FakeEmbedder(p.vectors)))
+    assert await discover(store, tagging, GUILD, settings=SETTINGS) == []
 
 
 async def test_a_cluster_close_to_an_active_argument_is_already_explained(store, world):
-    p, a, b, tagging = world
+    p, a, _b, tagging = world
     claim = "the catalogue already states topic one"
     p.vectors[claim] = unit(TOPICS[1])
     await store.arguments.add(GUILD, "topic-one", claim)
@@ -371,7 +401,7 @@ async def test_a_cluster_close_to_an_active_argument_is_already_explained(store,
 
 
 async def test_approve(store, world):
-    p, a, b, tagging = world
+    _p, _a, _b, tagging = world
     [first, second] = await discover(store, tagging, GUILD, settings=SETTINGS)
 
     approved = await approve_candidate(store, tagging, GUILD, second.argument.id, title="Topic one")
@@ -390,7 +420,7 @@ async def test_approve(store, world):
 
 
 async def test_merge(store, world):
-    p, a, b, tagging = world
+    _p, _a, _b, tagging = world
     target_id = await store.arguments.add(GUILD, "target", "an existing argument", examples=["one phrasing"])
     [first, second] = await discover(store, tagging, GUILD, settings=SETTINGS)
 
@@ -413,7 +443,7 @@ async def test_merge(store, world):
 
 
 async def test_merge_caps_examples_but_always_adds_something(store, world):
-    p, a, b, tagging = world
+    _p, _a, _b, tagging = world
     full = [f"existing phrasing number {i}" for i in range(12)]
     target_id = await store.arguments.add(GUILD, "full", "a well-described argument", examples=full)
     [first, _] = await discover(store, tagging, GUILD, settings=SETTINGS)
@@ -423,12 +453,12 @@ async def test_merge_caps_examples_but_always_adds_something(store, world):
 
 
 async def test_guilds_are_isolated(store, world):
-    p, a, b, tagging = world
+    _p, _a, _b, tagging = world
     q = Planted()
     q.next_id = 50_000
     c = q.topic(2, authors=[1, 2, 3], days=[0, 1, 2]) | q.topic(2, authors=[4, 5], days=[3, 4], tag="b")
     await save(store, q, guild_id=OTHER_GUILD)
-    other_tagging = FakeTagging(FakeEmbedder(q.vectors))
+    other_tagging = cast(TaggingService, FakeTagging(FakeEmbedder(q.vectors)))
 
     mine = await discover(store, tagging, GUILD, settings=SETTINGS)
     theirs = await discover(store, other_tagging, OTHER_GUILD, settings=SETTINGS)
@@ -457,11 +487,18 @@ WINTER_WAR = [
     (2, 0, "Finland humiliated the Soviets in 1939-40, which convinced Hitler the USSR would collapse quickly."),
     (3, 1, "After watching the Red Army struggle against tiny Finland, Hitler decided invading Russia would be easy."),
     (4, 1, "The Soviet performance in the Winter War was so bad that it encouraged Germany to attack in 1941."),
-    (1, 2, "Stalin's failure against the Finns showed everyone the Red Army was a paper tiger, "
-           "and Hitler believed it."),
+    (
+        1,
+        2,
+        "Stalin's failure against the Finns showed everyone the Red Army was a paper tiger, and Hitler believed it.",
+    ),
     (2, 2, "The Red Army's disaster in Finland made Hitler badly underestimate the Soviet Union."),
-    (3, 2, "Honestly the Winter War is why Hitler thought Barbarossa would be a quick win, "
-           "the Soviets looked incompetent."),
+    (
+        3,
+        2,
+        "Honestly the Winter War is why Hitler thought Barbarossa would be a quick win, "
+        "the Soviets looked incompetent.",
+    ),
 ]
 CHATTER = [
     (5, 0, "Roman concrete lasted so long because of the volcanic ash they mixed into it."),
@@ -497,7 +534,7 @@ async def test_the_real_model_finds_the_winter_war_argument(store):
         p.add(author, day, text, np.zeros(DIM), minute=30 + i)
     await save(store, p)
 
-    results = await discover(store, FakeTagging(embedder), GUILD, settings=settings)
+    results = await discover(store, cast(TaggingService, FakeTagging(embedder)), GUILD, settings=settings)
 
     # One candidate, made only of the planted argument: with matcher-v2 two of the seven phrasings sit
     # below the join similarity (0.45), and nothing else may join them.

@@ -15,7 +15,23 @@ def test_a_vector_does_not_depend_on_its_batch():
     embedder = Embedder(settings.model_dir, threads=1, batch_size=64)
     alone = embedder.encode([TEXT])[0]
     rng = np.random.default_rng(7)
-    words = "the pact of 1939 was signed by molotov and ribbentrop in moscow after long talks".split()
+    words = [
+        "the",
+        "pact",
+        "of",
+        "1939",
+        "was",
+        "signed",
+        "by",
+        "molotov",
+        "and",
+        "ribbentrop",
+        "in",
+        "moscow",
+        "after",
+        "long",
+        "talks",
+    ]
     others = [" ".join(rng.choice(words, size=int(rng.integers(1, 90)))) for _ in range(63)]
     batch = [*others[:31], TEXT, *others[31:]]
     in_batch = embedder.encode(batch)[31]

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from typing import cast
 
 from bot.engine.ingest_queue import IngestQueue
-from bot.engine.tagging import IngestResult
+from bot.engine.tagging import IngestResult, TaggingService
 from tests.bot.conftest import GUILD, make_message
 
 
 class _Tagging:
-    """Stores like TaggingService.ingest; a message whose text is "boom" breaks its batch."""
+    """Stores like TaggingService.ingest; a message whose text is "boom" breaks its batch.
+
+    IngestQueue calls nothing else, so the tests cast it to the TaggingService it stands in for."""
 
     def __init__(self, store):
         self.store = store
@@ -31,7 +34,12 @@ async def _ids(store) -> list[int]:
 async def test_messages_are_written_in_batches_and_listeners_told(store):
     tagging = _Tagging(store)
     told = []
-    queue = IngestQueue(tagging, max_batch=128, interval=0.05, on_ingested=lambda batch, result: told.append(len(batch)))
+    queue = IngestQueue(
+        cast(TaggingService, tagging),
+        max_batch=128,
+        interval=0.05,
+        on_ingested=lambda batch, result: told.append(len(batch)),
+    )
     queue.start()
     messages = [make_message(f"m{n}") for n in range(300)]
     for message in messages:
@@ -43,7 +51,7 @@ async def test_messages_are_written_in_batches_and_listeners_told(store):
 
 
 async def test_deletes_apply_in_arrival_order(store):
-    queue = IngestQueue(_Tagging(store), interval=0.05)
+    queue = IngestQueue(cast(TaggingService, _Tagging(store)), interval=0.05)
     queue.start()
     kept, gone, bulk = make_message("kept"), make_message("gone"), make_message("bulk")
     for message in (kept, gone, bulk):
@@ -57,7 +65,7 @@ async def test_deletes_apply_in_arrival_order(store):
 
 
 async def test_a_bad_message_costs_only_itself(store, caplog):
-    queue = IngestQueue(_Tagging(store), interval=0.05)
+    queue = IngestQueue(cast(TaggingService, _Tagging(store)), interval=0.05)
     queue.start()
     good = [make_message("fine"), make_message("also fine")]
     queue.put(good[0])

@@ -84,8 +84,12 @@ def test_default_threshold_and_per_argument_override():
 
 
 def test_top_k_keeps_the_most_probable_first():
-    profiles = [ArgumentProfile(i, claim) for i, claim in enumerate(
-        ["red army trained pilots", "red army trained tankers", "red army purged officers", "red pilots"])]
+    profiles = [
+        ArgumentProfile(i, claim)
+        for i, claim in enumerate(
+            ["red army trained pilots", "red army trained tankers", "red army purged officers", "red pilots"]
+        )
+    ]
     m = Matcher(BagOfWords(), Calibration(10.0, -5.0, 0.0), top_k=2)
     m.index(profiles)
     tags = m.tag(vec(m, "red army trained pilots"))[0]
@@ -110,10 +114,25 @@ def test_rejected_text_closer_than_the_argument_blocks_the_tag():
     assert why[0]["rejected"][0]["text"] == rejected
 
 
+def test_a_rejection_blocks_only_the_argument_it_was_made_against():
+    claim = "the soviets trained german pilots at lipetsk"
+    rejected = "german pilots trained at lipetsk flew in spain"
+    m = Matcher(BagOfWords(), Calibration(10.0, -5.0, 0.3))
+    # The rejection belongs to the first of two arguments, not to the last one indexed.
+    m.index(
+        [ArgumentProfile(2, claim, rejected=(rejected,)), ArgumentProfile(3, "the treaty of versailles caused the war")]
+    )
+    near_rejected = vec(m, "german pilots from lipetsk flew in spain")
+    assert m.tag(near_rejected) == [[]]
+    why = {w["argument_id"]: w for w in m.explain(near_rejected[0])}
+    assert why[2]["blocked_by_rejected"] is True
+    assert why[3]["blocked_by_rejected"] is False
+
+
 def test_explain_lists_every_argument_with_its_evidence(matcher):
     v = vec(matcher, "moscow negotiated with london and berlin")[0]
     why = matcher.explain(v)
-    assert [w["argument_id"] for w in why][0] == 1
+    assert next(w["argument_id"] for w in why) == 1
     assert {w["argument_id"] for w in why} == {1, 2, 3}
     first = why[0]
     assert first["tagged"] and first["examples"][0]["similarity"] == pytest.approx(1.0)
@@ -140,7 +159,7 @@ def test_calibration_is_monotonic_and_round_trips(tmp_path):
     assert Calibration.load(tmp_path / "calibration.json") == CAL
     m = Matcher.from_model_dir(BagOfWords(), tmp_path, top_k=2)
     assert m.calibration == CAL and m.top_k == 2
-    with pytest.raises(FileNotFoundError, match="calibration.json"):
+    with pytest.raises(FileNotFoundError, match=r"calibration\.json"):
         Matcher.from_model_dir(BagOfWords(), tmp_path / "nowhere")
 
 
@@ -180,10 +199,12 @@ def test_shipped_model_scores_a_paraphrase_above_an_unrelated_sentence():
     embedder = Embedder(DEFAULT_MODEL_DIR)
     m = Matcher.from_model_dir(embedder, DEFAULT_MODEL_DIR)
     m.index([ArgumentProfile(7, "School uniforms reduce bullying between students")])
-    vectors = embedder.encode([
-        "kids get picked on less when everyone wears the same clothes",
-        "the weather in paris was lovely last spring",
-    ])
+    vectors = embedder.encode(
+        [
+            "kids get picked on less when everyone wears the same clothes",
+            "the weather in paris was lovely last spring",
+        ]
+    )
     sim = m.similarity(vectors)[:, 0]
     assert sim[0] > sim[1] + 0.2
     probs = m.probabilities(vectors)[:, 0]
@@ -193,8 +214,9 @@ def test_shipped_model_scores_a_paraphrase_above_an_unrelated_sentence():
 # --- v2 scoring: titles, counters, examples that count less, sentences ---------------------------------
 
 SIDES = [
-    ArgumentProfile(10, "the ussr was as guilty as germany for the war", title="USSR as guilty as Germany",
-                    counters=(11,)),
+    ArgumentProfile(
+        10, "the ussr was as guilty as germany for the war", title="USSR as guilty as Germany", counters=(11,)
+    ),
     ArgumentProfile(11, "hitler bears primary responsibility for the war", title="Hitler to blame"),
 ]
 
@@ -236,8 +258,10 @@ def test_examples_count_less_than_the_claim_by_the_offset():
 def test_a_long_post_is_scored_sentence_by_sentence():
     from bot.engine.matcher import split_sentences
 
-    post = ("Honestly the treaty of versailles caused the war, everyone knows that. "
-            "And on top of that the soviets trained german pilots at lipetsk for years.")
+    post = (
+        "Honestly the treaty of versailles caused the war, everyone knows that. "
+        "And on top of that the soviets trained german pilots at lipetsk for years."
+    )
     assert len(split_sentences(post)) == 2
     assert split_sentences("too short. also short") == []
     m = Matcher(BagOfWords(), Calibration(10.0, -5.0, 0.9, sentence_offset=0.0), top_k=3)

@@ -25,22 +25,40 @@ NOTES_ON = 500
 THREAD = 501
 OTHER = 600
 
-PACT = Argument(id=1, guild_id=GUILD, slug="pact", origin="catalogue", status="active", title="The pact",
-                claim="The pact was defensive.", counters=("rebuttal", "missing"),
-                standing="rejected",
-                sources=({"author": "A. Historian", "title": "The Pact", "year": 2014,
-                          "url": "https://example.org/p", "role": "supports"},
-                         {"author": "B. Critic", "title": "No Pact", "year": 2016, "role": "rebuts"}))
-REBUTTAL = replace(PACT, id=2, slug="rebuttal", title="Rebuttal", claim="It was not.", counters=(), sources=(),
-                   standing=None)
-QUIET = replace(PACT, id=3, slug="quiet", title="", claim="Notes are off for this one.", notes_enabled=False,
-                standing=None)
+PACT = Argument(
+    id=1,
+    guild_id=GUILD,
+    slug="pact",
+    origin="catalogue",
+    status="active",
+    title="The pact",
+    claim="The pact was defensive.",
+    counters=("rebuttal", "missing"),
+    standing="rejected",
+    sources=(
+        {
+            "author": "A. Historian",
+            "title": "The Pact",
+            "year": 2014,
+            "url": "https://example.org/p",
+            "role": "supports",
+        },
+        {"author": "B. Critic", "title": "No Pact", "year": 2016, "role": "rebuts"},
+    ),
+)
+REBUTTAL = replace(
+    PACT, id=2, slug="rebuttal", title="Rebuttal", claim="It was not.", counters=(), sources=(), standing=None
+)
+QUIET = replace(
+    PACT, id=3, slug="quiet", title="", claim="Notes are off for this one.", notes_enabled=False, standing=None
+)
 ARGUMENTS = {a.id: a for a in (PACT, REBUTTAL, QUIET)}
 CONFIG = GuildConfig(note_channels=[NOTES_ON], note_threshold=0.8, note_cooldown_hours=24)
 
 
-def tagged(message_id: int, *tags: tuple[int, float], channel: int = NOTES_ON, age: float = 10.0,
-           parent: int | None = None) -> TaggedMessage:
+def tagged(
+    message_id: int, *tags: tuple[int, float], channel: int = NOTES_ON, age: float = 10.0, parent: int | None = None
+) -> TaggedMessage:
     return TaggedMessage(message_id, channel, NOW - age, list(tags), parent)
 
 
@@ -123,8 +141,9 @@ def test_rendering_helpers():
 
 
 async def test_note_records_and_cooldown_times(store):
-    await store.messages.upsert([make_message("x", message_id=1),
-                                 make_message("x", message_id=5, guild_id=OTHER_GUILD)])
+    await store.messages.upsert(
+        [make_message("x", message_id=1), make_message("x", message_id=5, guild_id=OTHER_GUILD)]
+    )
     await store.arguments.add(GUILD, "a", "claim a")
     await store.arguments.add(OTHER_GUILD, "b", "claim b")
     a = (await store.arguments.by_slug(GUILD, "a")).id
@@ -154,8 +173,10 @@ async def test_usage_counts_accepted_tags_by_window(store):
     await store.messages.upsert(messages)
     argument = await store.arguments.add(GUILD, "a", "claim a")
     other = await store.arguments.add(GUILD, "b", "claim b")
-    await store.tags.replace_model_tags(GUILD, {1: [(argument, 0.9)], 2: [(argument, 0.9)], 3: [(argument, 0.9)],
-                                                4: [(argument, 0.9)], 5: [(argument, 0.9)]})
+    await store.tags.replace_model_tags(
+        GUILD,
+        {1: [(argument, 0.9)], 2: [(argument, 0.9)], 3: [(argument, 0.9)], 4: [(argument, 0.9)], 5: [(argument, 0.9)]},
+    )
     await store.tags.set_by_moderator(GUILD, 5, argument, False, 1)  # "is not" does not count
     usage = await store.notes.usage(GUILD, [argument, other], NOW - 30 * day)
     assert usage[argument] == Usage(messages=3, authors=2, total=4)

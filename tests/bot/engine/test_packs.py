@@ -2,34 +2,59 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.core.config import get_settings
-from bot.engine.embedding import shared_embedder
 from bot.core.errors import UserError
+from bot.engine.embedding import shared_embedder
 from bot.engine.packs import parse_default_packs
 from bot.engine.tagging import TaggingService
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
 
 
-def _argument(slug: str, claim: str, examples: list[str], counters: list[str] = ()) -> dict:
-    return {"id": slug, "title": slug.replace("-", " ").capitalize(), "claim": claim, "standing": "debated",
-            "examples": examples, "counters": list(counters),
-            "sources": [{"author": "A. Historian", "title": "A Book", "year": 1999, "role": "supports"}]}
+def _argument(slug: str, claim: str, examples: list[str], counters: Sequence[str] = ()) -> dict:
+    return {
+        "id": slug,
+        "title": slug.replace("-", " ").capitalize(),
+        "claim": claim,
+        "standing": "debated",
+        "examples": examples,
+        "counters": list(counters),
+        "sources": [{"author": "A. Historian", "title": "A Book", "year": 1999, "role": "supports"}],
+    }
 
 
-LIPETSK = _argument("lipetsk-training", "The Soviet Union trained German officers at Lipetsk and Kazan.",
-                    ["the soviets trained the luftwaffe at lipetsk", "kazan tank school trained german tankers",
-                     "the reichswehr rearmed on soviet soil"])
-BOTH_SIDES = _argument("both-sides", "Stalin negotiated with the Allies and with Hitler at the same time.",
-                       ["stalin was playing both sides in 1939", "he talked to london and berlin at once",
-                        "moscow ran an auction between the allies and hitler"])
-GIBBON = _argument("christianity-doomed-rome", "Christianity sapped the Roman Empire's will to fight.",
-                   ["gibbon was right, the church drained rome", "monks instead of legions, thats why rome fell",
-                    "christian pacifism killed the legions"])
+LIPETSK = _argument(
+    "lipetsk-training",
+    "The Soviet Union trained German officers at Lipetsk and Kazan.",
+    [
+        "the soviets trained the luftwaffe at lipetsk",
+        "kazan tank school trained german tankers",
+        "the reichswehr rearmed on soviet soil",
+    ],
+)
+BOTH_SIDES = _argument(
+    "both-sides",
+    "Stalin negotiated with the Allies and with Hitler at the same time.",
+    [
+        "stalin was playing both sides in 1939",
+        "he talked to london and berlin at once",
+        "moscow ran an auction between the allies and hitler",
+    ],
+)
+GIBBON = _argument(
+    "christianity-doomed-rome",
+    "Christianity sapped the Roman Empire's will to fight.",
+    [
+        "gibbon was right, the church drained rome",
+        "monks instead of legions, thats why rome fell",
+        "christian pacifism killed the legions",
+    ],
+)
 
 
 def write_pack(folder: Path, slug: str, version: int, *arguments: dict) -> None:
@@ -48,8 +73,9 @@ def catalogue(tmp_path) -> Path:
 
 def service(store, folder: Path, default_packs: str = "all") -> TaggingService:
     settings = get_settings()
-    return TaggingService(store, shared_embedder(settings.model_dir), settings.model_dir, folder,
-                          default_packs=default_packs)
+    return TaggingService(
+        store, shared_embedder(settings.model_dir), settings.model_dir, folder, default_packs=default_packs
+    )
 
 
 async def tagging_slugs(tagging: TaggingService, guild_id: int = GUILD) -> set[str]:
@@ -62,7 +88,10 @@ async def test_a_new_server_starts_with_the_default_packs(store, catalogue):
     listed = {p.pack: p.enabled for p in await tagging.packs.list(GUILD)}
     assert listed == {"pact": False, "rome": True}
     assert await tagging_slugs(service(store, catalogue), OTHER_GUILD) == {
-        "lipetsk-training", "both-sides", "christianity-doomed-rome"}
+        "lipetsk-training",
+        "both-sides",
+        "christianity-doomed-rome",
+    }
 
 
 async def test_disabling_stops_tagging_and_keeps_past_tags(store, catalogue):
@@ -98,15 +127,19 @@ async def test_an_upgrade_reaches_enabled_servers_and_keeps_moderator_edits(stor
     await store.arguments.add(GUILD, "our-own", "A moderator's argument.")
 
     new_both = dict(BOTH_SIDES, claim="Stalin kept talks with both camps open until the last week of August 1939.")
-    new_one = _argument("pact-bought-time", "The pact bought the USSR time to rearm.",
-                        ["it bought them 22 months", "time to rearm, thats the point", "stalin needed time"])
+    new_one = _argument(
+        "pact-bought-time",
+        "The pact bought the USSR time to rearm.",
+        ["it bought them 22 months", "time to rearm, thats the point", "stalin needed time"],
+    )
     write_pack(catalogue, "pact", 2, dict(LIPETSK, claim="A new catalogue wording."), new_both, new_one)
     upgraded = service(store, catalogue)  # a restart with the new catalogue
     await upgraded.ensure_guild(GUILD)
     await upgraded.ensure_guild(OTHER_GUILD)
 
-    assert (await store.arguments.by_slug(GUILD, "lipetsk-training")).claim == \
-        "Our moderators' own wording of the Lipetsk claim."
+    assert (
+        await store.arguments.by_slug(GUILD, "lipetsk-training")
+    ).claim == "Our moderators' own wording of the Lipetsk claim."
     both = await store.arguments.by_slug(GUILD, "both-sides")
     assert both.claim == new_both["claim"] and both.pack_version == 2 and both.standing == "debated"
     assert (await store.arguments.by_slug(GUILD, "pact-bought-time")).status == "active"

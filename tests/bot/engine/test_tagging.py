@@ -7,8 +7,8 @@ import pytest
 
 from bot.core.config import get_settings
 from bot.engine.embedding import shared_embedder
-from bot.store.tags import Correction
 from bot.engine.tagging import TaggingService, profiles_for
+from bot.store.tags import Correction
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
 
 PACK = textwrap.dedent("""
@@ -66,7 +66,8 @@ async def test_ingest_tags_a_recurring_argument_and_leaves_chatter_alone(tagging
 
     assert result.stored == 2 and result.embedded == 2
     assert chatter.id not in result.tags
-    assert [await slug_of(store, a) for a, _ in result.tags[on_topic.id]][0] == "lipetsk-training"
+    best, _ = result.tags[on_topic.id][0]
+    assert await slug_of(store, best) == "lipetsk-training"
     stored = await store.tags.for_messages(GUILD, [on_topic.id])
     assert stored[on_topic.id][0].source == "model"
 
@@ -87,8 +88,12 @@ async def test_empty_messages_are_stored_but_not_embedded(tagging, store):
 
 
 async def test_each_guild_gets_its_own_copy_of_the_catalogue(tagging, store):
-    await tagging.ingest([make_message("stalin played both sides", guild_id=GUILD),
-                          make_message("stalin played both sides", guild_id=OTHER_GUILD, channel_id=2002)])
+    await tagging.ingest(
+        [
+            make_message("stalin played both sides", guild_id=GUILD),
+            make_message("stalin played both sides", guild_id=OTHER_GUILD, channel_id=2002),
+        ]
+    )
     mine = {a.slug: a.id for a in await store.arguments.list(GUILD)}
     theirs = {a.slug: a.id for a in await store.arguments.list(OTHER_GUILD)}
     assert set(mine) == set(theirs) == {"lipetsk-training", "both-sides"}
@@ -145,8 +150,17 @@ async def test_retag_uses_cached_vectors_and_moderator_corrections(tagging, stor
 def test_profiles_fold_corrections_into_examples_and_rejections():
     from bot.store.arguments import Argument
 
-    argument = Argument(id=1, guild_id=GUILD, slug="a", origin="catalogue", status="active", title="",
-                        claim="claim", examples=("ex",), threshold=None)
+    argument = Argument(
+        id=1,
+        guild_id=GUILD,
+        slug="a",
+        origin="catalogue",
+        status="active",
+        title="",
+        claim="claim",
+        examples=("ex",),
+        threshold=None,
+    )
     corrections = [Correction(1, 10, "yes this", True), Correction(1, 11, "not this", False)]
     (profile,) = profiles_for([argument], corrections, guild_threshold=0.9)
     assert profile.examples == ("ex", "yes this") and profile.rejected == ("not this",)

@@ -3,13 +3,14 @@ import sqlite3
 import pytest
 
 from bot.store.database import Database, Migration, bundled_migrations
+from tests.conftest import required
 
 
 async def test_fresh_database_is_wal_with_foreign_keys_and_latest_schema(tmp_path):
     db = await Database.open(tmp_path / "a.sqlite3")
     try:
-        assert (await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
-        assert (await db.fetchone("PRAGMA foreign_keys"))[0] == 1
+        assert required(await db.fetchone("PRAGMA journal_mode"))[0] == "wal"
+        assert required(await db.fetchone("PRAGMA foreign_keys"))[0] == 1
         assert await db.schema_version() == len(bundled_migrations())
     finally:
         await db.close()
@@ -48,7 +49,7 @@ async def test_transaction_rolls_back_on_error(tmp_path):
             async with db.transaction() as conn:
                 await conn.execute("INSERT INTO guilds(id, name) VALUES (1, 'x')")
                 raise RuntimeError("boom")
-        assert (await db.fetchone("SELECT COUNT(*) FROM guilds"))[0] == 0
+        assert required(await db.fetchone("SELECT COUNT(*) FROM guilds"))[0] == 0
     finally:
         await db.close()
 

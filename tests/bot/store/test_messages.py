@@ -1,6 +1,8 @@
 import dataclasses
+import sqlite3
 
 import numpy as np
+import pytest
 
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
 
@@ -65,13 +67,15 @@ async def test_deleting_from_another_guild_deletes_nothing(store):
 
 
 async def test_window_is_scoped_to_guild_channel_and_time(store):
-    await store.messages.upsert([
-        make_message("early", created_at=100.0),
-        make_message("inside", created_at=200.0),
-        make_message("other channel", created_at=200.0, channel_id=1002),
-        make_message("other guild", created_at=200.0, guild_id=OTHER_GUILD, channel_id=2001),
-        make_message("late", created_at=300.0),
-    ])
+    await store.messages.upsert(
+        [
+            make_message("early", created_at=100.0),
+            make_message("inside", created_at=200.0),
+            make_message("other channel", created_at=200.0, channel_id=1002),
+            make_message("other guild", created_at=200.0, guild_id=OTHER_GUILD, channel_id=2001),
+            make_message("late", created_at=300.0),
+        ]
+    )
     assert [m.content for m in await store.messages.window(GUILD, 150, 300)] == ["inside", "other channel"]
     assert [m.content for m in await store.messages.window(GUILD, 150, 300, channel_id=1001)] == ["inside"]
 
@@ -92,8 +96,6 @@ async def test_huge_and_empty_messages_are_stored_whole(store):
 async def test_a_batch_is_one_transaction(store, monkeypatch):
     good = make_message("good")
     bad = dataclasses.replace(make_message("bad"), created_at=None)  # NOT NULL violation
-    try:
+    with pytest.raises(sqlite3.IntegrityError):
         await store.messages.upsert([good, bad])
-    except Exception:
-        pass
     assert await store.messages.count(GUILD) == 0

@@ -32,9 +32,7 @@ async def test_bad_settings_are_rejected_and_change_nothing(store):
 
 async def test_concurrent_read_modify_writes_keep_every_change(store):
     async def add(channel_id: int) -> None:
-        await store.settings.update(
-            GUILD, lambda config: {"watched_channels": [*config.watched_channels, channel_id]}
-        )
+        await store.settings.update(GUILD, lambda config: {"watched_channels": [*config.watched_channels, channel_id]})
 
     await asyncio.gather(*(add(channel_id) for channel_id in range(1, 21)))
     assert sorted((await store.settings.get(GUILD)).watched_channels) == list(range(1, 21))

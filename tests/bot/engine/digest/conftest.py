@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from bot.engine.digest import split
-
 from bot.store import Store
 from tests.bot.conftest import GUILD, make_message
 
@@ -52,15 +51,21 @@ async def seed(store: Store, rows, *, guild_id: int = GUILD) -> list:
 
 
 def quote(message_id: int, text: str, author: str = "ada", channel_id: int = 1001, guild_id: int = GUILD):
-    from bot.engine.digest import Quote
     from bot.core.records import jump_url
+    from bot.engine.digest import Quote
 
-    return Quote(message_id, channel_id, author, text, jump_url(guild_id, channel_id, message_id),
-                 SINCE + message_id)
+    return Quote(message_id, channel_id, author, text, jump_url(guild_id, channel_id, message_id), SINCE + message_id)
 
 
-def make_digest(texts=("a quote",), *, author: str = "ada", title: str = "The USSR trained the Wehrmacht",
-                arguments: int = 1, guild_name: str = "History", channel_name: str | None = None):
+def make_digest(
+    texts=("a quote",),
+    *,
+    author: str = "ada",
+    title: str = "The USSR trained the Wehrmacht",
+    arguments: int = 1,
+    guild_name: str = "History",
+    channel_name: str | None = None,
+):
     """A digest with every section filled, its quotes taken from ``texts`` in turn."""
     from bot.engine.digest import ArgumentDigest, CandidateDigest, CounterMention, Digest, ReplyChain, Source
 
@@ -71,26 +76,41 @@ def make_digest(texts=("a quote",), *, author: str = "ada", title: str = "The US
         return quote(message_id, texts[message_id % len(texts)], author)
 
     return Digest(
-        guild_id=GUILD, guild_name=guild_name, channel_id=1001 if channel_name is not None else None,
-        channel_name=channel_name, since=SINCE, until=UNTIL, total_messages=120, total_authors=14,
+        guild_id=GUILD,
+        guild_name=guild_name,
+        channel_id=1001 if channel_name is not None else None,
+        channel_name=channel_name,
+        since=SINCE,
+        until=UNTIL,
+        total_messages=120,
+        total_authors=14,
         arguments=[
             ArgumentDigest(
-                argument_id=i, slug=f"arg-{i}", title=f"{title} {i}", claim=f"Claim {i}: {title}", count=12 - i % 10,
-                authors=5, previous_count=i % 3, trend=("up", "down", "new", "flat")[i % 4],
+                argument_id=i,
+                slug=f"arg-{i}",
+                title=f"{title} {i}",
+                claim=f"Claim {i}: {title}",
+                count=12 - i % 10,
+                authors=5,
+                previous_count=i % 3,
+                trend=("up", "down", "new", "flat")[i % 4],
                 quotes=[next_quote() for _ in range(3)],
-                sources=[Source("Manfred Zeidler", "Reichswehr und Rote Armee", 1993),
-                         Source("", "Online (essay)", None, "https://example.org/a b(c)"),
-                         Source("Anon", "", "n.d.", "javascript:alert(1)"),
-                         Source("Gabriel Gorodetsky", "Grand Delusion", 1999, role="rebuts")],
-                counters=[CounterMention(f"counter-{i}", f"Counter {title}", 3, next_quote(), replies=1),
-                          CounterMention("quiet", "", 1, None)],
+                sources=[
+                    Source("Manfred Zeidler", "Reichswehr und Rote Armee", 1993),
+                    Source("", "Online (essay)", None, "https://example.org/a b(c)"),
+                    Source("Anon", "", "n.d.", "javascript:alert(1)"),
+                    Source("Gabriel Gorodetsky", "Grand Delusion", 1999, role="rebuts"),
+                ],
+                counters=[
+                    CounterMention(f"counter-{i}", f"Counter {title}", 3, next_quote(), replies=1),
+                    CounterMention("quiet", "", 1, None),
+                ],
                 policy="flag" if i == 0 else None,
                 standing=("rejected", "debated")[i % 2],
             )
             for i in range(arguments)
         ],
-        candidates=[CandidateDigest(99, "versailles", f"Candidate: {title}", 6, 3, 2,
-                                    [next_quote(), next_quote()])],
+        candidates=[CandidateDigest(99, "versailles", f"Candidate: {title}", 6, 3, 2, [next_quote(), next_quote()])],
         chains=[ReplyChain(next_quote(), 7, 4, UNTIL - 60)],
         untagged_count=30,
     )

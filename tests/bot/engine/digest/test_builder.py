@@ -1,28 +1,36 @@
 """build_digest over a real store, and the pure quote and reply-chain choices behind it."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
+from bot.core.records import StoredMessage
 from bot.engine.digest import build_digest
 from bot.engine.digest.builder import trend
 from bot.engine.digest.selection import pick_quotes, reply_chains
-from bot.core.records import StoredMessage
 from tests.bot.conftest import CHANNEL, GUILD, OTHER_GUILD
 from tests.bot.engine.digest.conftest import DAY, SINCE, UNTIL, StoreVectors, seed, unit
+from tests.conftest import required
 
 OTHER_CHANNEL = 1002
 
 
 async def _arguments(store, guild_id=GUILD):
     lipetsk = await store.arguments.add(
-        guild_id, "lipetsk", "The USSR trained the Wehrmacht at Lipetsk.", title="The USSR trained the Wehrmacht",
-        origin="catalogue", counters=["lipetsk-marginal", "not-tagged-counter"],
+        guild_id,
+        "lipetsk",
+        "The USSR trained the Wehrmacht at Lipetsk.",
+        title="The USSR trained the Wehrmacht",
+        origin="catalogue",
+        counters=["lipetsk-marginal", "not-tagged-counter"],
         sources=[{"author": "Manfred Zeidler", "title": "Reichswehr und Rote Armee", "year": 1993}],
     )
     marginal = await store.arguments.add(
-        guild_id, "lipetsk-marginal", "Lipetsk trained a few hundred men at most.", title="Lipetsk was marginal",
+        guild_id,
+        "lipetsk-marginal",
+        "Lipetsk trained a few hundred men at most.",
+        title="Lipetsk was marginal",
         origin="catalogue",
     )
     unused = await store.arguments.add(guild_id, "not-tagged-counter", "Never mentioned.", origin="catalogue")
@@ -89,17 +97,24 @@ def test_reply_chains_survive_a_reply_cycle():
 
 
 async def test_counts_authors_and_trend(store):
-    lipetsk, marginal, _, both = await _arguments(store)
-    await seed(store, [
-        ("the soviets trained the luftwaffe at lipetsk", [lipetsk], {"author_id": 1}),
-        ("kazan tank school trained german tankers", [lipetsk], {"author_id": 2, "created_at": SINCE + DAY}),
-        ("lipetsk was a german flying school in russia", [lipetsk], {"author_id": 2, "created_at": SINCE + 2 * DAY}),
-        ("the reichswehr rearmed in the ussr", [lipetsk], {"author_id": 3, "created_at": SINCE + 3 * DAY}),
-        ("earlier lipetsk post", [lipetsk], {"author_id": 1, "created_at": SINCE - DAY}),
-        ("stalin played both sides", [both], {"author_id": 4, "created_at": SINCE - 2 * DAY}),
-        ("nice weather", [], {"author_id": 5, "created_at": SINCE + 10}),
-        ("after the window", [lipetsk], {"author_id": 5, "created_at": UNTIL}),
-    ])
+    lipetsk, _marginal, _, both = await _arguments(store)
+    await seed(
+        store,
+        [
+            ("the soviets trained the luftwaffe at lipetsk", [lipetsk], {"author_id": 1}),
+            ("kazan tank school trained german tankers", [lipetsk], {"author_id": 2, "created_at": SINCE + DAY}),
+            (
+                "lipetsk was a german flying school in russia",
+                [lipetsk],
+                {"author_id": 2, "created_at": SINCE + 2 * DAY},
+            ),
+            ("the reichswehr rearmed in the ussr", [lipetsk], {"author_id": 3, "created_at": SINCE + 3 * DAY}),
+            ("earlier lipetsk post", [lipetsk], {"author_id": 1, "created_at": SINCE - DAY}),
+            ("stalin played both sides", [both], {"author_id": 4, "created_at": SINCE - 2 * DAY}),
+            ("nice weather", [], {"author_id": 5, "created_at": SINCE + 10}),
+            ("after the window", [lipetsk], {"author_id": 5, "created_at": UNTIL}),
+        ],
+    )
     digest = await build_digest(store, StoreVectors(store), GUILD, SINCE, UNTIL)
 
     assert (digest.total_messages, digest.total_authors, digest.untagged_count) == (5, 4, 1)
@@ -117,9 +132,13 @@ async def test_counts_authors_and_trend(store):
 async def test_datetimes_and_floats_give_the_same_window(store):
     lipetsk, *_ = await _arguments(store)
     await seed(store, [("lipetsk", [lipetsk], {})])
-    as_datetimes = await build_digest(store, StoreVectors(store), GUILD,
-                                      datetime.fromtimestamp(SINCE, timezone.utc),
-                                      datetime.fromtimestamp(UNTIL, timezone.utc).replace(tzinfo=None))
+    as_datetimes = await build_digest(
+        store,
+        StoreVectors(store),
+        GUILD,
+        datetime.fromtimestamp(SINCE, UTC),
+        datetime.fromtimestamp(UNTIL, UTC).replace(tzinfo=None),
+    )
     assert (as_datetimes.since, as_datetimes.until) == (SINCE, UNTIL)
     with pytest.raises(ValueError):
         await build_digest(store, StoreVectors(store), GUILD, UNTIL, SINCE)
@@ -128,12 +147,15 @@ async def test_datetimes_and_floats_give_the_same_window(store):
 async def test_quotes_are_diverse(store):
     lipetsk, *_ = await _arguments(store)
     base = unit(100)
-    messages = await seed(store, [
-        ("lipetsk trained the luftwaffe", [lipetsk], {"author_id": 1, "vector": base}),
-        ("lipetsk trained the luftwaffe!", [lipetsk], {"author_id": 2, "vector": base + 0.01 * unit(1)}),
-        ("Lipetsk trained the Luftwaffe.", [lipetsk], {"author_id": 3, "vector": base + 0.01 * unit(2)}),
-        ("the tank school at kazan mattered more", [lipetsk], {"author_id": 4, "vector": unit(200)}),
-    ])
+    messages = await seed(
+        store,
+        [
+            ("lipetsk trained the luftwaffe", [lipetsk], {"author_id": 1, "vector": base}),
+            ("lipetsk trained the luftwaffe!", [lipetsk], {"author_id": 2, "vector": base + 0.01 * unit(1)}),
+            ("Lipetsk trained the Luftwaffe.", [lipetsk], {"author_id": 3, "vector": base + 0.01 * unit(2)}),
+            ("the tank school at kazan mattered more", [lipetsk], {"author_id": 4, "vector": unit(200)}),
+        ],
+    )
     digest = await build_digest(store, StoreVectors(store), GUILD, SINCE, UNTIL)
     quoted = {q.message_id for q in digest.arguments[0].quotes}
     assert messages[3].id in quoted
@@ -142,11 +164,14 @@ async def test_quotes_are_diverse(store):
 
 async def test_identical_texts_are_quoted_once_and_empty_ones_never(store):
     lipetsk, *_ = await _arguments(store)
-    await seed(store, [
-        ("copy pasta", [lipetsk], {"author_id": 1}),
-        ("Copy   pasta", [lipetsk], {"author_id": 2}),
-        ("", [lipetsk], {"author_id": 3}),
-    ])
+    await seed(
+        store,
+        [
+            ("copy pasta", [lipetsk], {"author_id": 1}),
+            ("Copy   pasta", [lipetsk], {"author_id": 2}),
+            ("", [lipetsk], {"author_id": 3}),
+        ],
+    )
     digest = await build_digest(store, StoreVectors(store), GUILD, SINCE, UNTIL)
     assert [q.text for q in digest.arguments[0].quotes] == ["copy pasta"]
     assert digest.arguments[0].count == 3
@@ -155,24 +180,40 @@ async def test_identical_texts_are_quoted_once_and_empty_ones_never(store):
 async def test_counter_arguments_raised_prefer_replies(store):
     lipetsk, marginal, *_ = await _arguments(store)
     claim = await seed(store, [("the ussr trained the wehrmacht", [lipetsk], {"author_id": 1})])
-    counters = await seed(store, [
-        ("a few hundred pilots is nothing", [marginal], {"author_id": 2, "vector": unit(1)}),
-        ("lipetsk was tiny, it hardly mattered", [marginal],
-         {"author_id": 3, "reply_to_id": claim[0].id, "vector": unit(2)}),
-        ("marginal at best", [marginal], {"author_id": 4, "vector": unit(1)}),
-    ])
+    counters = await seed(
+        store,
+        [
+            ("a few hundred pilots is nothing", [marginal], {"author_id": 2, "vector": unit(1)}),
+            (
+                "lipetsk was tiny, it hardly mattered",
+                [marginal],
+                {"author_id": 3, "reply_to_id": claim[0].id, "vector": unit(2)},
+            ),
+            ("marginal at best", [marginal], {"author_id": 4, "vector": unit(1)}),
+        ],
+    )
     digest = await build_digest(store, StoreVectors(store), GUILD, SINCE, UNTIL)
     by_slug = {a.slug: a for a in digest.arguments}
     [raised] = by_slug["lipetsk"].counters
-    assert (raised.slug, raised.title, raised.count, raised.replies) == ("lipetsk-marginal", "Lipetsk was marginal", 3, 1)
-    assert raised.quote.message_id == counters[1].id
+    assert (raised.slug, raised.title, raised.count, raised.replies) == (
+        "lipetsk-marginal",
+        "Lipetsk was marginal",
+        3,
+        1,
+    )
+    assert required(raised.quote).message_id == counters[1].id
     assert by_slug["lipetsk-marginal"].counters == []  # counters are the catalogue's, one way
 
 
 async def test_a_message_counts_for_one_side_of_a_debate_only(store):
     lipetsk, marginal, *_ = await _arguments(store)
-    both = await seed(store, [("lipetsk trained them, though only a few hundred", [(lipetsk, 0.8), (marginal, 0.7)], {}),
-                              ("a few hundred pilots, marginal at best", [(lipetsk, 0.6), (marginal, 0.9)], {})])
+    both = await seed(
+        store,
+        [
+            ("lipetsk trained them, though only a few hundred", [(lipetsk, 0.8), (marginal, 0.7)], {}),
+            ("a few hundred pilots, marginal at best", [(lipetsk, 0.6), (marginal, 0.9)], {}),
+        ],
+    )
     digest = await build_digest(store, StoreVectors(store), GUILD, SINCE, UNTIL)
     by_slug = {a.slug: a for a in digest.arguments}
     assert [q.message_id for q in by_slug["lipetsk"].quotes] == [both[0].id]
@@ -184,36 +225,56 @@ async def test_a_message_counts_for_one_side_of_a_debate_only(store):
 async def test_counter_without_replies_quotes_its_most_central_message(store):
     lipetsk, marginal, *_ = await _arguments(store)
     await seed(store, [("the ussr trained the wehrmacht", [lipetsk], {})])
-    counters = await seed(store, [
-        ("central counter", [marginal], {"vector": unit(1)}),
-        ("also central", [marginal], {"vector": unit(1) + 0.1 * unit(9)}),
-        ("outlier", [marginal], {"vector": unit(50)}),
-    ])
+    counters = await seed(
+        store,
+        [
+            ("central counter", [marginal], {"vector": unit(1)}),
+            ("also central", [marginal], {"vector": unit(1) + 0.1 * unit(9)}),
+            ("outlier", [marginal], {"vector": unit(50)}),
+        ],
+    )
     digest = await build_digest(store, StoreVectors(store), GUILD, SINCE, UNTIL)
     [raised] = next(a for a in digest.arguments if a.slug == "lipetsk").counters
     assert raised.replies == 0
-    assert raised.quote.message_id in {counters[0].id, counters[1].id}
+    assert required(raised.quote).message_id in {counters[0].id, counters[1].id}
 
 
 async def test_candidates_are_counted_over_their_evidence_in_the_window(store):
-    messages = await seed(store, [
-        ("the treaty of versailles caused the depression", [], {"author_id": 1}),
-        ("versailles reparations wrecked the economy", [], {"author_id": 2, "created_at": SINCE + 2 * DAY}),
-        ("reparations, again", [], {"author_id": 2, "created_at": SINCE + 2 * DAY + 60}),
-        ("old evidence", [], {"author_id": 3, "created_at": SINCE - 3 * DAY}),
-    ])
+    messages = await seed(
+        store,
+        [
+            ("the treaty of versailles caused the depression", [], {"author_id": 1}),
+            ("versailles reparations wrecked the economy", [], {"author_id": 2, "created_at": SINCE + 2 * DAY}),
+            ("reparations, again", [], {"author_id": 2, "created_at": SINCE + 2 * DAY + 60}),
+            ("old evidence", [], {"author_id": 3, "created_at": SINCE - 3 * DAY}),
+        ],
+    )
     foreign = await seed(store, [("other guild's evidence", [], {})], guild_id=OTHER_GUILD)
     candidate = await store.arguments.add(
-        GUILD, "versailles-depression", "Versailles caused the Great Depression.", origin="discovered",
+        GUILD,
+        "versailles-depression",
+        "Versailles caused the Great Depression.",
+        origin="discovered",
         status="candidate",
         evidence={"message_ids": [m.id for m in messages] + [foreign[0].id], "messages": 40, "authors": 9},
     )
-    await store.arguments.add(GUILD, "stale", "Only old evidence.", origin="discovered", status="candidate",
-                              evidence={"message_ids": [messages[3].id]})
+    await store.arguments.add(
+        GUILD,
+        "stale",
+        "Only old evidence.",
+        origin="discovered",
+        status="candidate",
+        evidence={"message_ids": [messages[3].id]},
+    )
     digest = await build_digest(store, StoreVectors(store), GUILD, SINCE, UNTIL)
     [shown] = digest.candidates
     assert (shown.argument_id, shown.slug, shown.messages, shown.authors, shown.days) == (
-        candidate, "versailles-depression", 3, 2, 2)
+        candidate,
+        "versailles-depression",
+        3,
+        2,
+        2,
+    )
     assert {q.message_id for q in shown.quotes} <= {m.id for m in messages[:3]}
     assert len(shown.quotes) == 3
     assert digest.untagged_count == 3
@@ -232,12 +293,22 @@ async def test_guild_isolation(store):
     lipetsk, *_ = await _arguments(store)
     other_lipetsk, *_ = await _arguments(store, OTHER_GUILD)
     mine = await seed(store, [("lipetsk here", [lipetsk], {"author_id": 1})])
-    theirs = await seed(store, [
-        ("lipetsk over there", [other_lipetsk], {"author_id": 2, "channel_id": 2001}),
-        ("a reply over there", [other_lipetsk], {"author_id": 3, "channel_id": 2001}),
-    ], guild_id=OTHER_GUILD)
-    await store.arguments.add(GUILD, "sneaky", "Evidence from elsewhere.", origin="discovered", status="candidate",
-                              evidence={"message_ids": [m.id for m in theirs]})
+    theirs = await seed(
+        store,
+        [
+            ("lipetsk over there", [other_lipetsk], {"author_id": 2, "channel_id": 2001}),
+            ("a reply over there", [other_lipetsk], {"author_id": 3, "channel_id": 2001}),
+        ],
+        guild_id=OTHER_GUILD,
+    )
+    await store.arguments.add(
+        GUILD,
+        "sneaky",
+        "Evidence from elsewhere.",
+        origin="discovered",
+        status="candidate",
+        evidence={"message_ids": [m.id for m in theirs]},
+    )
     vectors = StoreVectors(store)
     digest = await build_digest(store, vectors, GUILD, SINCE, UNTIL)
 
@@ -250,12 +321,18 @@ async def test_guild_isolation(store):
 
 async def test_a_channel_digest_counts_only_that_channel(store):
     lipetsk, *_ = await _arguments(store)
-    await seed(store, [
-        ("lipetsk in general", [lipetsk], {"author_id": 1}),
-        ("lipetsk elsewhere", [lipetsk], {"author_id": 2, "channel_id": OTHER_CHANNEL}),
-        ("lipetsk elsewhere, last week", [lipetsk], {"author_id": 2, "channel_id": OTHER_CHANNEL,
-                                                     "created_at": SINCE - DAY}),
-    ])
+    await seed(
+        store,
+        [
+            ("lipetsk in general", [lipetsk], {"author_id": 1}),
+            ("lipetsk elsewhere", [lipetsk], {"author_id": 2, "channel_id": OTHER_CHANNEL}),
+            (
+                "lipetsk elsewhere, last week",
+                [lipetsk],
+                {"author_id": 2, "channel_id": OTHER_CHANNEL, "created_at": SINCE - DAY},
+            ),
+        ],
+    )
     digest = await build_digest(store, StoreVectors(store), GUILD, SINCE, UNTIL, channel_id=CHANNEL)
     assert (digest.channel_id, digest.channel_name, digest.total_messages) == (CHANNEL, f"channel{CHANNEL}", 1)
     assert [(a.count, a.previous_count, a.trend) for a in digest.arguments] == [(1, 0, "new")]

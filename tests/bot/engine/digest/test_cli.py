@@ -3,7 +3,7 @@
 import asyncio
 import json
 from contextlib import asynccontextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -15,7 +15,7 @@ from bot.store import Store
 from tests.bot.conftest import CHANNEL, GUILD, OTHER_GUILD
 from tests.bot.engine.digest.conftest import DAY, SINCE, StoreVectors, seed
 
-SINCE_DATE = datetime.fromtimestamp(SINCE, timezone.utc).date().isoformat()
+SINCE_DATE = datetime.fromtimestamp(SINCE, UTC).date().isoformat()
 
 
 async def _seed(path, guilds):
@@ -23,10 +23,14 @@ async def _seed(path, guilds):
         for guild_id in guilds:
             argument = await store.arguments.add(guild_id, "lipetsk", "The USSR trained the Wehrmacht.")
             channel = CHANNEL if guild_id == GUILD else CHANNEL + guild_id
-            await seed(store, [("@everyone lipetsk!", [argument], {"author_id": 1, "channel_id": channel}),
-                               ("kazan too", [argument], {"author_id": 2, "channel_id": channel,
-                                                          "created_at": SINCE + DAY})],
-                       guild_id=guild_id)
+            await seed(
+                store,
+                [
+                    ("@everyone lipetsk!", [argument], {"author_id": 1, "channel_id": channel}),
+                    ("kazan too", [argument], {"author_id": 2, "channel_id": channel, "created_at": SINCE + DAY}),
+                ],
+                guild_id=guild_id,
+            )
 
 
 @pytest.fixture
@@ -59,8 +63,19 @@ def test_markdown_for_the_only_guild(run):
 
 
 def test_json_for_a_guild_and_channel_by_name(run):
-    result = run("--guild", f"guild{GUILD}", "--channel", f"#channel{CHANNEL}", "--since", SINCE_DATE,
-                 "--until", "2099-01-01", "--format", "json", guilds=(GUILD, OTHER_GUILD))
+    result = run(
+        "--guild",
+        f"guild{GUILD}",
+        "--channel",
+        f"#channel{CHANNEL}",
+        "--since",
+        SINCE_DATE,
+        "--until",
+        "2099-01-01",
+        "--format",
+        "json",
+        guilds=(GUILD, OTHER_GUILD),
+    )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert (payload["guild_id"], payload["channel_id"], payload["total_messages"]) == (GUILD, CHANNEL, 2)
@@ -70,7 +85,7 @@ def test_json_for_a_guild_and_channel_by_name(run):
 def test_embeds_format(run):
     result = run("--since", SINCE_DATE, "--until", "2099-01-01", "--format", "embeds")
     assert result.exit_code == 0, result.output
-    [[header, argument]] = json.loads(result.output)
+    [[_header, argument]] = json.loads(result.output)
     assert argument["title"] == "The USSR trained the Wehrmacht."
 
 

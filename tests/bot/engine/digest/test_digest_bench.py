@@ -24,23 +24,37 @@ async def _seeded_store(path) -> Store:
     rng = np.random.default_rng(7)
     store = await Store.open(path)
     argument_ids = [
-        await store.arguments.add(GUILD, f"arg-{i}", f"Claim number {i}.", title=f"Argument {i}", origin="catalogue",
-                                  counters=[f"arg-{(i + 1) % ARGUMENTS}", f"arg-{(i + 7) % ARGUMENTS}"],
-                                  sources=[{"author": "A. Historian", "title": f"Book {i}", "year": 1990 + i}])
+        await store.arguments.add(
+            GUILD,
+            f"arg-{i}",
+            f"Claim number {i}.",
+            title=f"Argument {i}",
+            origin="catalogue",
+            counters=[f"arg-{(i + 1) % ARGUMENTS}", f"arg-{(i + 7) % ARGUMENTS}"],
+            sources=[{"author": "A. Historian", "title": f"Book {i}", "year": 1990 + i}],
+        )
         for i in range(ARGUMENTS)
     ]
     times = np.sort(rng.uniform(SINCE, UNTIL, MESSAGES))
     messages = []
     for i, created_at in enumerate(times):
         reply_to = messages[int(rng.integers(max(0, i - 50), i))].id if i and rng.random() < 0.3 else None
-        messages.append(make_message(
-            f"message {i} about " + " ".join(rng.choice(["lipetsk", "kazan", "stalin", "pact", "treaty"], 8)),
-            author_id=int(rng.integers(1, 400)), channel_id=1001 + int(rng.integers(0, 5)),
-            created_at=float(created_at), reply_to_id=reply_to,
-        ))
+        messages.append(
+            make_message(
+                f"message {i} about " + " ".join(rng.choice(["lipetsk", "kazan", "stalin", "pact", "treaty"], 8)),
+                author_id=int(rng.integers(1, 400)),
+                channel_id=1001 + int(rng.integers(0, 5)),
+                created_at=float(created_at),
+                reply_to_id=reply_to,
+            )
+        )
     # A previous week, so trends have something to compare with.
-    messages += [make_message(f"last week {i}", author_id=int(rng.integers(1, 400)),
-                              created_at=float(rng.uniform(SINCE - 7 * DAY, SINCE))) for i in range(2_000)]
+    messages += [
+        make_message(
+            f"last week {i}", author_id=int(rng.integers(1, 400)), created_at=float(rng.uniform(SINCE - 7 * DAY, SINCE))
+        )
+        for i in range(2_000)
+    ]
     await store.messages.upsert(messages)
     vectors = rng.normal(size=(len(messages), DIMENSIONS)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -52,8 +66,14 @@ async def _seeded_store(path) -> Store:
             tags[message.id] = [(argument_ids[a], float(rng.uniform(0.5, 1.0))) for a in chosen]
     await store.tags.replace_model_tags(GUILD, tags)
     evidence = [m.id for m in rng.choice(messages[:MESSAGES], 30, replace=False)]
-    await store.arguments.add(GUILD, "candidate", "A discovered claim.", origin="discovered", status="candidate",
-                              evidence={"message_ids": evidence})
+    await store.arguments.add(
+        GUILD,
+        "candidate",
+        "A discovered claim.",
+        origin="discovered",
+        status="candidate",
+        evidence={"message_ids": evidence},
+    )
     return store
 
 

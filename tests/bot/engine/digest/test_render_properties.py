@@ -1,6 +1,7 @@
 """Whatever users write, the rendered digest stays inert, within Discord's limits, and keeps every link."""
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.engine.digest import render_embeds, render_markdown
 from bot.engine.digest.split import EMBEDS_PER_MESSAGE, MESSAGE_TOTAL, embed_length
@@ -8,18 +9,68 @@ from tests.bot.engine.digest.conftest import all_quotes, assert_within_limits, e
 
 MENTIONS = ("@everyone", "@here", "<@", "<@&", "<#")
 TRICKY = [
-    "@everyone", "@here", "@EVERYONE", "<@123456789012345678>", "<@!1>", "<@&2>", "<#3>", "<", "@", "#", "&",
-    "\n", "\r\n", "\t", "\x00", "\x1b", "\u0085", "\u2028", " ", "*", "**", "_", "~~", "`", "```", "||", ">", ">>> ",
-    "# ", "- ", "1. ", "[", "]", "(", ")", "\\", "[x](https://evil.example)", "https://", "http://a.b/c",
-    "\u202e", "\u2066", "\u200b", "\u200d", "\u00a0", "👨‍👩‍👧", "🏳️‍🌈", "שלום", "مرحبا", "…", "“", "”",
+    "@everyone",
+    "@here",
+    "@EVERYONE",
+    "<@123456789012345678>",
+    "<@!1>",
+    "<@&2>",
+    "<#3>",
+    "<",
+    "@",
+    "#",
+    "&",
+    "\n",
+    "\r\n",
+    "\t",
+    "\x00",
+    "\x1b",
+    "\u0085",
+    "\u2028",
+    " ",
+    "*",
+    "**",
+    "_",
+    "~~",
+    "`",
+    "```",
+    "||",
+    ">",
+    ">>> ",
+    "# ",
+    "- ",
+    "1. ",
+    "[",
+    "]",
+    "(",
+    ")",
+    "\\",
+    "[x](https://evil.example)",
+    "https://",
+    "http://a.b/c",
+    "\u202e",
+    "\u2066",
+    "\u200b",
+    "\u200d",
+    "\u00a0",
+    "👨‍👩‍👧",
+    "🏳️‍🌈",
+    "שלום",
+    "مرحبا",
+    "…",
+    "“",
+    "”",
 ]
 
 pieces = st.one_of(st.text(max_size=40), st.sampled_from(TRICKY))
 texts = st.one_of(
     st.lists(pieces, max_size=30).map("".join),
     # Huge messages, with and without word boundaries.
-    st.builds(lambda piece, times: piece * times, st.lists(pieces, min_size=1, max_size=5).map("".join),
-              st.integers(min_value=50, max_value=800)),
+    st.builds(
+        lambda piece, times: piece * times,
+        st.lists(pieces, min_size=1, max_size=5).map("".join),
+        st.integers(min_value=50, max_value=800),
+    ),
 )
 
 
@@ -33,8 +84,9 @@ texts = st.one_of(
     arguments=st.integers(min_value=0, max_value=16),
 )
 def test_rendering_is_safe_bounded_and_linked(quotes, author, title, guild_name, channel_name, arguments):
-    digest = make_digest(tuple(quotes), author=author, title=title, guild_name=guild_name,
-                         channel_name=channel_name, arguments=arguments)
+    digest = make_digest(
+        tuple(quotes), author=author, title=title, guild_name=guild_name, channel_name=channel_name, arguments=arguments
+    )
     markdown = render_markdown(digest)
     messages = render_embeds(digest)
 

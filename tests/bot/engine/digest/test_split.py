@@ -3,8 +3,17 @@
 import pytest
 
 from bot.engine.digest.split import (
-    EMBEDS_PER_MESSAGE, MESSAGE_TOTAL, TITLE, EmbedField, EmbedSpec, discord_len, embed_length, fit_embed,
-    pack_messages, shorten, split_text,
+    EMBEDS_PER_MESSAGE,
+    MESSAGE_TOTAL,
+    TITLE,
+    EmbedField,
+    EmbedSpec,
+    discord_len,
+    embed_length,
+    fit_embed,
+    pack_messages,
+    shorten,
+    split_text,
 )
 from tests.bot.engine.digest.conftest import assert_within_limits
 
@@ -61,8 +70,11 @@ def test_shorten_keeps_whole_words():
 
 def test_an_overflowing_description_becomes_several_embeds():
     lines = [f"> quote number {i} " + "lorem ipsum " * 30 for i in range(40)]
-    embeds = fit_embed(EmbedSpec(title="T", description="\n".join(lines), color=1, footer="foot",
-                                 timestamp="2026-10-14T00:00:00+00:00"))
+    embeds = fit_embed(
+        EmbedSpec(
+            title="T", description="\n".join(lines), color=1, footer="foot", timestamp="2026-10-14T00:00:00+00:00"
+        )
+    )
     assert len(embeds) > 1
     for embed in embeds:
         assert_within_limits(embed)
@@ -96,11 +108,14 @@ def test_an_empty_spec_gives_nothing():
     assert fit_embed(EmbedSpec()) == []
 
 
-@pytest.mark.parametrize("sizes, expected", [
-    ([100] * 25, [10, 10, 5]),
-    ([2500, 2500, 2500], [2, 1]),
-    ([5999, 1, 1], [2, 1]),
-])
+@pytest.mark.parametrize(
+    "sizes, expected",
+    [
+        ([100] * 25, [10, 10, 5]),
+        ([2500, 2500, 2500], [2, 1]),
+        ([5999, 1, 1], [2, 1]),
+    ],
+)
 def test_pack_messages_respects_embed_count_and_total(sizes, expected):
     embeds = [{"description": "x" * size} for size in sizes]
     messages = pack_messages(embeds)

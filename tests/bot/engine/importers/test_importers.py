@@ -3,6 +3,7 @@ import json
 import pytest
 
 from bot.engine.importers import ExportFormatError, read_export
+from tests.conftest import required
 
 GUILD = {"id": "900000000000000001", "name": "Test Guild"}
 CHANNEL = {"id": "900000000000000010", "name": "debate", "type": "GuildTextChat"}
@@ -10,7 +11,11 @@ CHANNEL = {"id": "900000000000000010", "name": "debate", "type": "GuildTextChat"
 
 def dce_message(id_, text, *, author_id="500", bot=False, reply_to=None, edited=None, ts="2026-10-01T12:00:00+00:00"):
     message = {
-        "id": str(id_), "type": "Default", "timestamp": ts, "timestampEdited": edited, "content": text,
+        "id": str(id_),
+        "type": "Default",
+        "timestamp": ts,
+        "timestampEdited": edited,
+        "content": text,
         "author": {"id": author_id, "name": f"user{author_id}", "nickname": f"User {author_id}", "isBot": bot},
         "attachments": [],
     }
@@ -26,14 +31,22 @@ def write_dce(tmp_path, messages, name="export.json"):
 
 
 def test_dce_export_maps_every_field(tmp_path):
-    path = write_dce(tmp_path, [
-        dce_message(1001, "first", edited="2026-10-01T12:05:00Z"),
-        dce_message(1002, "a reply", author_id="501", reply_to=1001),
-    ])
+    path = write_dce(
+        tmp_path,
+        [
+            dce_message(1001, "first", edited="2026-10-01T12:05:00Z"),
+            dce_message(1002, "a reply", author_id="501", reply_to=1001),
+        ],
+    )
     parsed = read_export(path)
     first, reply = parsed.messages
-    assert (first.id, first.guild_id, first.channel_id, first.author_id) == (1001, 900000000000000001, 900000000000000010, 500)
-    assert first.edited_at - first.created_at == 300
+    assert (first.id, first.guild_id, first.channel_id, first.author_id) == (
+        1001,
+        900000000000000001,
+        900000000000000010,
+        500,
+    )
+    assert required(first.edited_at) - first.created_at == 300
     assert first.author_display_name == "User 500" and first.channel_name == "debate"
     assert reply.reply_to_id == 1001
 
@@ -91,7 +104,9 @@ def write_csv(tmp_path, body, name="export.csv"):
 
 
 def test_csv_export_gives_stable_ids_for_names(tmp_path):
-    path = write_csv(tmp_path, '1,general,alice,2026-10-01T10:00:00Z,"hello, world"\n2,general,bob,2026-10-01T10:01:00Z,hi\n')
+    path = write_csv(
+        tmp_path, '1,general,alice,2026-10-01T10:00:00Z,"hello, world"\n2,general,bob,2026-10-01T10:01:00Z,hi\n'
+    )
     first = read_export(path, guild="My Server").messages
     again = read_export(path, guild="My Server").messages
     assert [m.content for m in first] == ["hello, world", "hi"]

@@ -10,10 +10,24 @@ GUILD, OTHER_GUILD = 111, 222
 _ids = itertools.count(1)
 
 
-def ctx(text: str = "hello", *, guild_id: int = GUILD, channel_id: int = 1001, author_id: int | None = 7,
-        created_at: float | None = 1_000.0, **extra) -> MessageContext:
-    return MessageContext(message_id=next(_ids), guild_id=guild_id, channel_id=channel_id, author_id=author_id,
-                          text=text, created_at=created_at, **extra)
+def ctx(
+    text: str = "hello",
+    *,
+    guild_id: int = GUILD,
+    channel_id: int = 1001,
+    author_id: int | None = 7,
+    created_at: float | None = 1_000.0,
+    **extra,
+) -> MessageContext:
+    return MessageContext(
+        message_id=next(_ids),
+        guild_id=guild_id,
+        channel_id=channel_id,
+        author_id=author_id,
+        text=text,
+        created_at=created_at,
+        **extra,
+    )
 
 
 class FakeClock:

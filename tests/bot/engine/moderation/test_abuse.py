@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 from bot.core.config import get_settings
-from bot.engine.embedding import shared_embedder
 from bot.core.guild_config import GuildConfig
-from bot.tooling.evaluation import abuse_data
+from bot.engine.embedding import shared_embedder
 from bot.engine.moderation.abuse import META_FILE, AbuseFlagger, AbuseModel, cues_in, explain
+from bot.tooling.evaluation import abuse_data
+from tests.conftest import required
 
 from .conftest import ctx
 
@@ -73,13 +74,13 @@ def test_profanity_alone_is_a_weaker_signal_than_a_directed_insult(model, embedd
     directed = ["you are fucking traffic", "oh shit, you are an idiot", "holy shit you are a moron"]
     assert (scores(model, embedder, undirected) < scores(model, embedder, directed)).all()
     flagger = AbuseFlagger(model)
-    verdicts = [flagger.check(ctx(t, vector=embedder.encode([t])[0]), GuildConfig()) for t in undirected]
+    verdicts = [required(flagger.check(ctx(t, vector=embedder.encode([t])[0]), GuildConfig())) for t in undirected]
     assert not any(v.flagged for v in verdicts), [(v.score, v.reason) for v in verdicts]
 
 
 def test_flagger_reason_names_score_threshold_and_cue(model, embedder):
     text = "you are a fucking idiot"
-    flag = AbuseFlagger(model).check(ctx(text, vector=embedder.encode([text])[0]), GuildConfig())
+    flag = required(AbuseFlagger(model).check(ctx(text, vector=embedder.encode([text])[0]), GuildConfig()))
     assert flag.flagged and flag.flagger == "abuse"
     assert flag.reason.startswith(f"abusive language (model score {flag.score:.2f} >= {model.threshold:.2f})")
     assert "second-person insult" in flag.reason
@@ -89,11 +90,11 @@ def test_guild_threshold_overrides_the_shipped_one(model, embedder):
     for text in ("this traffic is driving me mad", "this fucking traffic"):  # no cue; bare profanity
         message = ctx(text, vector=embedder.encode([text])[0])
         flagger = AbuseFlagger(model)
-        shipped = flagger.check(message, GuildConfig())
+        shipped = required(flagger.check(message, GuildConfig()))
         assert not shipped.flagged
-        lowered = flagger.check(message, GuildConfig(abuse_threshold=shipped.score / 2))
+        lowered = required(flagger.check(message, GuildConfig(abuse_threshold=shipped.score / 2)))
         assert lowered.flagged == (text == "this traffic is driving me mad")  # profanity alone: a stricter bar
-        assert flagger.check(message, GuildConfig(abuse_threshold=0.0)).score == shipped.score
+        assert required(flagger.check(message, GuildConfig(abuse_threshold=0.0))).score == shipped.score
 
 
 def test_flagger_needs_a_vector_and_a_model(model):
@@ -126,17 +127,20 @@ def test_save_and_load_round_trip(model, tmp_path):
     assert again.threshold == pytest.approx(model.threshold)
 
 
-@pytest.mark.parametrize("text, cues", [
-    ("you're such a stuuupid moron", ["second-person insult"]),
-    ("i will find you and hurt you", ["threat"]),
-    ("I know where you live", ["threat"]),
-    ("fuck off", ["directed profanity", "profanity"]),
-    ("send me nudes", ["sexual harassment"]),
-    ("this fucking weather", ["profanity"]),
-    ("Do you think the generals were stupid?", []),
-    ("Hitler deserved to be hanged", []),
-    ("William the Bastard crossed the Channel in 1066", []),
-])
+@pytest.mark.parametrize(
+    "text, cues",
+    [
+        ("you're such a stuuupid moron", ["second-person insult"]),
+        ("i will find you and hurt you", ["threat"]),
+        ("I know where you live", ["threat"]),
+        ("fuck off", ["directed profanity", "profanity"]),
+        ("send me nudes", ["sexual harassment"]),
+        ("this fucking weather", ["profanity"]),
+        ("Do you think the generals were stupid?", []),
+        ("Hitler deserved to be hanged", []),
+        ("William the Bastard crossed the Channel in 1066", []),
+    ],
+)
 def test_cues(text, cues):
     assert cues_in(text) == cues
 
@@ -166,7 +170,7 @@ def test_davidson_split_is_fixed_and_disjoint():
     again, _ = abuse_data.davidson_split(abuse_data.DEFAULT_DATA_DIR)
     assert train.texts == again.texts
     assert len(held_out.texts) == pytest.approx(0.2 * (len(train.texts) + len(held_out.texts)), abs=3)
-    assert set(np.unique(held_out.classes)) == {0, 1, 2}
+    assert set(np.unique(required(held_out.classes))) == {0, 1, 2}
 
 
 class CountingEmbedder:

@@ -6,6 +6,7 @@ from bot.engine.moderation import feedback
 from bot.engine.moderation.feedback import FalsePositiveStore, ThresholdAdvice, threshold_advice
 from bot.training.train_abuse import TrainConfig
 from tests.bot.conftest import GUILD, OTHER_GUILD
+from tests.conftest import required
 
 NOW = 1_760_000_000.0
 
@@ -18,15 +19,16 @@ def test_advice_needs_enough_decisions_and_mostly_false_positives():
     assert threshold_advice(decided(9, 0), 0.6) is None  # too few to say
     assert threshold_advice(decided(5, 5), 0.6) is None  # half and half is not "mostly"
     assert threshold_advice(decided(6, 4), 0.6) == ThresholdAdvice(0.6, 0.65, 10, 6)
-    assert threshold_advice(decided(6, 4, score=0.97), 0.93).proposed == 0.95  # capped
+    assert required(threshold_advice(decided(6, 4, score=0.97), 0.93)).proposed == 0.95  # capped
     assert threshold_advice(decided(6, 4, score=0.97), 0.95) is None
     # Flags the current threshold no longer raises are not evidence against it.
     assert threshold_advice(decided(8, 4, score=0.61) + decided(0, 4, score=0.7), 0.65) is None
 
 
 async def record_decided(store, guild_id: int, n: int, score: float, fp: bool, text: str = "fine"):
-    flag_id, _ = await store.flags.record(guild_id, 5_000 + n, 1, 7 + n % 2, "abuse", score, "abusive",
-                                          quote=f"{text} {n}", now=NOW)
+    flag_id, _ = await store.flags.record(
+        guild_id, 5_000 + n, 1, 7 + n % 2, "abuse", score, "abusive", quote=f"{text} {n}", now=NOW
+    )
     await store.flags.decide(guild_id, flag_id, "dismissed" if fp else "actioned", 1, now=NOW)
     if fp:
         await FalsePositiveStore(store.db).add(guild_id, [await store.flags.get(guild_id, flag_id)], 1, now=NOW)
@@ -49,7 +51,7 @@ async def test_false_positives_are_stored_per_guild_and_redacted(store):
 async def test_advice_from_the_store_counts_recent_decided_abuse_flags(store):
     for n in range(10):
         await record_decided(store, GUILD, n, 0.9, fp=n < 7)
-    advice = await feedback.abuse_threshold_advice(store, GUILD, 0.6, now=NOW)
+    advice = required(await feedback.abuse_threshold_advice(store, GUILD, 0.6, now=NOW))
     assert (advice.decided, advice.false_positives, advice.proposed) == (10, 7, 0.65)
     assert await feedback.abuse_threshold_advice(store, OTHER_GUILD, 0.6, now=NOW) is None
     later = NOW + (feedback.ADVICE_DAYS + 1) * 86400

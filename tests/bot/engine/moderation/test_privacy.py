@@ -4,8 +4,8 @@ import numpy as np
 
 from bot.engine import privacy
 from bot.engine.moderation.feedback import FalsePositiveStore
-from bot.store.review import FlaggedEdits
 from bot.engine.moderation.report import record_abuse_scores
+from bot.store.review import FlaggedEdits
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
 
 NOW = 1_760_000_000.0
@@ -19,11 +19,13 @@ async def seed(store, guild_id: int, author_id: int, text: str, created_at: floa
     await store.messages.upsert([message])
     await store.embeddings.put({message.id: np.ones(4, np.float32)}, "m")
     argument = await store.arguments.by_slug(guild_id, "a") or await store.arguments.get(
-        guild_id, await store.arguments.add(guild_id, "a", "a claim"))
+        guild_id, await store.arguments.add(guild_id, "a", "a claim")
+    )
     await store.tags.replace_model_tags(guild_id, {message.id: [(argument.id, 0.9)]})
     await record_abuse_scores(store.db, guild_id, {message.id: 0.4})
-    flag_id, _ = await store.flags.record(guild_id, message.id, message.channel_id, author_id, "abuse", 0.9, "abusive",
-                                          quote=text, now=created_at)
+    flag_id, _ = await store.flags.record(
+        guild_id, message.id, message.channel_id, author_id, "abuse", 0.9, "abusive", quote=text, now=created_at
+    )
     await FalsePositiveStore(store.db).add(guild_id, [await store.flags.get(guild_id, flag_id)], 1, now=created_at)
     await FlaggedEdits(store.db).put(guild_id, message.id, author_id, text + " (edited)", created_at)
     await store.cases.add_case(guild_id, author_id, "warn", "rude", 1, flag_id, content=text, now=created_at)
@@ -37,12 +39,24 @@ async def snapshot(store, guild_id: int, author_id: int) -> dict:
     messages = "SELECT COUNT(*) FROM messages WHERE guild_id = ? AND author_id = ?"
     return {
         "messages": (await one(messages))[0],
-        "embeddings": (await one("SELECT COUNT(*) FROM message_embeddings e JOIN messages m ON m.id = e.message_id"
-                                 " WHERE m.guild_id = ? AND m.author_id = ?"))[0],
-        "tags": (await one("SELECT COUNT(*) FROM tags t JOIN messages m ON m.id = t.message_id"
-                           " WHERE t.guild_id = ? AND m.author_id = ?"))[0],
-        "scores": (await one("SELECT COUNT(*) FROM abuse_scores s JOIN messages m ON m.id = s.message_id"
-                             " WHERE s.guild_id = ? AND m.author_id = ?"))[0],
+        "embeddings": (
+            await one(
+                "SELECT COUNT(*) FROM message_embeddings e JOIN messages m ON m.id = e.message_id"
+                " WHERE m.guild_id = ? AND m.author_id = ?"
+            )
+        )[0],
+        "tags": (
+            await one(
+                "SELECT COUNT(*) FROM tags t JOIN messages m ON m.id = t.message_id"
+                " WHERE t.guild_id = ? AND m.author_id = ?"
+            )
+        )[0],
+        "scores": (
+            await one(
+                "SELECT COUNT(*) FROM abuse_scores s JOIN messages m ON m.id = s.message_id"
+                " WHERE s.guild_id = ? AND m.author_id = ?"
+            )
+        )[0],
         "flag quotes": (await one("SELECT COUNT(quote) FROM flags WHERE guild_id = ? AND author_id = ?"))[0],
         "flags": (await one("SELECT COUNT(*) FROM flags WHERE guild_id = ? AND author_id = ?"))[0],
         "case quotes": (await one("SELECT COUNT(content) FROM cases WHERE guild_id = ? AND user_id = ?"))[0],
@@ -52,8 +66,18 @@ async def snapshot(store, guild_id: int, author_id: int) -> dict:
     }
 
 
-EVERYTHING = {"messages": 2, "embeddings": 2, "tags": 2, "scores": 2, "flag quotes": 2, "flags": 2,
-              "case quotes": 2, "cases": 2, "fp texts": 2, "edits": 2}
+EVERYTHING = {
+    "messages": 2,
+    "embeddings": 2,
+    "tags": 2,
+    "scores": 2,
+    "flag quotes": 2,
+    "flags": 2,
+    "case quotes": 2,
+    "cases": 2,
+    "fp texts": 2,
+    "edits": 2,
+}
 ONLY_THE_RECORD = {**{key: 0 for key in EVERYTHING}, "flags": 2, "cases": 2}
 
 

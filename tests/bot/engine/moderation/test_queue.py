@@ -10,6 +10,7 @@ from bot.engine.moderation import Flag, queue
 from bot.engine.moderation.feedback import FalsePositiveStore
 from bot.store.moderation import ACTIONED, DISMISSED, OPEN
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
+from tests.conftest import required
 
 DAY = 86400.0
 NOW = 1_760_000_000.0
@@ -37,11 +38,11 @@ async def test_flags_are_recorded_once_and_new_ones_join_the_open_entry(store):
     assert await queue.record_flags(store, message, [ABUSE], now=NOW) == []  # re-ingested: nothing new
     assert await queue.open_entry_of(store, GUILD, message.id) is None
     anchor = await posted(store, message)
-    assert (await queue.open_entry_of(store, GUILD, message.id)).id == anchor
+    assert required(await queue.open_entry_of(store, GUILD, message.id)).id == anchor
 
     [late] = await queue.record_flags(store, message, [FLOOD], now=NOW)
     assert [f.id for f in await queue.unposted(store, GUILD, message.id)] == [late]
-    assert (await queue.open_entry_of(store, GUILD, message.id)).id == anchor
+    assert required(await queue.open_entry_of(store, GUILD, message.id)).id == anchor
     await store.flags.decide(GUILD, anchor, DISMISSED, 1)
     await store.flags.decide(GUILD, anchor + 1, DISMISSED, 1)
     assert await queue.open_entry_of(store, GUILD, message.id) is None  # decided: a new entry is due
@@ -63,7 +64,7 @@ async def test_an_entry_shows_quote_link_author_scores_edit_and_earlier_cases(st
     anchor = await posted(store, message)
     await queue.FlaggedEdits(store.db).put(GUILD, message.id, 7, "sorry @everyone", NOW + 60)
 
-    entry = await queue.load_entry(store, GUILD, anchor)
+    entry = required(await queue.load_entry(store, GUILD, anchor))
     assert entry.is_open and entry.flag_ids == [anchor, anchor + 1]
     embed = queue.entry_embed(entry)
     fields = {f["name"]: f["value"] for f in embed["fields"]}
@@ -84,9 +85,18 @@ async def test_an_entry_shows_quote_link_author_scores_edit_and_earlier_cases(st
 
 async def test_a_report_entry(store):
     message = make_message("you all know nothing")
-    flag_id, _ = await store.flags.record(GUILD, message.id, message.channel_id, message.author_id, queue.REPORT,
-                                          1.0, "baiting [again](http://x)", quote=message.content, reporter_id=55)
-    embed = queue.entry_embed(await queue.load_entry(store, GUILD, flag_id))
+    flag_id, _ = await store.flags.record(
+        GUILD,
+        message.id,
+        message.channel_id,
+        message.author_id,
+        queue.REPORT,
+        1.0,
+        "baiting [again](http://x)",
+        quote=message.content,
+        reporter_id=55,
+    )
+    embed = queue.entry_embed(required(await queue.load_entry(store, GUILD, flag_id)))
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     assert embed["title"] == "Reported by a member"
     assert fields["Reports"] == "**report** from <@55>: baiting \\[again\\]\\(http:\u200b//x\\)"
@@ -95,34 +105,37 @@ async def test_a_report_entry(store):
 
 async def test_two_moderators_at_once_one_decision(store):
     message, _ = await flagged(store, flags=(ABUSE, SPAM))
-    entry = await queue.load_entry(store, GUILD, await posted(store, message))
-    outcomes = await asyncio.gather(*(queue.decide_entry(store, entry, action, moderator)
-                                      for moderator, action in enumerate([queue.WARN, queue.DISMISS] * 3, 1)))
+    entry = required(await queue.load_entry(store, GUILD, await posted(store, message)))
+    outcomes = await asyncio.gather(
+        *(
+            queue.decide_entry(store, entry, action, moderator)
+            for moderator, action in enumerate([queue.WARN, queue.DISMISS] * 3, 1)
+        )
+    )
     winners = [o for o in outcomes if o is not None]
     assert len(winners) == 1 and winners[0] == entry.flag_ids
-    after = await queue.load_entry(store, GUILD, entry.anchor.id)
+    after = required(await queue.load_entry(store, GUILD, entry.anchor.id))
     warned = next(i for i, o in enumerate(outcomes) if o) % 2 == 0
     assert {f.status for f in after.flags} == {ACTIONED if warned else DISMISSED}
     assert queue.already_decided(after).startswith("Already decided: ")
 
     await queue.reopen(store, GUILD, winners[0], after.anchor.status)
-    reopened = await queue.load_entry(store, GUILD, entry.anchor.id)
+    reopened = required(await queue.load_entry(store, GUILD, entry.anchor.id))
     assert all(f.status == OPEN and f.decided_by is None for f in reopened.flags) and reopened.decision is None
 
 
-@pytest.mark.parametrize("how, label", [("case", "Warned (case #1)"), ("fp", "False positive"),
-                                        ("plain", "Dismissed")])
+@pytest.mark.parametrize("how, label", [("case", "Warned (case #1)"), ("fp", "False positive"), ("plain", "Dismissed")])
 async def test_the_decision_shown(store, how, label):
     message, _ = await flagged(store)
-    entry = await queue.load_entry(store, GUILD, await posted(store, message))
+    entry = required(await queue.load_entry(store, GUILD, await posted(store, message)))
     action = {"case": queue.WARN, "fp": queue.FALSE_POSITIVE, "plain": queue.DISMISS}[how]
     await queue.decide_entry(store, entry, action, 3, now=NOW)
     if how == "case":
         await store.cases.add_case(GUILD, 7, "warn", "x", 3, flag_id=entry.anchor.id, content=entry.quote)
     elif how == "fp":
         await FalsePositiveStore(store.db).add(GUILD, entry.flags, 3)
-    decided = await queue.load_entry(store, GUILD, entry.anchor.id)
-    assert decided.decision.text() == f"{label} by <@3> <t:{int(NOW)}:f>"
+    decided = required(await queue.load_entry(store, GUILD, entry.anchor.id))
+    assert required(decided.decision).text() == f"{label} by <@3> <t:{int(NOW)}:f>"
     assert not decided.earlier_cases  # the case this entry opened is not an "earlier" one
     assert queue.entry_embed(decided)["color"] == queue.DECIDED_COLOUR
 
@@ -158,11 +171,14 @@ async def test_escalation_is_proposed_once_and_counts_from_the_last_confirmed(st
         await store.cases.add_case(GUILD, 7, "warn", now=NOW - days_ago * DAY)
     assert await queue.propose_escalation(store, config, GUILD, 7, now=NOW) is None  # 2 within 30 days
     await store.cases.add_case(GUILD, 7, "warn", now=NOW - DAY)
-    proposal = await queue.propose_escalation(store, config, GUILD, 7, now=NOW)
+    proposal = required(await queue.propose_escalation(store, config, GUILD, 7, now=NOW))
     assert (proposal.warnings, proposal.minutes, proposal.status) == (3, 60, queue.PROPOSED)
     assert await queue.propose_escalation(store, config, GUILD, 7, now=NOW) is None  # one waits already
     assert [c.created_at for c in await queue.escalation_warnings(store, proposal)] == [
-        NOW - DAY, NOW - 5 * DAY, NOW - 10 * DAY]
+        NOW - DAY,
+        NOW - 5 * DAY,
+        NOW - 10 * DAY,
+    ]
 
     assert await escalations.decide(GUILD, proposal.id, queue.CONFIRMED, 1, now=NOW)
     assert not await escalations.decide(GUILD, proposal.id, queue.REJECTED, 2)
@@ -171,7 +187,7 @@ async def test_escalation_is_proposed_once_and_counts_from_the_last_confirmed(st
     assert await escalations.get(OTHER_GUILD, proposal.id) is None
 
     await escalations.set_fields(GUILD, proposal.id, case_number=12, message_id=34)
-    shown = queue.escalation_embed(await escalations.get(GUILD, proposal.id), [])
+    shown = queue.escalation_embed(required(await escalations.get(GUILD, proposal.id)), [])
     assert shown["title"] == "Escalation confirmed"
     assert shown["fields"][1]["value"] == f"Timed out for 1 hour (case #12) by <@1> <t:{int(NOW)}:f>"
 

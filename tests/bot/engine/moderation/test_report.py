@@ -26,12 +26,12 @@ def chain(first_id: int, scores, parent=None, channel=CHANNEL) -> dict:
 
 def test_heated_threads_are_reply_chains_whose_abuse_rises():
     nodes = {
-        **chain(1, [0.05, 0.2, 0.35, 0.7]),          # rises all the way
-        **chain(10, [0.1, 0.6, 0.1, 0.2]),           # falls back: at most a short tail rises
-        **chain(20, [0.1, 0.5]),                     # too short
-        **chain(30, [0.1, 0.15, 0.2]),               # rises too little
+        **chain(1, [0.05, 0.2, 0.35, 0.7]),  # rises all the way
+        **chain(10, [0.1, 0.6, 0.1, 0.2]),  # falls back: at most a short tail rises
+        **chain(20, [0.1, 0.5]),  # too short
+        **chain(30, [0.1, 0.15, 0.2]),  # rises too little
         **chain(40, [0.0, 0.3, 0.28, 0.6], channel=5),  # a small dip within the tolerance
-        **chain(50, [0.9], parent=3),                # a second branch from message 3
+        **chain(50, [0.9], parent=3),  # a second branch from message 3
     }
     heated = heated_threads(nodes)
     # One chain per first message (the branch that ends highest), steepest rise first.
@@ -74,8 +74,10 @@ async def test_the_report_counts_flags_open_items_decisions_and_heated_threads(s
     fields = {f["name"]: f["value"] for f in report_embed(report)["fields"]}
     assert fields["Flags by kind"] == "abuse 1, flood 1, spam 1"
     assert fields["Decisions"] == "2 (false positive 1, acted on 1)" and fields["False-positive rate"] == "50%"
-    assert fields["Heated threads"] == (f"[3 replies](https://discord.com/channels/{GUILD}/{CHANNEL}/{angry.id}) in "
-                                        f"<#{CHANNEL}>: abuse 0.02 → 0.30 → 0.95")
+    assert fields["Heated threads"] == (
+        f"[3 replies](https://discord.com/channels/{GUILD}/{CHANNEL}/{angry.id}) in "
+        f"<#{CHANNEL}>: abuse 0.02 → 0.30 → 0.95"
+    )
     assert "Abuse threshold" not in fields
 
 

@@ -85,7 +85,9 @@ def test_messages_are_checked_in_time_order_whatever_the_input_order():
 
 def test_policy_flagger_ignores_unflagged_arguments():
     message = ctx("the pact was defensive", tags=[(8, 0.95)])
-    flag = ModerationService(None).evaluate([message], GuildConfig(flaggers=["policy"]), POLICIES)[message.message_id][0]
+    flag = ModerationService(None).evaluate([message], GuildConfig(flaggers=["policy"]), POLICIES)[message.message_id][
+        0
+    ]
     assert not flag.flagged and "unflagged argument" in flag.reason
     # The (slug, policy) tuple form works too.
     message = ctx("it was the Germans", tags=[(9, 0.8)])

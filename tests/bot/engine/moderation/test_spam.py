@@ -4,32 +4,39 @@ import pytest
 
 from bot.core.guild_config import GuildConfig
 from bot.engine.moderation.spam import FloodFlagger, RecentEvents, SpamFlagger, link_signals
+from tests.conftest import required
 
 from .conftest import OTHER_GUILD, FakeClock, ctx
 
 CONFIG = GuildConfig()
 
 
-@pytest.mark.parametrize("text, kind", [
-    ("join my server discord.gg/abc123 !!", "invite"),
-    ("https://discord.com/invite/xyz", "invite"),
-    ("cheap stuff at https://bit.ly/3xYz", "shortener"),
-    ("see tinyurl.com/y7k2", "shortener"),
-    ("great deals https://shop.example.com/item?id=4&ref=kev2291", "referral"),
-    ("https://www.amazon.com/dp/B0001?tag=kevdeals-20", "referral"),
-    ("https://example.com/p?aff_id=77", "referral"),
-    ("Discord is giving away Nitro!! claim yours https://dlscord-nitro.gift/claim", "nitro bait"),
-])
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("join my server discord.gg/abc123 !!", "invite"),
+        ("https://discord.com/invite/xyz", "invite"),
+        ("cheap stuff at https://bit.ly/3xYz", "shortener"),
+        ("see tinyurl.com/y7k2", "shortener"),
+        ("great deals https://shop.example.com/item?id=4&ref=kev2291", "referral"),
+        ("https://www.amazon.com/dp/B0001?tag=kevdeals-20", "referral"),
+        ("https://example.com/p?aff_id=77", "referral"),
+        ("Discord is giving away Nitro!! claim yours https://dlscord-nitro.gift/claim", "nitro bait"),
+    ],
+)
 def test_link_signals(text, kind):
     assert kind in [signal for signal, _ in link_signals(text)]
 
 
-@pytest.mark.parametrize("text", [
-    "Read https://en.wikipedia.org/wiki/Katyn_massacre before you argue",
-    "the Discord gg era of the internet",
-    "https://www.jstor.org/stable/123456?seq=1",
-    "is Nitro worth it? the free tier is fine for me",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Read https://en.wikipedia.org/wiki/Katyn_massacre before you argue",
+        "the Discord gg era of the internet",
+        "https://www.jstor.org/stable/123456?seq=1",
+        "is Nitro worth it? the free tier is fine for me",
+    ],
+)
 def test_ordinary_links_are_not_spam(text):
     flag = SpamFlagger().check(ctx(text), CONFIG)
     assert not flag.flagged and flag.score == 0.0
@@ -61,7 +68,7 @@ def test_guild_settings_set_the_flood_and_mass_mention_limits():
     strict = GuildConfig(flood_messages=3, mass_mentions=2)
     assert SpamFlagger().check(ctx("hey <@1> <@2>"), strict).flagged
     flood = FloodFlagger()
-    flags = [flood.check(ctx(f"msg {i}", created_at=100.0 + i), strict) for i in range(3)]
+    flags = [required(flood.check(ctx(f"msg {i}", created_at=100.0 + i), strict)) for i in range(3)]
     assert [f.flagged for f in flags] == [False, False, True]
     assert flags[-1].reason == "3 messages in 10 s (limit 3)"
 
@@ -93,23 +100,26 @@ def test_short_replies_in_two_channels_are_not_cross_posts():
 
 def test_flood_counts_an_authors_messages_in_ten_seconds():
     flood = FloodFlagger()
-    flags = [flood.check(ctx(f"msg {i}", created_at=100.0 + i * 1.5, channel_id=1 + i % 2), CONFIG) for i in range(6)]
+    flags = [
+        required(flood.check(ctx(f"msg {i}", created_at=100.0 + i * 1.5, channel_id=1 + i % 2), CONFIG))
+        for i in range(6)
+    ]
     assert [f.flagged for f in flags] == [False] * 5 + [True]
     assert flags[-1].reason == "6 messages in 10 s (limit 6)" and flags[-1].score == 1.0
     # Other authors are counted apart, and the window slides.
-    assert not flood.check(ctx("hi", author_id=99, created_at=108.0), CONFIG).flagged
-    assert not flood.check(ctx("later", created_at=200.0), CONFIG).flagged
+    assert not required(flood.check(ctx("hi", author_id=99, created_at=108.0), CONFIG)).flagged
+    assert not required(flood.check(ctx("later", created_at=200.0), CONFIG)).flagged
 
 
 def test_flood_uses_the_injected_clock_when_a_message_has_no_time():
     clock = FakeClock()
     flood = FloodFlagger(clock=clock)
     for _ in range(5):
-        assert not flood.check(ctx(created_at=None), CONFIG).flagged
+        assert not required(flood.check(ctx(created_at=None), CONFIG)).flagged
     clock.now += 30  # the first five are out of the window now
-    assert not flood.check(ctx(created_at=None), CONFIG).flagged
+    assert not required(flood.check(ctx(created_at=None), CONFIG)).flagged
     for _ in range(5):
-        last = flood.check(ctx(created_at=None), CONFIG)
+        last = required(flood.check(ctx(created_at=None), CONFIG))
     assert last.flagged
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from bot.tooling.evaluation import kpa
+from tests.conftest import required
 
 
 @pytest.mark.parametrize(
@@ -37,12 +38,26 @@ def _split():
     a4 has no labelled pair with k1 (unlabelled), b2 matches nothing."""
     A = kpa.Argument
     K = kpa.KeyPoint
-    arguments = [A("a1", "", "T", 1), A("a2", "", "T", 1), A("a3", "", "T", 1), A("a4", "", "T", 1),
-                 A("b1", "", "T", -1), A("b2", "", "T", -1)]
+    arguments = [
+        A("a1", "", "T", 1),
+        A("a2", "", "T", 1),
+        A("a3", "", "T", 1),
+        A("a4", "", "T", 1),
+        A("b1", "", "T", -1),
+        A("b2", "", "T", -1),
+    ]
     key_points = [K("k1", "", "T", 1), K("k2", "", "T", 1), K("k3", "", "T", -1)]
-    labels = {("a1", "k1"): 1, ("a1", "k2"): 0, ("a2", "k1"): 0, ("a2", "k2"): 1,
-              ("a3", "k1"): 0, ("a3", "k2"): 0, ("a4", "k2"): 0,
-              ("b1", "k3"): 1, ("b2", "k3"): 0}
+    labels = {
+        ("a1", "k1"): 1,
+        ("a1", "k2"): 0,
+        ("a2", "k1"): 0,
+        ("a2", "k2"): 1,
+        ("a3", "k1"): 0,
+        ("a3", "k2"): 0,
+        ("a4", "k2"): 0,
+        ("b1", "k3"): 1,
+        ("b2", "k3"): 0,
+    }
     return kpa.KpaSplit(arguments, key_points, labels)
 
 
@@ -100,8 +115,11 @@ def test_precision_recall_f1_skips_unlabelled_pairs():
 
 def test_reliability_bins():
     bins = kpa.reliability_bins(np.array([1, 0, 1, 1, -1]), np.array([0.95, 0.05, 0.91, 0.15, 0.5]), bins=10)
-    assert bins == [(0.0, 0.05, 0.0, 1), (pytest.approx(0.1), pytest.approx(0.15), 1.0, 1),
-                    (pytest.approx(0.9), pytest.approx(0.93), 1.0, 2)]
+    assert bins == [
+        (0.0, 0.05, 0.0, 1),
+        (pytest.approx(0.1), pytest.approx(0.15), 1.0, 1),
+        (pytest.approx(0.9), pytest.approx(0.93), 1.0, 2),
+    ]
 
 
 def _write(path, header, rows):
@@ -112,13 +130,25 @@ def _write(path, header, rows):
 
 
 def test_load_split_and_evaluate_with_an_encoder(tmp_path):
-    _write(tmp_path / "arguments_dev.csv", ["arg_id", "argument", "topic", "stance"],
-           [["a1", "cats are great", "Pets", "1"], ["a2", "dogs are loyal", "Pets", "1"],
-            ["a3", "fish are boring", "Pets", "-1"]])
-    _write(tmp_path / "key_points_dev.csv", ["key_point_id", "key_point", "topic", "stance"],
-           [["k1", "cats", "Pets", "1"], ["k2", "dogs", "Pets", "1"], ["k3", "fish", "Pets", "-1"]])
-    _write(tmp_path / "labels_dev.csv", ["arg_id", "key_point_id", "label"],
-           [["a1", "k1", "1"], ["a1", "k2", "0"], ["a2", "k2", "1"], ["a3", "k3", "1"]])
+    _write(
+        tmp_path / "arguments_dev.csv",
+        ["arg_id", "argument", "topic", "stance"],
+        [
+            ["a1", "cats are great", "Pets", "1"],
+            ["a2", "dogs are loyal", "Pets", "1"],
+            ["a3", "fish are boring", "Pets", "-1"],
+        ],
+    )
+    _write(
+        tmp_path / "key_points_dev.csv",
+        ["key_point_id", "key_point", "topic", "stance"],
+        [["k1", "cats", "Pets", "1"], ["k2", "dogs", "Pets", "1"], ["k3", "fish", "Pets", "-1"]],
+    )
+    _write(
+        tmp_path / "labels_dev.csv",
+        ["arg_id", "key_point_id", "label"],
+        [["a1", "k1", "1"], ["a1", "k2", "0"], ["a2", "k2", "1"], ["a3", "k3", "1"]],
+    )
     split = kpa.load_split(tmp_path, "dev")
     assert [a.arg_id for a in split.arguments] == ["a1", "a2", "a3"]
     assert split.arguments[2].stance == -1 and split.labels[("a2", "k2")] == 1
@@ -137,16 +167,18 @@ def test_load_split_and_evaluate_with_an_encoder(tmp_path):
     # keeps int(1 * 0.5) = 0 rows -> AP 0, as the official scorer
     assert report.groups[("Pets", 1)] == (1.0, 1.0) and report.groups[("Pets", -1)] == (0.0, 0.0)
     assert report.strict == pytest.approx(0.5) and report.relaxed == pytest.approx(0.5)
-    assert report.prf.precision == pytest.approx(1.0) and report.prf.recall == pytest.approx(1.0)
+    prf = required(report.prf)
+    assert prf.precision == pytest.approx(1.0) and prf.recall == pytest.approx(1.0)
     assert report.as_dict()["map_strict"] == 0.5
-    with_topic = kpa.pair_similarities(split, lambda texts: encode([t.split(". ", 1)[1] for t in texts]),
-                                       with_topic=True)
+    with_topic = kpa.pair_similarities(
+        split, lambda texts: encode([t.split(". ", 1)[1] for t in texts]), with_topic=True
+    )
     assert np.allclose(with_topic, sims)
 
 
 def test_load_split_names_the_bad_file_and_row(tmp_path):
     _write(tmp_path / "arguments_dev.csv", ["arg_id", "argument", "topic"], [["a1", "x", "T"]])
-    with pytest.raises(kpa.KpaDataError, match="arguments_dev.csv: missing column"):
+    with pytest.raises(kpa.KpaDataError, match=r"arguments_dev\.csv: missing column"):
         kpa.load_split(tmp_path, "dev")
     _write(tmp_path / "arguments_dev.csv", ["arg_id", "argument", "topic", "stance"], [["a1", "x", "T", "pro"]])
     with pytest.raises(kpa.KpaDataError, match="row 2: stance 'pro'"):
@@ -162,17 +194,29 @@ def test_eval_kpa_command_on_a_tiny_split(tmp_path):
 
     from bot.cli import main
 
-    _write(tmp_path / "arguments_dev.csv", ["arg_id", "argument", "topic", "stance"],
-           [["a1", "uniforms stop kids being bullied for their clothes", "School uniform", "1"],
-            ["a2", "uniforms cost parents a lot of money", "School uniform", "1"]])
-    _write(tmp_path / "key_points_dev.csv", ["key_point_id", "key_point", "topic", "stance"],
-           [["k1", "School uniform reduces bullying", "School uniform", "1"],
-            ["k2", "School uniforms are expensive", "School uniform", "1"]])
-    _write(tmp_path / "labels_dev.csv", ["arg_id", "key_point_id", "label"],
-           [["a1", "k1", "1"], ["a1", "k2", "0"], ["a2", "k1", "0"], ["a2", "k2", "1"]])
+    _write(
+        tmp_path / "arguments_dev.csv",
+        ["arg_id", "argument", "topic", "stance"],
+        [
+            ["a1", "uniforms stop kids being bullied for their clothes", "School uniform", "1"],
+            ["a2", "uniforms cost parents a lot of money", "School uniform", "1"],
+        ],
+    )
+    _write(
+        tmp_path / "key_points_dev.csv",
+        ["key_point_id", "key_point", "topic", "stance"],
+        [
+            ["k1", "School uniform reduces bullying", "School uniform", "1"],
+            ["k2", "School uniforms are expensive", "School uniform", "1"],
+        ],
+    )
+    _write(
+        tmp_path / "labels_dev.csv",
+        ["arg_id", "key_point_id", "label"],
+        [["a1", "k1", "1"], ["a1", "k2", "0"], ["a2", "k1", "0"], ["a2", "k2", "1"]],
+    )
     plot = tmp_path / "reliability.png"
-    result = CliRunner().invoke(main, ["eval", "kpa", str(tmp_path), "--split", "dev", "--json",
-                                       "--plot", str(plot)])
+    result = CliRunner().invoke(main, ["eval", "kpa", str(tmp_path), "--split", "dev", "--json", "--plot", str(plot)])
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
     assert payload["map_strict"] == 1.0 and payload["labelled_pairs"] == 4

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import discord
@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.tooling.fakediscord import MANAGE_MESSAGES, FakeDiscord
+from tests.conftest import required
 
 
 def intents(*, message_content: bool = True) -> discord.Intents:
@@ -43,6 +44,13 @@ async def next_message(inbox: asyncio.Queue[discord.Message]) -> discord.Message
     return await asyncio.wait_for(inbox.get(), 3)
 
 
+def text_channel(client: discord.Client, channel_id: str) -> discord.TextChannel:
+    """A channel from the client's cache, which must have arrived as a guild text channel."""
+    channel = client.get_channel(int(channel_id))
+    assert isinstance(channel, discord.TextChannel)
+    return channel
+
+
 # -- login and gateway --------------------------------------------------------------------------
 
 
@@ -51,14 +59,14 @@ async def test_login_ready_and_guild_available(fake_world, start_discord_client)
     client = make_client()
     await start_discord_client(client)
 
-    assert client.user.id == int(fake.bot_user["id"])
+    assert required(client.user).id == int(fake.bot_user["id"])
     assert client.application_id == int(fake.application_id)
     guild = client.get_guild(int(fake_world.guild_id))
     assert guild is not None and not guild.unavailable
     assert [c.name for c in guild.text_channels] == ["general"]
     assert guild.chunked and guild.member_count == len(guild.members) == 4  # owner, bot, alice, mod
-    moderator = guild.get_member(int(fake_world.moderator_id))
-    alice = guild.get_member(int(fake_world.alice_id))
+    moderator = required(guild.get_member(int(fake_world.moderator_id)))
+    alice = required(guild.get_member(int(fake_world.alice_id)))
     assert moderator.guild_permissions.manage_messages and not alice.guild_permissions.manage_messages
     assert guild.default_role.id == guild.id
 
@@ -78,12 +86,14 @@ async def test_on_message_gets_a_posted_user_message_and_its_reply(fake_world, s
     received = await next_message(inbox)
     assert received.content == "Rome fell in 476"
     assert isinstance(received.author, discord.Member) and received.author.id == int(fake_world.alice_id)
-    assert received.guild.id == int(fake_world.guild_id) and received.id == int(first["id"])
+    assert required(received.guild).id == int(fake_world.guild_id) and received.id == int(first["id"])
 
     await fake.post_user_message(fake_world.channel_id, fake_world.moderator_id, "Which Rome?", reply_to=first["id"])
     reply = await next_message(inbox)
-    assert reply.reference.message_id == int(first["id"])
-    assert reply.reference.resolved.content == "Rome fell in 476"
+    reference = required(reply.reference)
+    assert reference.message_id == int(first["id"])
+    assert isinstance(reference.resolved, discord.Message)
+    assert reference.resolved.content == "Rome fell in 476"
 
 
 async def test_content_is_blank_without_the_message_content_intent(fake_world, start_discord_client):
@@ -103,7 +113,7 @@ async def test_sent_messages_are_recorded_with_allowed_mentions_and_files(fake_w
     fake = fake_world.fake
     client = make_client()
     await start_discord_client(client)
-    channel = client.get_channel(int(fake_world.channel_id))
+    channel = text_channel(client, fake_world.channel_id)
 
     sent = await channel.send(f"hello <@{fake_world.alice_id}>")
     record = await fake.wait_for_sent(lambda s: s.route == "channel.create")
@@ -221,7 +231,7 @@ async def test_a_429_on_post_message_is_retried(fake_world, start_discord_client
     await start_discord_client(client)
     fake.fail_next("POST", r"^/channels/\d+/messages$", status=429, retry_after=0.2)
 
-    message = await client.get_channel(int(fake_world.channel_id)).send("eventually")
+    message = await text_channel(client, fake_world.channel_id).send("eventually")
 
     posts = [r for r in fake.requests if r.method == "POST" and r.path.endswith("/messages")]
     assert [r.status for r in posts] == [429, 200]
@@ -234,19 +244,19 @@ async def test_a_500_is_retried_too(fake_world, start_discord_client):
     await start_discord_client(client)
     fake.fail_next("POST", r"/messages$", status=500)
 
-    await client.get_channel(int(fake_world.channel_id)).send("after a 500")  # discord.py waits 1 s
+    await text_channel(client, fake_world.channel_id).send("after a 500")  # discord.py waits 1 s
 
     assert [r.status for r in fake.requests if r.method == "POST"] == [500, 200]
 
 
 async def test_history_pages_after_a_date_oldest_first(fake_world, start_discord_client):
     fake = fake_world.fake
-    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
     for minute in range(250):
         fake.seed_history(fake_world.channel_id, fake_world.alice_id, f"m{minute}", start + timedelta(minutes=minute))
     client = make_client()
     await start_discord_client(client)
-    channel = client.get_channel(int(fake_world.channel_id))
+    channel = text_channel(client, fake_world.channel_id)
 
     after = [m.content async for m in channel.history(limit=None, after=start + timedelta(minutes=9, seconds=30))]
     assert after == [f"m{i}" for i in range(10, 250)]
@@ -269,7 +279,7 @@ async def test_threads_reactions_typing_timeouts_and_dms(fake_world, start_disco
         await threads.put(thread)
 
     await start_discord_client(client)
-    channel = client.get_channel(int(fake_world.channel_id))
+    channel = text_channel(client, fake_world.channel_id)
     posted = await fake.post_user_message(fake_world.channel_id, fake_world.alice_id, "Was Caesar a tyrant?")
     message = await channel.fetch_message(int(posted["id"]))
 
@@ -281,7 +291,7 @@ async def test_threads_reactions_typing_timeouts_and_dms(fake_world, start_disco
     await thread.send("in the thread")
     assert fake.messages_in(str(thread.id))[0]["content"] == "in the thread"
 
-    member = channel.guild.get_member(int(fake_world.alice_id))
+    member = required(channel.guild.get_member(int(fake_world.alice_id)))
     await member.timeout(timedelta(minutes=10), reason="heated")
     assert fake.state.guild(fake_world.guild_id).members[fake_world.alice_id]["communication_disabled_until"]
     await member.send("a private note")
@@ -295,7 +305,9 @@ async def test_threads_reactions_typing_timeouts_and_dms(fake_world, start_disco
 
 def make_bot() -> commands.Bot:
     return commands.Bot(
-        command_prefix="!", intents=intents(), guild_ready_timeout=0.1,
+        command_prefix="!",
+        intents=intents(),
+        guild_ready_timeout=0.1,
         allowed_mentions=discord.AllowedMentions.none(),
     )
 
@@ -332,7 +344,10 @@ async def test_slash_commands_are_synced_and_invoked(fake_world, start_discord_c
     assert {name for name, _type in fake.state.commands[fake_world.guild_id]} == {"digest", "slow"}
 
     record = await fake.invoke_slash(
-        fake_world.guild_id, fake_world.channel_id, fake_world.moderator_id, "digest run-now",
+        fake_world.guild_id,
+        fake_world.channel_id,
+        fake_world.moderator_id,
+        "digest run-now",
         {"days": 7, "channel": fake_world.channel_id},
     )
     response = await record.response()
@@ -359,7 +374,7 @@ async def test_button_click_on_a_view(fake_world, start_discord_client):
             await interaction.response.edit_message(content="1 vote", view=None)
 
     await start_discord_client(client)
-    sent = await client.get_channel(int(fake_world.channel_id)).send("Vote?", view=Vote())
+    sent = await text_channel(client, fake_world.channel_id).send("Vote?", view=Vote())
 
     record = await fake.click_button(str(sent.id), "vote:agree", fake_world.alice_id)
     assert (await record.response())["type"] == 7
@@ -423,7 +438,7 @@ def test_snowflakes_increase_and_encode_seeded_times():
     fake = FakeDiscord()
     now_ids = [int(fake.new_snowflake()) for _ in range(1000)]
     assert now_ids == sorted(set(now_ids))
-    past = datetime(2020, 5, 1, tzinfo=timezone.utc)
+    past = datetime(2020, 5, 1, tzinfo=UTC)
     seeded = {int(fake.new_snowflake(past)) for _ in range(10)}
     assert len(seeded) == 10 and all(s < now_ids[0] for s in seeded)
     assert MANAGE_MESSAGES == 1 << 13
@@ -485,7 +500,9 @@ async def test_raw_options_uploads_selects_and_user_commands(fake_world, start_d
 
     @bot.tree.context_menu(name="Profile")
     async def profile(interaction: discord.Interaction, member: discord.Member) -> None:
-        await interaction.response.send_message(f"{member.display_name} by {interaction.user.display_name}", view=Pick())
+        await interaction.response.send_message(
+            f"{member.display_name} by {interaction.user.display_name}", view=Pick()
+        )
 
     bot.tree.add_command(digest)
     sync_on_setup(bot)
@@ -498,8 +515,9 @@ async def test_raw_options_uploads_selects_and_user_commands(fake_world, start_d
     assert message["content"] == "3 days" and message["attachments"][0]["filename"] == "chart.png"
     assert fake.sent[-1].files[0].data == b"png"
 
-    profile_record = await fake.invoke_user_command("Profile", fake_world.moderator_id, fake_world.alice_id,
-                                                    channel_id=fake_world.channel_id)
+    profile_record = await fake.invoke_user_command(
+        "Profile", fake_world.moderator_id, fake_world.alice_id, channel_id=fake_world.channel_id
+    )
     shown = await profile_record.wait_original()
     assert shown["content"] == "Mod by Alice"
     picked = await fake.choose(shown["id"], "pick", ["b"], fake_world.moderator_id)
