@@ -44,8 +44,8 @@ from bot.core.records import IncomingMessage, jump_url
 from bot.core.times import duration_text, parse_duration
 from bot.engine import privacy
 from bot.engine.moderation import ModerationService, contexts_from_ingest, flagged_only, policy_map, queue
-from bot.engine.moderation.feedback import FalsePositiveStore, abuse_threshold_advice
-from bot.engine.moderation.report import DigestSlots, build_report, record_abuse_scores, report_embed
+from bot.engine.moderation.feedback import abuse_threshold_advice
+from bot.engine.moderation.report import build_report, report_embed
 from bot.engine.notes import bullet_list
 from bot.engine.tagging import IngestResult
 from bot.store.moderation import WARN
@@ -197,7 +197,7 @@ class Moderation(commands.Cog):
         verdicts = self.service.evaluate(contexts, config, policy_map(await self.store.arguments.list(guild_id)))
         scores = {mid: f.score for mid, flags in verdicts.items() for f in flags if f.flagger == "abuse"}
         if scores:
-            await record_abuse_scores(self.store.db, guild_id, scores)
+            await self.store.moderation_reports.record_abuse_scores(guild_id, scores)
         by_id = {m.id: m for m in batch}
         for message_id, hits in flagged_only(verdicts).items():
             if await queue.record_flags(self.store, by_id[message_id], hits):
@@ -322,7 +322,7 @@ class Moderation(commands.Cog):
         anchor, moderator = entry.anchor, interaction.user.id
         add_case = self.store.cases.add_case
         if action == queue.FALSE_POSITIVE:
-            await FalsePositiveStore(self.store.db).add(anchor.guild_id, entry.flags, moderator)
+            await self.store.false_positives.add(anchor.guild_id, entry.flags, moderator)
         elif action == queue.DELETE:
             with contextlib.suppress(discord.NotFound):  # already gone: the decision still stands
                 channel = self.bot.get_partial_messageable(anchor.channel_id, guild_id=anchor.guild_id)
@@ -463,7 +463,7 @@ class Moderation(commands.Cog):
         await interaction.response.send_modal(ReportModal(submit))
 
     async def _check_report_rate(self, interaction: discord.Interaction) -> None:
-        wait = await queue.report_retry_after(self.store.db, guild_id_of(interaction), interaction.user.id)
+        wait = await queue.report_retry_after(self.store, guild_id_of(interaction), interaction.user.id)
         if wait is not None:
             raise UserError(
                 f"You can send {queue.REPORT_LIMIT} reports every {queue.REPORT_WINDOW / 60:.0f} minutes. "
@@ -594,7 +594,7 @@ class Moderation(commands.Cog):
         self, guild_id: int, channel: discord.abc.Messageable, since: float, until: float, slot: str
     ) -> bool:
         """Post once per slot; False if this slot was already posted."""
-        slots = DigestSlots(self.store.db)
+        slots = self.store.digest_slots
         if not await slots.claim(guild_id, slot):
             return False
         try:

@@ -6,6 +6,7 @@ Imports inside functions count too: a lazy import still ties one layer to anothe
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,6 +27,8 @@ ALLOWED = {
 }
 LAYERS = ["bot.core", "bot.store", "bot.engine", "bot.adapter", "bot.cli", "bot.tooling", "bot.training", "cogs"]
 DISCORD_IMPORTERS = {"bot.adapter.client"}
+# A string that starts like a SQL statement: all SQL lives in bot/store.
+SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|WITH)\s.*\b(FROM|INTO|SET|TABLE|AS)\b", re.S)
 
 
 def module_name(path: Path, root: Path = REPO) -> str:
@@ -76,6 +79,31 @@ def violations(root: Path = REPO) -> list[str]:
             if target not in ALLOWED[own]:
                 found.append(f"{where}: {own} may not import {target}")
     return found
+
+
+def sql_outside_the_store(root: Path = REPO) -> list[str]:
+    found = []
+    for path in source_files(root):
+        if layer_of(module_name(path, root)) == "bot.store":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.JoinedStr | ast.Constant):
+                continue
+            parts = node.values if isinstance(node, ast.JoinedStr) else [node]
+            text = "".join(p.value for p in parts if isinstance(p, ast.Constant) and isinstance(p.value, str))
+            if text and SQL.match(text):
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    return sorted(set(found))
+
+
+def test_all_sql_lives_in_the_store(tmp_path):
+    assert sql_outside_the_store() == []
+    engine = tmp_path / "bot" / "engine"
+    engine.mkdir(parents=True)
+    (engine / "leak.py").write_text('def rows(db, t):\n    return db.fetchall(f"SELECT id FROM {t} WHERE x = 1")\n')
+    (tmp_path / "cogs").mkdir()
+    (tmp_path / "cogs" / "words.py").write_text('HELP = "Select the messages to delete from the queue."\n')
+    assert sql_outside_the_store(tmp_path) == ["bot/engine/leak.py:2"]
 
 
 def test_every_module_belongs_to_a_layer():

@@ -15,7 +15,6 @@ import logging
 import time
 from dataclasses import dataclass
 
-from bot.engine.moderation.feedback import FalsePositiveStore
 from bot.store import Store
 from bot.store.review import FlaggedEdits
 
@@ -42,18 +41,9 @@ async def forget_member(store: Store, guild_id: int, user_id: int) -> Removed:
         messages=await store.messages.delete_author(guild_id, user_id),
         flag_quotes=await store.flags.redact_author(guild_id, user_id),
         case_quotes=await store.cases.redact_user(guild_id, user_id),
-        false_positives=await FalsePositiveStore(store.db).redact_author(guild_id, user_id),
+        false_positives=await store.false_positives.redact_author(guild_id, user_id),
         edits=await FlaggedEdits(store.db).delete_author(guild_id, user_id),
     )
-
-
-async def _redact_before(store: Store, table: str, column: str, guild_id: int, cutoff: float) -> int:
-    async with store.db.transaction() as conn:
-        cursor = await conn.execute(
-            f"UPDATE {table} SET {column} = NULL WHERE guild_id = ? AND created_at < ? AND {column} IS NOT NULL",
-            (guild_id, cutoff),
-        )
-        return cursor.rowcount
 
 
 async def purge_expired(store: Store, guild_id: int, now: float | None = None) -> Removed:
@@ -61,9 +51,9 @@ async def purge_expired(store: Store, guild_id: int, now: float | None = None) -
     cutoff = (time.time() if now is None else now) - config.retention_days * 86400
     return Removed(
         messages=await store.messages.delete_older_than(guild_id, cutoff),
-        flag_quotes=await _redact_before(store, "flags", "quote", guild_id, cutoff),
-        case_quotes=await _redact_before(store, "cases", "content", guild_id, cutoff),
-        false_positives=await FalsePositiveStore(store.db).redact_before(guild_id, cutoff),
+        flag_quotes=await store.flags.redact_before(guild_id, cutoff),
+        case_quotes=await store.cases.redact_before(guild_id, cutoff),
+        false_positives=await store.false_positives.redact_before(guild_id, cutoff),
         edits=await FlaggedEdits(store.db).delete_before(guild_id, cutoff),
     )
 

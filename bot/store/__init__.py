@@ -12,9 +12,11 @@ from bot.store.arguments import ArgumentStore
 from bot.store.database import Database
 from bot.store.digests import DigestStore, ScheduleStore
 from bot.store.embeddings import EmbeddingStore
+from bot.store.feedback import FalsePositiveStore
 from bot.store.guild_settings import GuildSettingsStore
 from bot.store.messages import MessageStore
 from bot.store.moderation import CaseStore, FlagStore
+from bot.store.moderation_reports import DigestSlots, ModerationReportStore
 from bot.store.notes import NoteStore
 from bot.store.packs import PackStore
 from bot.store.tags import TagStore
@@ -35,6 +37,9 @@ class Store:
     notes: NoteStore
     flags: FlagStore
     cases: CaseStore
+    false_positives: FalsePositiveStore
+    moderation_reports: ModerationReportStore
+    digest_slots: DigestSlots
     packs: PackStore
 
     @classmethod
@@ -52,6 +57,9 @@ class Store:
             notes=NoteStore(db),
             flags=FlagStore(db),
             cases=CaseStore(db),
+            false_positives=FalsePositiveStore(db),
+            moderation_reports=ModerationReportStore(db),
+            digest_slots=DigestSlots(db),
             packs=PackStore(db),
         )
 

@@ -10,10 +10,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.store.database import Database
-from bot.store.sql import first_value
+from bot.store.sql import chunks, first_value, placeholders
 
 OPEN, DISMISSED, ACTIONED, ESCALATED = "open", "dismissed", "actioned", "escalated"
 FLAG_STATUSES = frozenset({OPEN, DISMISSED, ACTIONED, ESCALATED})
@@ -159,6 +160,44 @@ class FlagStore:
         )
         return [StoredFlag(*row) for row in rows]
 
+    async def entry_anchors(self, guild_id: int, column: str, value: int) -> list[int]:
+        """The first flag id of each posted review entry whose flags have ``column`` = ``value``."""
+        if column not in ("message_id", "author_id"):
+            raise ValueError(f"entries are looked up by message_id or author_id, not {column}")
+        rows = await self.db.fetchall(
+            f"SELECT MIN(id) FROM flags WHERE guild_id = ? AND {column} = ? AND queue_message_id IS NOT NULL"
+            " GROUP BY queue_message_id ORDER BY MIN(id)",
+            (guild_id, value),
+        )
+        return [row[0] for row in rows]
+
+    async def report_times(self, guild_id: int, reporter_id: int, since: float) -> list[float]:
+        """When a member reported messages after ``since``, oldest first."""
+        rows = await self.db.fetchall(
+            "SELECT created_at FROM flags WHERE guild_id = ? AND reporter_id = ? AND created_at > ?"
+            " ORDER BY created_at",
+            (guild_id, reporter_id, since),
+        )
+        return [row[0] for row in rows]
+
+    async def clear_decision(self, guild_id: int, flag_ids: Sequence[int]) -> None:
+        """Forget who decided open flags and when: a decision whose action failed never happened."""
+        for chunk in chunks(flag_ids):
+            await self.db.execute(
+                "UPDATE flags SET decided_by = NULL, decided_at = NULL WHERE guild_id = ? AND status = ?"
+                f" AND id IN ({placeholders(len(chunk))})",
+                (guild_id, OPEN, *chunk),
+            )
+
+    async def redact_before(self, guild_id: int, cutoff: float) -> int:
+        """Drop the quotes of flags raised before ``cutoff`` (the guild's retention)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE flags SET quote = NULL WHERE guild_id = ? AND created_at < ? AND quote IS NOT NULL",
+                (guild_id, cutoff),
+            )
+            return cursor.rowcount
+
     async def redact_message(self, guild_id: int, message_id: int) -> int:
         """Drop the quoted text of a deleted message; the flag and its decision stay. Returns flags changed."""
         return await self._redact("message_id", guild_id, message_id)
@@ -209,6 +248,11 @@ class CaseStore:
         )
         return Case(*row) if row else None
 
+    async def first_for_flag(self, guild_id: int, flag_id: int) -> Case | None:
+        """The case a review-queue decision on this flag opened, if it opened one."""
+        rows = await self._cases("WHERE guild_id = ? AND flag_id = ?", (guild_id, flag_id), limit=None)
+        return min(rows, key=lambda case: case.number, default=None)
+
     async def set_reason(self, guild_id: int, number: int, reason: str) -> bool:
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
@@ -223,10 +267,10 @@ class CaseStore:
     async def recent(self, guild_id: int, limit: int = 20) -> list[Case]:
         return await self._cases("WHERE guild_id = ?", (guild_id,), limit)
 
-    async def _cases(self, where: str, params: tuple, limit: int) -> list[Case]:
+    async def _cases(self, where: str, params: tuple, limit: int | None) -> list[Case]:
         rows = await self.db.fetchall(
             f"SELECT {_CASE_COLUMNS} FROM cases {where} ORDER BY created_at DESC, number DESC LIMIT ?",
-            (*params, limit),
+            (*params, -1 if limit is None else limit),
         )
         return [Case(*row) for row in rows]
 
@@ -237,6 +281,15 @@ class CaseStore:
             "SELECT COUNT(*) FROM cases WHERE guild_id = ? AND user_id = ? AND action = ? AND created_at >= ?",
             (guild_id, user_id, WARN, since),
         )
+
+    async def redact_before(self, guild_id: int, cutoff: float) -> int:
+        """Drop the quoted content of cases opened before ``cutoff`` (the guild's retention)."""
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE cases SET content = NULL WHERE guild_id = ? AND created_at < ? AND content IS NOT NULL",
+                (guild_id, cutoff),
+            )
+            return cursor.rowcount
 
     async def redact_user(self, guild_id: int, user_id: int) -> int:
         """Forget what a member wrote: quoted content goes, the record of moderation stays."""

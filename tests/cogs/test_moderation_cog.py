@@ -15,7 +15,6 @@ import pytest
 from bot.core.records import IncomingMessage
 from bot.engine.moderation import AbuseModel
 from bot.engine.moderation.abuse import FEATURE_CUES
-from bot.engine.moderation.feedback import FalsePositiveStore
 from bot.store import Store
 from tests.cogs.conftest import eventually
 from tests.conftest import required
@@ -236,7 +235,7 @@ async def test_false_positive_is_stored_for_feedback(clio):
     said, entry = await flagged(clio, "alice", ABUSE)
     await (await click(clio, entry, "fp")).wait_original()
     assert fields(current(clio, entry))["Decision"].startswith(f"False positive by <@{clio.users['mod']}>")
-    store = FalsePositiveStore(clio.store.db)
+    store = clio.store.false_positives
     assert await store.has(int(clio.guild_id), anchor_of(entry))
     assert await store.texts(int(clio.guild_id)) == [ABUSE]
     assert clio.fake.state.find_message(said["id"]) and not timeout_of(clio, "alice")
@@ -494,7 +493,7 @@ async def test_threshold_advice_is_applied_by_a_moderator(clio):
         flag_id, _ = await flags.record(guild_id, 50_000 + n, 1, 2, "abuse", 0.97, "abusive", quote=f"fine {n}")
         await flags.decide(guild_id, flag_id, "dismissed", mod)
         if n < 7:
-            await FalsePositiveStore(clio.store.db).add(guild_id, [await flags.get(guild_id, flag_id)], mod)
+            await clio.store.false_positives.add(guild_id, [await flags.get(guild_id, flag_id)], mod)
     await (await clio.slash("modlog digest")).wait_followup()
     [digest] = [p for p in modlog_posts(clio) if p["embeds"][0]["title"] == "Moderators' digest"]
     threshold = clio.bot.get_cog("Moderation").service.abuse.model.threshold

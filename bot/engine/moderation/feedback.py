@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.store import Store
-from bot.store.database import Database
-from bot.store.moderation import OPEN, StoredFlag
 
 MIN_DECIDED = 10
 MAX_FALSE_POSITIVE_RATE = 0.5
@@ -34,53 +32,6 @@ STEP = 0.05
 CAP = 0.95
 ADVICE_DAYS = 90
 CSV_COLUMNS = ("text", "label")
-
-
-class FalsePositiveStore:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def add(
-        self, guild_id: int, flags: Sequence[StoredFlag], moderator_id: int, now: float | None = None
-    ) -> None:
-        now = time.time() if now is None else now
-        await self.db.executemany(
-            "INSERT OR IGNORE INTO false_positives(flag_id, guild_id, flagger, score, author_id, text, moderator_id,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (f.id, guild_id, f.flagger, f.score, f.author_id, f.quote, moderator_id, now)
-                for f in flags
-                if f.guild_id == guild_id
-            ],
-        )
-
-    async def has(self, guild_id: int, flag_id: int) -> bool:
-        row = await self.db.fetchone(
-            "SELECT 1 FROM false_positives WHERE guild_id = ? AND flag_id = ?", (guild_id, flag_id)
-        )
-        return row is not None
-
-    async def texts(self, guild_id: int | None = None, flagger: str = "abuse") -> list[str]:
-        """Unredacted texts, oldest first; every guild's when ``guild_id`` is None (for training)."""
-        sql = "SELECT text FROM false_positives WHERE flagger = ? AND text IS NOT NULL AND text != ''"
-        params: list = [flagger]
-        if guild_id is not None:
-            sql += " AND guild_id = ?"
-            params.append(guild_id)
-        return [row[0] for row in await self.db.fetchall(sql + " ORDER BY created_at, flag_id", params)]
-
-    async def redact_author(self, guild_id: int, author_id: int) -> int:
-        return await self._redact("guild_id = ? AND author_id = ?", (guild_id, author_id))
-
-    async def redact_before(self, guild_id: int, cutoff: float) -> int:
-        return await self._redact("guild_id = ? AND created_at < ?", (guild_id, cutoff))
-
-    async def _redact(self, where: str, params: tuple) -> int:
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                f"UPDATE false_positives SET text = NULL WHERE {where} AND text IS NOT NULL", params
-            )
-            return cursor.rowcount
 
 
 # -- threshold advice ------------------------------------------------------------------------------
@@ -114,13 +65,7 @@ async def abuse_threshold_advice(
     store: Store, guild_id: int, current: float, now: float | None = None
 ) -> ThresholdAdvice | None:
     since = (time.time() if now is None else now) - ADVICE_DAYS * 86400
-    rows = await store.db.fetchall(
-        "SELECT f.score, fp.flag_id IS NOT NULL FROM flags f"
-        " LEFT JOIN false_positives fp ON fp.flag_id = f.id"
-        " WHERE f.guild_id = ? AND f.flagger = 'abuse' AND f.status != ? AND f.decided_at >= ?",
-        (guild_id, OPEN, since),
-    )
-    return threshold_advice([(row[0], bool(row[1])) for row in rows], current)
+    return threshold_advice(await store.false_positives.decided_abuse(guild_id, since), current)
 
 
 # -- training data -----------------------------------------------------------------------------------
@@ -129,7 +74,7 @@ async def abuse_threshold_advice(
 async def export_false_positives(store: Store, path: Path, guild_id: int | None = None, flagger: str = "abuse") -> int:
     """Write false positives as extra negatives for ``clio train abuse``. The file holds members' words:
     keep it with the training data, and delete it after training. Returns the rows written."""
-    texts = await FalsePositiveStore(store.db).texts(guild_id, flagger)
+    texts = await store.false_positives.texts(guild_id, flagger)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:

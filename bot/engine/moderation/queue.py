@@ -23,10 +23,8 @@ from bot.core import times
 from bot.core.guild_config import GuildConfig
 from bot.core.markdown import escape_inline
 from bot.core.records import jump_url
-from bot.engine.moderation.feedback import FalsePositiveStore
 from bot.engine.moderation.flaggers import Flag
 from bot.store import Store
-from bot.store.database import Database
 from bot.store.moderation import ACTIONED, DISMISSED, OPEN, WARN, Case, StoredFlag
 from bot.store.review import CONFIRMED, PROPOSED, REJECTED, Escalation, EscalationStore, FlaggedEdit, FlaggedEdits
 
@@ -104,18 +102,11 @@ async def unposted(store: Store, guild_id: int, message_id: int) -> list[StoredF
 
 async def entry_anchors(store: Store, guild_id: int, column: str, value: int) -> list[int]:
     """The anchors of the posted entries about a message (``message_id``) or a member (``author_id``)."""
-    if column not in ("message_id", "author_id"):
-        raise ValueError(f"entries are looked up by message_id or author_id, not {column}")
-    rows = await store.db.fetchall(
-        f"SELECT MIN(id) FROM flags WHERE guild_id = ? AND {column} = ? AND queue_message_id IS NOT NULL"
-        " GROUP BY queue_message_id ORDER BY MIN(id)",
-        (guild_id, value),
-    )
-    return [row[0] for row in rows]
+    return await store.flags.entry_anchors(guild_id, column, value)
 
 
 async def report_retry_after(
-    db: Database,
+    store: Store,
     guild_id: int,
     user_id: int,
     now: float | None = None,
@@ -125,13 +116,10 @@ async def report_retry_after(
     """Seconds until a member may report again; None while under the limit. Counted from stored
     reports, so a restart does not reset it."""
     now = time.time() if now is None else now
-    rows = await db.fetchall(
-        "SELECT created_at FROM flags WHERE guild_id = ? AND reporter_id = ? AND created_at > ? ORDER BY created_at",
-        (guild_id, user_id, now - window),
-    )
-    if len(rows) < limit:
+    reported = await store.flags.report_times(guild_id, user_id, now - window)
+    if len(reported) < limit:
         return None
-    return max(rows[len(rows) - limit][0] + window - now, 1.0)
+    return max(reported[len(reported) - limit] + window - now, 1.0)
 
 
 # -- entries -----------------------------------------------------------------------------------------
@@ -196,13 +184,10 @@ async def load_entry(store: Store, guild_id: int, anchor_id: int) -> ReviewEntry
 
 
 async def decision_of(store: Store, anchor: StoredFlag) -> Decision:
-    row = await store.db.fetchone(
-        "SELECT number, action FROM cases WHERE guild_id = ? AND flag_id = ? ORDER BY number LIMIT 1",
-        (anchor.guild_id, anchor.id),
-    )
-    if row is not None:
-        label = f"{CASE_LABELS.get(row[1], row[1])} (case #{row[0]})"
-    elif await FalsePositiveStore(store.db).has(anchor.guild_id, anchor.id):
+    case = await store.cases.first_for_flag(anchor.guild_id, anchor.id)
+    if case is not None:
+        label = f"{CASE_LABELS.get(case.action, case.action)} (case #{case.number})"
+    elif await store.false_positives.has(anchor.guild_id, anchor.id):
         label = "False positive"
     else:
         label = anchor.status.title()
@@ -229,11 +214,7 @@ async def reopen(store: Store, guild_id: int, flag_ids: Sequence[int], status: s
     """Undo a claim whose action failed (the member left, Discord refused), so it can be retried."""
     for flag_id in flag_ids:
         await store.flags.decide(guild_id, flag_id, OPEN, 0, expected_status=status)
-    await store.db.execute(
-        f"UPDATE flags SET decided_by = NULL, decided_at = NULL WHERE guild_id = ? AND status = ?"
-        f" AND id IN ({','.join('?' * len(flag_ids))})",
-        (guild_id, OPEN, *flag_ids),
-    )
+    await store.flags.clear_decision(guild_id, flag_ids)
 
 
 def case_reason(entry: ReviewEntry) -> str:

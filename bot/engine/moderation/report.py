@@ -8,12 +8,11 @@
   :func:`heated_threads`); every evaluated message's score is kept for this (``abuse_scores``).
 - Threshold advice from :mod:`bot.engine.moderation.feedback`, when false positives call for it.
 
-A digest is posted at most once per guild and slot (:class:`DigestSlots`).
+A digest is posted at most once per guild and slot (:class:`bot.store.moderation_reports.DigestSlots`).
 """
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,8 +20,6 @@ from dataclasses import dataclass, field
 from bot.core.records import jump_url
 from bot.engine.moderation.feedback import ThresholdAdvice
 from bot.store import Store
-from bot.store.database import Database
-from bot.store.moderation import OPEN
 
 # A heated thread: at least this many replies in a row whose scores never drop by more than the
 # tolerance, rising by at least MIN_RISE from the first to the last.
@@ -30,16 +27,6 @@ MIN_CHAIN, MIN_RISE, TOLERANCE, MAX_DEPTH = 3, 0.25, 0.05, 50
 HEATED_SHOWN = 5
 DECISION_KINDS = ("dismissed", "false positive", "acted on")
 REPORT_COLOUR = 0x5B7DB1
-
-
-async def record_abuse_scores(db: Database, guild_id: int, scores: Mapping[int, float]) -> None:
-    """Keep the abuse score of evaluated messages; one deleted meanwhile is skipped, not an error."""
-    await db.executemany(
-        "INSERT INTO abuse_scores(message_id, guild_id, score) SELECT ?, ?, ?"
-        " WHERE EXISTS (SELECT 1 FROM messages WHERE id = ? AND guild_id = ?)"
-        " ON CONFLICT(message_id) DO UPDATE SET score = excluded.score",
-        [(message_id, guild_id, float(score), message_id, guild_id) for message_id, score in scores.items()],
-    )
 
 
 @dataclass(frozen=True)
@@ -106,39 +93,17 @@ class ModerationReport:
 async def build_report(
     store: Store, guild_id: int, since: float, until: float, advice: ThresholdAdvice | None = None
 ) -> ModerationReport:
-    db, window = store.db, (guild_id, since, until)
+    reports = store.moderation_reports
     report = ModerationReport(guild_id, since, until, advice=advice)
-    rows = await db.fetchall(
-        "SELECT flagger, COUNT(*) FROM flags WHERE guild_id = ? AND created_at >= ? AND created_at < ?"
-        " GROUP BY flagger ORDER BY COUNT(*) DESC, flagger",
-        window,
-    )
-    report.flags_by_kind = {row[0]: row[1] for row in rows}
-    report.open_items = await db.fetchvalue(
-        "SELECT COUNT(DISTINCT COALESCE(queue_message_id, -id)) FROM flags WHERE guild_id = ? AND status = ?",
-        (guild_id, OPEN),
-    )
-    rows = await db.fetchall(
-        "SELECT f.status, fp.flag_id IS NOT NULL FROM flags f LEFT JOIN false_positives fp ON fp.flag_id = f.id"
-        " WHERE f.guild_id = ? AND f.status != 'open' AND f.decided_at >= ? AND f.decided_at < ?",
-        window,
-    )
+    report.flags_by_kind = await reports.flags_by_kind(guild_id, since, until)
+    report.open_items = await reports.open_items(guild_id)
     decided = Counter(
-        "false positive" if is_fp else ("dismissed" if status == "dismissed" else "acted on") for status, is_fp in rows
+        "false positive" if is_fp else ("dismissed" if status == "dismissed" else "acted on")
+        for status, is_fp in await reports.decisions(guild_id, since, until)
     )
     report.decisions = {kind: decided[kind] for kind in DECISION_KINDS if decided[kind]}
-    rows = await db.fetchall(
-        "SELECT action, COUNT(*) FROM cases WHERE guild_id = ? AND created_at >= ? AND created_at < ?"
-        " GROUP BY action ORDER BY action",
-        window,
-    )
-    report.cases_by_action = {row[0]: row[1] for row in rows}
-    rows = await db.fetchall(
-        "SELECT m.id, m.reply_to_id, m.channel_id, s.score FROM messages m JOIN abuse_scores s ON s.message_id = m.id"
-        " WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ?",
-        window,
-    )
-    report.heated = heated_threads({row[0]: (row[1], row[2], row[3]) for row in rows})
+    report.cases_by_action = await reports.cases_by_action(guild_id, since, until)
+    report.heated = heated_threads(await reports.scored_replies(guild_id, since, until))
     return report
 
 
@@ -186,28 +151,3 @@ def report_embed(report: ModerationReport) -> dict:
         "color": REPORT_COLOUR,
         "fields": fields,
     }
-
-
-class DigestSlots:
-    """One moderators' digest per (guild, slot): claimed before posting, released if posting fails."""
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-
-    async def claim(self, guild_id: int, slot: str, now: float | None = None) -> bool:
-        async with self.db.transaction() as conn:
-            await conn.execute("INSERT OR IGNORE INTO guilds(id) VALUES (?)", (guild_id,))
-            cursor = await conn.execute(
-                "INSERT INTO moderation_digests(guild_id, slot, created_at) VALUES (?, ?, ?)"
-                " ON CONFLICT(guild_id, slot) DO NOTHING",
-                (guild_id, slot, time.time() if now is None else now),
-            )
-            return cursor.rowcount == 1
-
-    async def posted(self, guild_id: int, slot: str, message_id: int) -> None:
-        await self.db.execute(
-            "UPDATE moderation_digests SET message_id = ? WHERE guild_id = ? AND slot = ?", (message_id, guild_id, slot)
-        )
-
-    async def release(self, guild_id: int, slot: str) -> None:
-        await self.db.execute("DELETE FROM moderation_digests WHERE guild_id = ? AND slot = ?", (guild_id, slot))

@@ -3,7 +3,7 @@
 import pytest
 
 from bot.engine.moderation import feedback
-from bot.engine.moderation.feedback import FalsePositiveStore, ThresholdAdvice, threshold_advice
+from bot.engine.moderation.feedback import ThresholdAdvice, threshold_advice
 from bot.training.train_abuse import TrainConfig
 from tests.bot.conftest import GUILD, OTHER_GUILD
 from tests.conftest import required
@@ -31,11 +31,11 @@ async def record_decided(store, guild_id: int, n: int, score: float, fp: bool, t
     )
     await store.flags.decide(guild_id, flag_id, "dismissed" if fp else "actioned", 1, now=NOW)
     if fp:
-        await FalsePositiveStore(store.db).add(guild_id, [await store.flags.get(guild_id, flag_id)], 1, now=NOW)
+        await store.false_positives.add(guild_id, [await store.flags.get(guild_id, flag_id)], 1, now=NOW)
 
 
 async def test_false_positives_are_stored_per_guild_and_redacted(store):
-    fps = FalsePositiveStore(store.db)
+    fps = store.false_positives
     for n in range(4):
         await record_decided(store, GUILD, n, 0.9, fp=n < 3)
     await record_decided(store, OTHER_GUILD, 10, 0.9, fp=True, text="elsewhere")

@@ -3,8 +3,6 @@
 import numpy as np
 
 from bot.engine import privacy
-from bot.engine.moderation.feedback import FalsePositiveStore
-from bot.engine.moderation.report import record_abuse_scores
 from bot.store.review import FlaggedEdits
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
 
@@ -22,11 +20,11 @@ async def seed(store, guild_id: int, author_id: int, text: str, created_at: floa
         guild_id, await store.arguments.add(guild_id, "a", "a claim")
     )
     await store.tags.replace_model_tags(guild_id, {message.id: [(argument.id, 0.9)]})
-    await record_abuse_scores(store.db, guild_id, {message.id: 0.4})
+    await store.moderation_reports.record_abuse_scores(guild_id, {message.id: 0.4})
     flag_id, _ = await store.flags.record(
         guild_id, message.id, message.channel_id, author_id, "abuse", 0.9, "abusive", quote=text, now=created_at
     )
-    await FalsePositiveStore(store.db).add(guild_id, [await store.flags.get(guild_id, flag_id)], 1, now=created_at)
+    await store.false_positives.add(guild_id, [await store.flags.get(guild_id, flag_id)], 1, now=created_at)
     await FlaggedEdits(store.db).put(guild_id, message.id, author_id, text + " (edited)", created_at)
     await store.cases.add_case(guild_id, author_id, "warn", "rude", 1, flag_id, content=text, now=created_at)
     return message

@@ -7,7 +7,6 @@ import pytest
 
 from bot.core.guild_config import GuildConfig
 from bot.engine.moderation import Flag, queue
-from bot.engine.moderation.feedback import FalsePositiveStore
 from bot.store.moderation import ACTIONED, DISMISSED, OPEN
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
 from tests.conftest import required
@@ -133,7 +132,7 @@ async def test_the_decision_shown(store, how, label):
     if how == "case":
         await store.cases.add_case(GUILD, 7, "warn", "x", 3, flag_id=entry.anchor.id, content=entry.quote)
     elif how == "fp":
-        await FalsePositiveStore(store.db).add(GUILD, entry.flags, 3)
+        await store.false_positives.add(GUILD, entry.flags, 3)
     decided = required(await queue.load_entry(store, GUILD, entry.anchor.id))
     assert required(decided.decision).text() == f"{label} by <@3> <t:{int(NOW)}:f>"
     assert not decided.earlier_cases  # the case this entry opened is not an "earlier" one
@@ -158,10 +157,10 @@ async def test_reports_are_limited_per_member_and_guild(store):
 
     for n in range(3):
         await report(n, at=NOW + n * 60)
-    assert await queue.report_retry_after(store.db, GUILD, 55, now=NOW + 180) == pytest.approx(420)
-    assert await queue.report_retry_after(store.db, GUILD, 56, now=NOW + 180) is None
-    assert await queue.report_retry_after(store.db, OTHER_GUILD, 55, now=NOW + 180) is None
-    assert await queue.report_retry_after(store.db, GUILD, 55, now=NOW + 601) is None
+    assert await queue.report_retry_after(store, GUILD, 55, now=NOW + 180) == pytest.approx(420)
+    assert await queue.report_retry_after(store, GUILD, 56, now=NOW + 180) is None
+    assert await queue.report_retry_after(store, OTHER_GUILD, 55, now=NOW + 180) is None
+    assert await queue.report_retry_after(store, GUILD, 55, now=NOW + 601) is None
 
 
 async def test_escalation_is_proposed_once_and_counts_from_the_last_confirmed(store):

@@ -1,13 +1,11 @@
 """The moderators' digest: heated threads, the counts, the embed and posting once per slot."""
 
 from bot.engine.moderation import queue
-from bot.engine.moderation.feedback import FalsePositiveStore, ThresholdAdvice
+from bot.engine.moderation.feedback import ThresholdAdvice
 from bot.engine.moderation.report import (
-    DigestSlots,
     ModerationReport,
     build_report,
     heated_threads,
-    record_abuse_scores,
     report_embed,
 )
 from tests.bot.conftest import CHANNEL, GUILD, OTHER_GUILD, make_message
@@ -46,7 +44,9 @@ async def test_the_report_counts_flags_open_items_decisions_and_heated_threads(s
     reply = make_message("that is a naive take", created_at=NOW - HOUR + 60, reply_to_id=root.id, author_id=8)
     angry = make_message("you are an idiot", created_at=NOW - HOUR + 120, reply_to_id=reply.id)
     await store.messages.upsert([root, reply, angry])
-    await record_abuse_scores(store.db, GUILD, {root.id: 0.02, reply.id: 0.3, angry.id: 0.95, 999_999: 0.5})
+    await store.moderation_reports.record_abuse_scores(
+        GUILD, {root.id: 0.02, reply.id: 0.3, angry.id: 0.95, 999_999: 0.5}
+    )
 
     flags = store.flags
     abuse, _ = await flags.record(GUILD, angry.id, CHANNEL, 7, "abuse", 0.95, "abusive", now=NOW - HOUR)
@@ -57,7 +57,7 @@ async def test_the_report_counts_flags_open_items_decisions_and_heated_threads(s
     old, _ = await flags.record(GUILD, 6, CHANNEL, 9, "abuse", 0.8, "abusive", now=NOW - 3 * 86400)
     await flags.record(OTHER_GUILD, 6, CHANNEL, 9, "abuse", 0.8, "abusive", now=NOW - HOUR)
     await flags.decide(GUILD, abuse, "dismissed", 1, now=NOW - 60)
-    await FalsePositiveStore(store.db).add(GUILD, [await flags.get(GUILD, abuse)], 1)
+    await store.false_positives.add(GUILD, [await flags.get(GUILD, abuse)], 1)
     await flags.decide(GUILD, old, "actioned", 1, now=NOW - 30)
     await store.cases.add_case(GUILD, 9, "warn", now=NOW - 30)
     await store.cases.add_case(GUILD, 9, "timeout", now=NOW - 3 * 86400)
@@ -91,7 +91,7 @@ def test_an_empty_report_and_one_with_advice():
 
 
 async def test_a_digest_slot_is_posted_once(store):
-    slots = DigestSlots(store.db)
+    slots = store.digest_slots
     assert await slots.claim(GUILD, "daily:2026-11-24")
     assert not await slots.claim(GUILD, "daily:2026-11-24")
     assert await slots.claim(OTHER_GUILD, "daily:2026-11-24")
