@@ -38,6 +38,12 @@ def eval_corpus_command(claims_only: bool, model_dir: Path | None, as_json: bool
     )
     for kind, row in result["by_kind"].items():
         click.echo(f"  {kind:10s} {row['texts']:4d} texts, {row['tagged']:4d} tagged, {row['wrong']:3d} wrong tags")
+    click.echo("by length (words): precision, recall, wrong tags, mean best wrong-argument probability")
+    for words, row in result["by_length"].items():
+        click.echo(
+            f"  {words:6s} {row['texts']:4d} texts: P {row['precision']}, R {row['recall']}, "
+            f"{row['wrong_tags']} wrong, {row['mean_best_wrong_probability']}"
+        )
 
 
 @eval_group.command("packs")

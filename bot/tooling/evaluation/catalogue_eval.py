@@ -81,7 +81,42 @@ def evaluate_corpus(
         "arguments": len(arguments),
         **overall.as_dict(),
         "by_kind": by_kind,
+        "by_length": by_length(texts, [a.id for a in arguments], all_tags, matcher.probabilities(vectors, sentences)),
     }
+
+
+# Word counts: a chat line, a short post, a long post.
+LENGTH_BINS = ((1, 12), (13, 30), (31, None))
+
+
+def by_length(
+    texts: list[CorpusText],
+    argument_ids: list[str],
+    tags: list[list[tuple[int, float]]],
+    probabilities: np.ndarray,
+) -> dict[str, dict]:
+    """Tags and scores by message length: a length bias shows as wrong arguments scoring higher, and
+    precision falling, as texts get longer."""
+    position = {argument_id: i for i, argument_id in enumerate(argument_ids)}
+    out = {}
+    for low, high in LENGTH_BINS:
+        rows = [i for i, t in enumerate(texts) if low <= len(t.text.split()) <= (high or len(t.text.split()))]
+        right = wrong = positives = 0
+        best_wrong = []
+        for i in rows:
+            gold = {position[a] for a in texts[i].arguments if a in position}
+            positives += len(gold)
+            right += sum(1 for a, _ in tags[i] if a in gold)
+            wrong += sum(1 for a, _ in tags[i] if a not in gold)
+            best_wrong.append(float(np.delete(probabilities[i], sorted(gold)).max()))
+        out[f"{low}-{high or ''}"] = {
+            "texts": len(rows),
+            "precision": round(right / (right + wrong), 4) if right + wrong else None,
+            "recall": round(right / positives, 4) if positives else None,
+            "wrong_tags": wrong,
+            "mean_best_wrong_probability": round(float(np.mean(best_wrong)), 4) if best_wrong else None,
+        }
+    return out
 
 
 def evaluate_packs(embedder: Embedder, model_dir: Path, catalogue_dir: Path, top_k: int = 3) -> dict:
