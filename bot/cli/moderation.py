@@ -20,7 +20,7 @@ data_option = click.option(
     "data_dir",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Folder holding convabuse/ and davidson/ (default: ../shared/data beside the repository).",
+    help="Folder holding convabuse/, davidson/, olid/ and argkp/ (default: ../shared/data beside the repository).",
 )
 weights_option = click.option(
     "--weights",

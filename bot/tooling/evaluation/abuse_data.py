@@ -26,6 +26,9 @@ BENIGN_HISTORY_FILE = REPO_ROOT / "prompts" / "sample" / "benign_history.txt"
 DAVIDSON_SEED = 2017
 DAVIDSON_HELD_OUT = 0.2
 DAVIDSON_HATE, DAVIDSON_OFFENSIVE, DAVIDSON_NEITHER = 0, 1, 2
+# OLID subtask A/B: not offensive, offensive but untargeted (mostly bare profanity), targeted offence.
+OLID_NOT, OLID_UNTARGETED, OLID_TARGETED = 0, 1, 2
+OLID_FOLDS, OLID_SEED = 5, 2019
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,8 @@ def load_convabuse(data_dir: Path, split: str) -> Labelled:
 _RETWEET = re.compile(r"^\s*(?:RT\s+)?(?:@\w+:?\s*)+")
 _HANDLE = re.compile(r"@\w+")
 _URL = re.compile(r"https?://\S+")
+# OLID replaced handles and links with these tokens.
+_OLID_PLACEHOLDER = re.compile(r"@USER\b|\bURL\b")
 
 
 def clean_tweet(text: str) -> str:
@@ -111,6 +116,36 @@ def davidson_split(data_dir: Path) -> tuple[Labelled, Labelled]:
         chosen = rng.choice(members, size=round(len(members) * DAVIDSON_HELD_OUT), replace=False)
         held_out[chosen] = True
     return data.subset(~held_out, "davidson-train"), data.subset(held_out, "davidson-heldout")
+
+
+def load_olid(data_dir: Path) -> Labelled:
+    """OLID's training split (the test split is kept for independent measurement and never read here).
+
+    ``labels`` are OLID's own (OFF = 1), so figures compare with published ones; ``classes`` keep the
+    targeted/untargeted distinction, which training weighs: swearing at nobody is not abuse on a server.
+    """
+    path = Path(data_dir) / "olid" / "olid-training-v1.0.tsv"
+    texts, classes = [], []
+    with path.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE):
+            texts.append(clean_tweet(_OLID_PLACEHOLDER.sub("", row["tweet"])))
+            if row["subtask_a"] == "NOT":
+                classes.append(OLID_NOT)
+            else:
+                classes.append(OLID_TARGETED if row["subtask_b"] == "TIN" else OLID_UNTARGETED)
+    classes_arr = np.array(classes, dtype=np.int8)
+    return Labelled("olid-train", texts, (classes_arr != OLID_NOT).astype(np.int8), classes_arr)
+
+
+def olid_folds(olid: Labelled, folds: int = OLID_FOLDS) -> np.ndarray:
+    """A fold number per tweet, stratified by class and fixed by seed, for cross-validated figures."""
+    rng = np.random.default_rng(OLID_SEED)
+    fold = np.zeros(len(olid.texts), dtype=np.int8)
+    assert olid.classes is not None
+    for cls in (OLID_NOT, OLID_UNTARGETED, OLID_TARGETED):
+        members = rng.permutation(np.flatnonzero(olid.classes == cls))
+        fold[members] = np.arange(len(members)) % folds
+    return fold
 
 
 def read_lines(path: Path) -> list[str]:

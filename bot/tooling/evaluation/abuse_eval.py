@@ -93,4 +93,10 @@ def format_report(report: dict) -> str:
             f"({benign['false_flag_rate']:.1%})"
         )
         lines.extend(f"    flagged: {score:.3f}  {text}" for text, score in benign["examples"])
+    olid = report.get("olid_train_cv")
+    if olid:
+        lines.append(
+            f"  {'OLID train, ' + str(olid['folds']) + '-fold CV':36} n={olid['n']:5d}  ROC AUC {olid['roc_auc']:.3f}  "
+            f"macro F1 {olid['macro_f1']:.3f}  OFF P {olid['off_precision']:.3f} R {olid['off_recall']:.3f}"
+        )
     return "\n".join(lines)

@@ -191,3 +191,23 @@ def test_embedding_cache_is_keyed_by_model_and_weights(tmp_path):
     # Same id, different weights: the probe differs, so the cache misses.
     swapped = CountingEmbedder("m1", scale=2.0)
     assert abuse_data.embed_cached(swapped, lines, tmp_path)[1, 0] == 4.0
+
+
+def test_olid_is_read_from_a_file_like_the_shared_one(tmp_path):
+    folder = tmp_path / "olid"
+    folder.mkdir()
+    rows = [
+        ("1", "@USER you are an idiot URL", "OFF", "TIN", "IND"),
+        ("2", "@USER what a damn day", "OFF", "UNT", "NULL"),
+        ("3", "@USER @USER lovely weather", "NOT", "NULL", "NULL"),
+    ] * 5
+    lines = ["id\ttweet\tsubtask_a\tsubtask_b\tsubtask_c", *("\t".join(row) for row in rows)]
+    (folder / "olid-training-v1.0.tsv").write_text("\n".join(lines) + "\n", "utf-8")
+    olid = abuse_data.load_olid(tmp_path)
+    assert olid.texts[:3] == ["you are an idiot", "what a damn day", "lovely weather"]
+    assert olid.labels.tolist()[:3] == [1, 1, 0]
+    assert required(olid.classes).tolist()[:3] == [abuse_data.OLID_TARGETED, abuse_data.OLID_UNTARGETED, 0]
+    folds = abuse_data.olid_folds(olid)
+    assert (folds == abuse_data.olid_folds(olid)).all()  # fixed by seed
+    for cls in range(3):  # stratified: every fold holds one tweet of each class
+        assert sorted(folds[required(olid.classes) == cls].tolist()) == list(range(abuse_data.OLID_FOLDS))
