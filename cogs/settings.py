@@ -14,7 +14,9 @@ from pydantic import ValidationError
 from bot.adapter.client import ClioBot
 from bot.core.errors import UserError
 from bot.core.guild_config import GuildConfig
+from bot.core.markdown import escape_inline
 from bot.engine.moderation import FLAGGER_NAMES
+from bot.engine.moderation.spam import allowlist_domain, allowlist_invite
 from cogs.common import NO_MENTIONS, ensure_postable, ensure_readable, guild_id_of, require_moderator
 from cogs.ingest import Ingest
 
@@ -53,6 +55,8 @@ def describe(config: GuildConfig) -> discord.Embed:
     )
     exempt = [*(f"<#{c}>" for c in config.exempt_channels), *(f"<@&{r}>" for r in config.exempt_roles)]
     embed.add_field(name="Exempt", value=", ".join(exempt) or "none")
+    allowed = [*config.spam_allowed_domains, *(f"invite {code}" for code in config.spam_allowed_invites)]
+    embed.add_field(name="Spam allowlist", value=escape_inline(", ".join(allowed), 1024) or "none")
     embed.add_field(
         name="Escalation",
         value=f"{config.escalation_warnings} warnings in {config.escalation_days} days"
@@ -218,6 +222,24 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
             raise UserError("Name exactly one channel or one role.")
         await self._toggle(interaction, key, target_id, exempt)
         await self._done(interaction, f"{shown} is {'now' if exempt else 'no longer'} exempt from flagging.")
+
+    @config.command(name="spam-allow", description="Never count a domain's links, or a partner's invite, as spam")
+    @app_commands.describe(
+        allowed="Off takes it back off the allowlist",
+        domain="A domain such as jstor.org (its subdomains too)",
+        invite="A partner server's invite link or code",
+    )
+    async def spam_allow(
+        self, interaction: discord.Interaction, allowed: bool, domain: str | None = None, invite: str | None = None
+    ) -> None:
+        if domain is not None and invite is None:
+            key, value = "spam_allowed_domains", allowlist_domain(domain)
+        elif invite is not None and domain is None:
+            key, value = "spam_allowed_invites", allowlist_invite(invite)
+        else:
+            raise UserError("Name exactly one domain or one invite.")
+        await self._toggle(interaction, key, value, allowed)
+        await self._done(interaction, f"`{value}` is {'now' if allowed else 'no longer'} on the spam allowlist.")
 
     @config.command(name="escalation", description="When warnings lead to a proposed timeout")
     async def escalation(

@@ -24,6 +24,7 @@ COMMANDS = {
     "bot.cli.matcher_commands": ("eval_group", "match"),
     "bot.cli.train": "train_group",
     "bot.cli.moderation": "flag_command",
+    "bot.cli.spam": "spam_group",
     "bot.cli.export": "export_group",
     "bot.cli.run": "run_command",
     "bot.cli.sandbox": "sandbox_command",

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     discord_api: str | None = Field(default=None, description="Base REST URL of a Discord-compatible API.")
     discord_gateway: str | None = Field(default=None, description="Gateway websocket URL override.")
     sharded: bool = Field(default=False, description="Use AutoShardedBot.")
+    scam_domains: Path | None = Field(
+        default=None, description="Known scam domains, one per line (default: the list shipped with Clio)."
+    )
 
 
 @lru_cache(maxsize=1)

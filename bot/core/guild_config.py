@@ -24,6 +24,8 @@ class GuildConfig(BaseModel):
     mass_mentions: int = Field(
         default=5, ge=2, description="Distinct users mentioned in one message that count as spam."
     )
+    spam_allowed_domains: list[str] = Field(default_factory=list, description="Links here are never spam signals.")
+    spam_allowed_invites: list[str] = Field(default_factory=list, description="Invite codes of partner servers.")
     exempt_channels: list[int] = Field(default_factory=list)
     exempt_roles: list[int] = Field(default_factory=list)
     escalation_warnings: int = Field(default=3, ge=1)

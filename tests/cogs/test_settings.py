@@ -126,3 +126,16 @@ async def test_moderation_settings_flaggers_thresholds_exemptions_and_escalation
     assert "flood" in config.flaggers and config.abuse_threshold is None and config.exempt_channels == []
     both = await _answer(clio, "exempt", {"exempt": True})
     assert "exactly one channel or one role" in both["content"]
+
+
+async def test_spam_allowlists(clio):
+    await _answer(clio, "spam-allow", {"allowed": True, "domain": "https://www.JSTOR.org/stable/1234"})
+    await _answer(clio, "spam-allow", {"allowed": True, "invite": "https://discord.gg/WW2History"})
+    config = await _config(clio)
+    assert (config.spam_allowed_domains, config.spam_allowed_invites) == (["jstor.org"], ["ww2history"])
+    shown = {f["name"]: f["value"] for f in (await _answer(clio, "show"))["embeds"][0]["fields"]}
+    assert shown["Spam allowlist"] == "jstor.org, invite ww2history"
+    await _answer(clio, "spam-allow", {"allowed": False, "domain": "jstor.org"})
+    assert (await _config(clio)).spam_allowed_domains == []
+    bad = await _answer(clio, "spam-allow", {"allowed": True, "domain": "not a domain"})
+    assert "is not a domain" in bad["content"]

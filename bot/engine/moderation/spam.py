@@ -1,4 +1,10 @@
-"""Spam and ads (invites, shorteners, referral links, mass mentions, cross-posting) and floods.
+"""Spam and ads (invites, shorteners, referral links, mass mentions, cross-posting, scam links) and floods.
+
+A message is flagged as spam on one strong signal (a known scam or lookalike domain, a mass mention,
+the same text in several channels) or on two weak ones of different kinds (an invite, a URL shortener, a
+referral link, @everyone from a member, free-Nitro bait). One weak signal alone is how ordinary people
+post links: a JSTOR link with ``?seq=``, an Amazon short link, a partner server's invite. Domains and
+invites on the guild's allowlists give no signal at all.
 
 Cross-posting and flooding need recent history. It is kept in memory, per guild, bounded in the number of
 authors tracked and in time, so a busy guild costs a few hundred kilobytes at most and a restart forgets
@@ -11,11 +17,14 @@ from __future__ import annotations
 import re
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.core.config import get_settings
+from bot.core.errors import UserError
 from bot.core.guild_config import GuildConfig
 from bot.engine.moderation.flaggers import Flag, MessageContext
+from bot.engine.moderation.scam_domains import ScamDomains
 
 Clock = Callable[[], float]
 
@@ -87,16 +96,11 @@ _NITRO_BAIT = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 
-# How strongly each signal alone suggests spam; several together combine as independent evidence.
-SIGNAL_SCORES = {
-    "invite": 0.9,
-    "mass mention": 0.9,
-    "nitro bait": 0.85,
-    "everyone": 0.8,
-    "cross-post": 0.85,
-    "referral": 0.7,
-    "shortener": 0.6,
-}
+# How strongly each signal suggests spam; several together combine as independent evidence. A strong
+# signal alone reaches the threshold; a weak one needs a second of another kind (0.35 and 0.3 make 0.55).
+STRONG_SIGNALS = {"scam link": 0.95, "mass mention": 0.9, "cross-post": 0.85}
+WEAK_SIGNALS = {"invite": 0.35, "nitro bait": 0.35, "everyone": 0.35, "referral": 0.3, "shortener": 0.3}
+SIGNAL_SCORES = {**STRONG_SIGNALS, **WEAK_SIGNALS}
 SPAM_THRESHOLD = 0.5
 
 
@@ -148,17 +152,57 @@ def normalized_text(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", text.casefold()).split())
 
 
-def link_signals(text: str) -> list[tuple[str, str]]:
-    """(signal, evidence) for invites, shorteners, referral links and free-Nitro bait in a text."""
+_DOMAIN = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
+_INVITE_CODE = re.compile(r"^[\w-]{2,64}$")
+
+
+def allowlist_domain(text: str) -> str:
+    """A domain as the allowlist keeps it: ``https://www.JSTOR.org/stable/1`` -> ``jstor.org``."""
+    value = text.strip().lower()
+    host = (urlsplit(value if "://" in value else f"http://{value}").hostname or "").removeprefix("www.")
+    if not _DOMAIN.match(host):
+        raise UserError(f"`{text}` is not a domain: give one such as `jstor.org`.")
+    return host
+
+
+def allowlist_invite(text: str) -> str:
+    """An invite's code: ``https://discord.gg/WW2History`` -> ``ww2history``."""
+    code = _invite_code(text.strip().rstrip("/"))
+    if not _INVITE_CODE.match(code):
+        raise UserError(f"`{text}` is not an invite: give a link such as `discord.gg/abc123` or its code.")
+    return code
+
+
+def _allowed(host: str, allowed_domains: Collection[str]) -> bool:
+    return any(host == domain or host.endswith("." + domain) for domain in allowed_domains)
+
+
+def _invite_code(invite: str) -> str:
+    return invite.rsplit("/", 1)[-1].lower()
+
+
+def link_signals(
+    text: str,
+    scam_domains: ScamDomains | None = None,
+    allowed_domains: Collection[str] = (),
+    allowed_invites: Collection[str] = (),
+) -> list[tuple[str, str]]:
+    """(signal, evidence) for scam links, invites, shorteners, referral links and free-Nitro bait."""
     found: list[tuple[str, str]] = []
     if _NITRO_BAIT.search(text) and _URL.search(text):
         found.append(("nitro bait", "free Nitro offer with a link (a common phishing bait)"))
     for match in _INVITE.finditer(text):
-        found.append(("invite", f"Discord invite link ({match.group(0)})"))
+        if _invite_code(match.group(0)) not in allowed_invites:
+            found.append(("invite", f"Discord invite link ({match.group(0)})"))
     for match in _URL.finditer(text):
         url = match.group(0).rstrip(").,!?>")
         parts = urlsplit(url if "://" in url else f"http://{url}")
         host = (parts.hostname or "").removeprefix("www.")
+        if not host or _allowed(host, allowed_domains):
+            continue
+        scam = scam_domains.evidence(host) if scam_domains is not None else None
+        if scam is not None:
+            found.append(("scam link", scam))
         if host in SHORTENERS:
             found.append(("shortener", f"URL shortener ({host})"))
         params = [key for key, _ in parse_qsl(parts.query, keep_blank_values=True) if key.lower() in REFERRAL_PARAMS]
@@ -184,14 +228,21 @@ class SpamFlagger:
         crosspost_channels: int = 2,
         min_crosspost_chars: int = 12,
         max_authors: int = 5000,
+        scam_domains: ScamDomains | None = None,
     ) -> None:
         self.clock = clock
+        self.scam_domains = scam_domains or ScamDomains.load(get_settings().scam_domains)
         self.crosspost_channels = crosspost_channels
         self.min_crosspost_chars = min_crosspost_chars
         self._posts = _PerGuild(crosspost_window, max_authors)
 
     def check(self, ctx: MessageContext, config: GuildConfig) -> Flag:
-        signals = link_signals(ctx.text)
+        signals = link_signals(
+            ctx.text,
+            self.scam_domains,
+            [d.lower() for d in config.spam_allowed_domains],
+            [i.lower() for i in config.spam_allowed_invites],
+        )
         mentioned = set(_USER_MENTION.findall(ctx.text))
         if len(mentioned) >= config.mass_mentions:
             signals.append(("mass mention", f"mentions {len(mentioned)} users"))
@@ -202,8 +253,13 @@ class SpamFlagger:
             signals.append(("cross-post", crosspost))
         if not signals:
             return Flag(self.name, 0.0, False, "no spam signal")
-        score = combined([SIGNAL_SCORES[kind] for kind in dict.fromkeys(kind for kind, _ in signals)])
-        return Flag(self.name, score, score >= SPAM_THRESHOLD, "; ".join(evidence for _, evidence in signals))
+        kinds = list(dict.fromkeys(kind for kind, _ in signals))
+        score = combined([SIGNAL_SCORES[kind] for kind in kinds])
+        flagged = any(kind in STRONG_SIGNALS for kind in kinds) or len(kinds) >= 2
+        reason = "; ".join(evidence for _, evidence in signals)
+        if not flagged:
+            reason += " (one weak signal: not flagged alone)"
+        return Flag(self.name, score, flagged, reason)
 
     def _crosspost(self, ctx: MessageContext) -> str | None:
         text = normalized_text(ctx.text)

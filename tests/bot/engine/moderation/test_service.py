@@ -28,7 +28,7 @@ def names(flags):
 
 def test_every_default_flagger_runs_and_reports():
     service = ModerationService(toy_model())
-    message = ctx("you are awful discord.gg/x", vector=ABUSIVE, tags=[(7, 0.91)])
+    message = ctx("you are awful discord.gg/x https://bit.ly/y", vector=ABUSIVE, tags=[(7, 0.91)])  # two spam signals
     results = service.evaluate([message], GuildConfig(), POLICIES)
     flags = results[message.message_id]
     assert names(flags) == ["abuse", "spam", "flood", "policy"]

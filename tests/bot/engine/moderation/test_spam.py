@@ -2,8 +2,17 @@
 
 import pytest
 
+from bot.core.errors import UserError
 from bot.core.guild_config import GuildConfig
-from bot.engine.moderation.spam import FloodFlagger, RecentEvents, SpamFlagger, link_signals
+from bot.engine.moderation.scam_domains import ScamDomains
+from bot.engine.moderation.spam import (
+    FloodFlagger,
+    RecentEvents,
+    SpamFlagger,
+    allowlist_domain,
+    allowlist_invite,
+    link_signals,
+)
 from tests.conftest import required
 
 from .conftest import OTHER_GUILD, FakeClock, ctx
@@ -48,10 +57,66 @@ def test_invite_is_flagged_with_a_readable_reason():
     assert "Discord invite link (discord.gg/freenitro)" in flag.reason
 
 
-def test_several_signals_score_higher_than_one():
+def test_one_weak_signal_is_not_spam_two_of_different_kinds_are():
     one = SpamFlagger().check(ctx("https://bit.ly/abc"), CONFIG)
+    same_kind = SpamFlagger().check(ctx("https://bit.ly/abc https://tinyurl.com/xyz"), CONFIG)
     two = SpamFlagger().check(ctx("https://bit.ly/abc and https://shop.example.com/?ref=me"), CONFIG)
-    assert two.score > one.score >= 0.5
+    assert not one.flagged and one.score < 0.5 and "one weak signal" in one.reason
+    assert not same_kind.flagged
+    assert two.flagged and two.score > one.score
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "https://www.amazon.com/dp/B0001?tag=historybooks-20 is the Kershaw biography",
+        "the thread is here https://t.co/AbCdEf",
+        "cheap copy: https://amzn.to/3xYzAbc",
+        "https://www.jstor.org/stable/1234?ref=search-gateway",
+        "our partner server for WW2 buffs: discord.gg/ww2history",
+        "@everyone free gift",
+    ],
+)
+def test_ordinary_posts_with_one_weak_signal_are_not_flagged(text):
+    assert not SpamFlagger().check(ctx(text), CONFIG).flagged
+
+
+def test_scam_and_lookalike_links_are_flagged_alone():
+    known = SpamFlagger(scam_domains=ScamDomains(frozenset({"claim-airdrop.example"})))
+    flag = known.check(ctx("get it at https://www.claim-airdrop.example/connect"), CONFIG)
+    assert flag.flagged and "known scam domain (claim-airdrop.example)" in flag.reason
+    assert known.check(ctx("see https://app.claim-airdrop.example"), CONFIG).flagged  # subdomains too
+    lookalike = SpamFlagger().check(ctx("gift for you https://dlscord.gift/a8Fh2"), CONFIG)
+    assert lookalike.flagged and "lookalike of discord (dlscord.gift)" in lookalike.reason
+    assert not SpamFlagger().check(ctx("docs at https://discordpy.readthedocs.io/en/latest/"), CONFIG).flagged
+
+
+def test_the_shipped_scam_list_is_read():
+    shipped = ScamDomains.load()
+    assert len(shipped.domains) > 10_000
+    listed = sorted(shipped.domains)[0]
+    assert SpamFlagger().check(ctx(f"connect your wallet at https://{listed}/claim"), CONFIG).flagged
+
+
+def test_allowlist_entries_are_normalised():
+    assert allowlist_domain("https://www.JSTOR.org/stable/1") == "jstor.org"
+    assert allowlist_domain("archive.org") == "archive.org"
+    assert allowlist_invite("https://discord.gg/WW2History/") == "ww2history"
+    assert allowlist_invite("abc123") == "abc123"
+    for bad in ("not a domain", "localhost", ""):
+        with pytest.raises(UserError):
+            allowlist_domain(bad)
+    with pytest.raises(UserError):
+        allowlist_invite("discord.gg/")
+
+
+def test_allowlisted_domains_and_invites_give_no_signal():
+    config = GuildConfig(spam_allowed_domains=["shop.example.com"], spam_allowed_invites=["ww2history"])
+    spam = SpamFlagger()
+    text = "https://bit.ly/abc https://shop.example.com/?ref=me discord.gg/ww2history"
+    assert spam.check(ctx(text), CONFIG).flagged
+    assert not spam.check(ctx(text, created_at=2000.0), config).flagged
+    assert "shortener" in spam.check(ctx(text, created_at=3000.0), config).reason
 
 
 def test_mass_mentions_and_everyone():
@@ -60,7 +125,7 @@ def test_mass_mentions_and_everyone():
     assert spam.check(ctx(f"hey {mentions}"), CONFIG).flagged
     assert not spam.check(ctx("hey <@1> <@2> <@!3> <@4>"), CONFIG).flagged  # four people is a conversation
     assert "5 users" in spam.check(ctx(f"{mentions} <@!0>"), CONFIG).reason  # <@0> and <@!0> are one user
-    assert spam.check(ctx("@everyone free gift"), CONFIG).flagged
+    assert spam.check(ctx("@everyone free gift https://bit.ly/gift"), CONFIG).flagged
     assert not spam.check(ctx("@everyone the event starts now", author_is_moderator=True), CONFIG).flagged
 
 
