@@ -23,7 +23,7 @@ from discord.ext import commands
 
 from bot.adapter.client import ClioBot
 from bot.core.errors import UserError
-from bot.core.markdown import shorten
+from bot.core.markdown import escape_inline, shorten
 from bot.core.records import IncomingMessage, jump_url
 from bot.engine import discovery
 from bot.engine.argument_admin import (
@@ -171,11 +171,15 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
         active = await self.store.arguments.list(guild_id)
         usage = (await self._usage(guild_id, [argument]))[argument.id]
         embed = discord.Embed(
-            title=shorten(argument.label, 256), description=shorten(argument.claim, 4096), colour=ARGUMENT_COLOUR
+            title=escape_inline(argument.label, 256),
+            description=escape_inline(argument.claim, 4096),
+            colour=ARGUMENT_COLOUR,
         )
         if argument.examples:
             embed.add_field(
-                name="How people put it", value=bullet_list([shorten(e, 200) for e in argument.examples]), inline=False
+                name="How people put it",
+                value=bullet_list([escape_inline(e, 200) for e in argument.examples]),
+                inline=False,
             )
         for field in argument_fields(argument, counters_of(argument, active), usage):
             embed.add_field(**field, inline=False)

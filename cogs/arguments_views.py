@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 import discord
 
 from bot.core.errors import UserError
-from bot.core.markdown import shorten
+from bot.core.markdown import escape_inline, shorten
 from bot.engine.argument_admin import ArgumentForm
 from bot.engine.notes import bullet_list
 from bot.store.arguments import Argument
@@ -94,7 +94,7 @@ def candidate_embed(argument: Argument, decision: str | None = None) -> discord.
     evidence = argument.evidence
     embed = discord.Embed(
         title=f"Candidate argument #{argument.id}",
-        description=shorten(argument.claim, 4096),
+        description=escape_inline(argument.claim, 4096),
         colour=DECIDED_COLOUR if decision else CANDIDATE_COLOUR,
     )
     if evidence:
@@ -109,7 +109,9 @@ def candidate_embed(argument: Argument, decision: str | None = None) -> discord.
         )
     if argument.examples:
         embed.add_field(
-            name="Other phrasings", value=bullet_list([shorten(e, 200) for e in argument.examples]), inline=False
+            name="Other phrasings",
+            value=bullet_list([escape_inline(e, 200) for e in argument.examples]),
+            inline=False,
         )
     links = evidence.get("example_links") or []
     if links:

@@ -143,6 +143,10 @@ class Ingest(commands.Cog):
         self.queue.delete_channel(guild_id, channel_id)
         await self.store.settings.update(guild_id, lambda config: without_channel(config, channel_id))
 
+    async def red_delete_data_for_user(self, *, requester: str, user_id: int, guild_id: int | None = None) -> None:
+        """Data-deletion hook: write what is queued now, so the moderation cog's hook then deletes it too."""
+        await self.queue.drain()
+
     # -- backfill -----------------------------------------------------------------------------------
 
     @commands.Cog.listener()

@@ -50,7 +50,6 @@ from bot.engine.notes import bullet_list
 from bot.engine.tagging import IngestResult
 from bot.store.moderation import WARN
 from cogs.common import MODERATOR_PERMISSIONS, NO_MENTIONS, MessageChannel, guild_id_of, guild_of, require_moderator
-from cogs.ingest import Ingest
 from cogs.moderation_views import DYNAMIC_ITEMS, ReportModal, entry_view, escalation_view, threshold_view
 
 log = logging.getLogger(__name__)
@@ -546,25 +545,28 @@ class Moderation(commands.Cog):
     async def forget(self, interaction: discord.Interaction, user_id: int, yourself: bool) -> None:
         guild_id = guild_id_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        ingest = self.bot.get_cog("Ingest")
-        if isinstance(ingest, Ingest):
-            await ingest.queue.drain()  # or a message still queued would be stored after the forgetting
-        removed = await privacy.forget_member(self.store, guild_id, user_id)
-        await self._refresh_entries(guild_id, "author_id", user_id)
+        removed = await self.bot.delete_user_data(user_id, requester="user" if yourself else "owner", guild_id=guild_id)
         whose = "your" if yourself else f"<@{user_id}>'s"
-        quotes = removed.flag_quotes + removed.case_quotes + removed.false_positives + removed.edits
+        quotes = removed.flag_quotes + removed.case_quotes + removed.false_positives + removed.edits + removed.arguments
         await interaction.followup.send(
             f"Done: deleted {removed.messages} of {whose} stored messages with their embeddings and tags, and "
-            f"removed the text from {quotes} moderation record(s). Moderation cases stay, without the text.",
+            f"removed the text from {quotes} other record(s) (moderation quotes, discovered arguments). Moderation cases stay, without the text; what was written until now is never stored again.",
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
 
-    async def red_delete_data_for_user(self, *, requester: str, user_id: int) -> None:
-        """Red-DiscordBot's data-deletion hook: forget the user in every guild (cases stay, redacted)."""
-        for guild_id in await self.store.messages.guild_ids():
-            await privacy.forget_member(self.store, guild_id, user_id)
-            await self._refresh_entries(guild_id, "author_id", user_id)
+    async def red_delete_data_for_user(
+        self, *, requester: str, user_id: int, guild_id: int | None = None
+    ) -> privacy.Removed:
+        """Red-DiscordBot's data-deletion hook: forget the user in one guild or every guild (cases stay,
+        redacted), and re-render their open review entries without the text."""
+        removed = privacy.Removed()
+        guild_ids = [guild_id] if guild_id is not None else await self.store.messages.guild_ids()
+        for each in guild_ids:
+            removed += await privacy.forget_member(self.store, each, user_id)
+            await self._refresh_entries(each, "author_id", user_id)
+        log.info("forgot user %d in %d guild(s), asked by %s", user_id, len(guild_ids), requester)
+        return removed
 
     async def _retention(self, now: float | None = None) -> None:
         try:

@@ -23,6 +23,7 @@ from discord.ext import commands
 
 from bot.core.config import Settings
 from bot.core.errors import UserError
+from bot.engine.privacy import Removed
 from bot.engine.wiring import Engine, open_engine
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,20 @@ class ClioBot(commands.Bot):
             await self.load_extension(extension)
         synced = await self.tree.sync()
         log.info("synced %d application commands", len(synced))
+
+    async def delete_user_data(self, user_id: int, *, requester: str, guild_id: int | None = None) -> Removed:
+        """Run every cog's data-deletion hook (Red-DiscordBot's ``red_delete_data_for_user``), in load order.
+
+        The ingest cog comes first, so a message of theirs still queued is written before it is deleted.
+        ``guild_id`` limits the forgetting to one server; None means every server. Returns what was removed.
+        """
+        removed = Removed()
+        for cog in list(self.cogs.values()):
+            hook = getattr(cog, "red_delete_data_for_user", None)
+            if hook is not None:
+                result = await hook(requester=requester, user_id=user_id, guild_id=guild_id)
+                removed += result if isinstance(result, Removed) else Removed()
+        return removed
 
     async def on_message(self, message: discord.Message) -> None:
         """Listeners in the cogs see every message; there are no prefix commands to look for."""

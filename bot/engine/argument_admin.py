@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from bot.core.errors import UnknownArgument, UserError
-from bot.core.markdown import shorten
+from bot.core.markdown import escape_inline
 from bot.engine.catalogue import SLUG_PATTERN, Source
 from bot.engine.tagging import TaggingService
 from bot.store import Store
@@ -292,9 +292,9 @@ def explanation_lines(explanations: Sequence[TagExplanation]) -> list[str]:
             status = "not tagged: closer to a message a moderator rejected"
         else:
             status = "not tagged"
-        quoted = f" “{shorten(e.best_text, 150)}”" if e.best_text else ""
+        quoted = f" “{escape_inline(e.best_text, 150)}”" if e.best_text else ""
         lines.append(
-            f"**{e.argument.label}** ({status})\n"
+            f"**{escape_inline(e.argument.label, 200)}** ({status})\n"
             f"probability {e.probability:.2f}, threshold {e.threshold:.2f}; "
             f"closest: the {e.best_kind}{quoted}, similarity {e.best_similarity:.2f}"
         )

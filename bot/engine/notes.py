@@ -22,7 +22,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.core.guild_config import GuildConfig
-from bot.core.markdown import shorten
+from bot.core.markdown import escape_inline
 from bot.engine.catalogue import standing_text
 from bot.store.arguments import ACTIVE, Argument
 from bot.store.notes import Usage
@@ -111,10 +111,10 @@ def bullet_list(lines: Sequence[str], limit: int = FIELD_LIMIT) -> str:
 
 def source_text(source: Mapping) -> str:
     """``Author, *Title* (year)``, the title linked when there is an address."""
-    title = source.get("title") or "untitled"
+    title = escape_inline(source.get("title") or "untitled", 200)
     title = f"[{title}]({source['url']})" if source.get("url") else f"*{title}*"
     year = f" ({source['year']})" if source.get("year") else ""
-    author = f"{source['author']}, " if source.get("author") else ""
+    author = f"{escape_inline(source['author'], 100)}, " if source.get("author") else ""
     return f"{author}{title}{year}"
 
 
@@ -137,15 +137,17 @@ def argument_fields(argument: Argument, counters: Sequence[Argument], usage: Usa
         if sources:
             fields.append({"name": name, "value": bullet_list(sources)})
     if counters:
-        fields.append({"name": "Counter-arguments", "value": bullet_list([c.label for c in counters])})
+        fields.append(
+            {"name": "Counter-arguments", "value": bullet_list([escape_inline(c.label, 200) for c in counters])}
+        )
     fields.append({"name": "How often it comes up", "value": usage_text(usage)})
     return fields
 
 
 def note_embed(argument: Argument, counters: Sequence[Argument], usage: Usage) -> dict:
     return {
-        "title": shorten(f"Context: {argument.label}", 256),
-        "description": shorten(argument.claim, 4096),
+        "title": escape_inline(f"Context: {argument.label}", 256),
+        "description": escape_inline(argument.claim, 4096),
         "color": NOTE_COLOUR,
         "fields": argument_fields(argument, counters, usage),
         "footer": {

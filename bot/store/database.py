@@ -60,6 +60,8 @@ class Database:
         await conn.execute("PRAGMA foreign_keys=ON")
         await conn.execute("PRAGMA synchronous=NORMAL")
         await conn.execute("PRAGMA busy_timeout=5000")
+        # Deleted rows are overwritten, not just unlinked: forgotten text must not linger in free pages.
+        await conn.execute("PRAGMA secure_delete=ON")
         db = cls(conn, path)
         await db.migrate(bundled_migrations() if migrations is None else migrations)
         return db
@@ -128,6 +130,11 @@ class Database:
     async def fetchone(self, sql: str, params: Sequence[Any] | dict = ()) -> aiosqlite.Row | None:
         async with self._conn.execute(sql, params) as cursor:
             return await cursor.fetchone()
+
+    async def scrub(self) -> None:
+        """Fold the WAL back into the database file and empty it, so deleted text survives in neither."""
+        async with self._write_lock:
+            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def fetchvalue(self, sql: str, params: Sequence[Any] | dict = ()) -> Any:
         """The first column of a query that always returns a row, such as ``SELECT COUNT(*)``."""

@@ -57,6 +57,11 @@ ORDER BY m.id
 """
 
 
+def _from_before_forgetting(message: IncomingMessage, forgotten: dict[tuple[int, int], float]) -> bool:
+    when = forgotten.get((message.guild_id, message.author_id))
+    return when is not None and message.created_at is not None and message.created_at <= when
+
+
 class MessageStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -77,7 +82,13 @@ class MessageStore:
                     f"SELECT id, guild_id, content FROM messages WHERE id IN ({placeholders(len(chunk))})", chunk
                 )
                 previous.update({row[0]: (row[1], row[2]) for row in await cursor.fetchall()})
-            accepted = [m for m in latest.values() if m.id not in previous or previous[m.id][0] == m.guild_id]
+            forgotten = await self._forgotten(conn, {m.guild_id for m in latest.values()})
+            accepted = [
+                m
+                for m in latest.values()
+                if (m.id not in previous or previous[m.id][0] == m.guild_id)
+                and not _from_before_forgetting(m, forgotten)
+            ]
             await conn.executemany(_UPSERT_GUILD, {(m.guild_id, m.guild_name) for m in accepted})
             await conn.executemany(_UPSERT_CHANNEL, {(m.channel_id, m.guild_id, m.channel_name) for m in accepted})
             await conn.executemany(
@@ -127,11 +138,42 @@ class MessageStore:
     async def delete_channel(self, guild_id: int, channel_id: int) -> None:
         await self.db.execute("DELETE FROM channels WHERE guild_id = ? AND id = ?", (guild_id, channel_id))
 
-    async def delete_author(self, guild_id: int, author_id: int) -> int:
+    @staticmethod
+    async def _forgotten(conn, guild_ids: set[int]) -> dict[tuple[int, int], float]:
+        """(guild, member) -> when they were forgotten, for the guilds of a batch."""
+        found: dict[tuple[int, int], float] = {}
+        for chunk in chunks(sorted(guild_ids)):
+            cursor = await conn.execute(
+                "SELECT guild_id, user_id, forgotten_at FROM forgotten_members"
+                f" WHERE guild_id IN ({placeholders(len(chunk))})",
+                chunk,
+            )
+            found.update({(row[0], row[1]): row[2] for row in await cursor.fetchall()})
+        return found
+
+    async def by_author(self, guild_id: int, author_id: int) -> dict[int, str]:
+        """message id -> text of everything a member wrote that is stored."""
+        rows = await self.db.fetchall(
+            "SELECT id, content FROM messages WHERE guild_id = ? AND author_id = ?", (guild_id, author_id)
+        )
+        return {row[0]: row[1] for row in rows}
+
+    async def forget_author(self, guild_id: int, author_id: int, now: float) -> int:
+        """Delete a member's messages and name, and refuse what they wrote until ``now`` from then on.
+
+        Returns the messages deleted; embeddings, tags and abuse scores go with them.
+        """
         async with self.db.transaction() as conn:
+            await conn.execute("INSERT OR IGNORE INTO guilds(id) VALUES (?)", (guild_id,))
+            await conn.execute(
+                "INSERT INTO forgotten_members(guild_id, user_id, forgotten_at) VALUES (?, ?, ?)"
+                " ON CONFLICT(guild_id, user_id) DO UPDATE SET forgotten_at = excluded.forgotten_at",
+                (guild_id, author_id, now),
+            )
             cursor = await conn.execute(
                 "DELETE FROM messages WHERE guild_id = ? AND author_id = ?", (guild_id, author_id)
             )
+            await conn.execute("DELETE FROM authors WHERE guild_id = ? AND id = ?", (guild_id, author_id))
             return cursor.rowcount
 
     async def delete_older_than(self, guild_id: int, cutoff: float) -> int:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.store.database import Database
+from bot.store.sql import chunks
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,18 @@ class NoteStore:
     async def forget(self, guild_id: int, message_id: int) -> None:
         """Undo ``record`` when the note could not be posted, so the cooldown does not start."""
         await self.db.execute("DELETE FROM context_notes WHERE guild_id = ? AND message_id = ?", (guild_id, message_id))
+
+    async def forget_messages(self, guild_id: int, message_ids: Sequence[int]) -> int:
+        """Drop the notes posted on these messages (their author was forgotten)."""
+        removed = 0
+        for chunk in chunks(list(message_ids)):
+            async with self.db.transaction() as conn:
+                cursor = await conn.execute(
+                    f"DELETE FROM context_notes WHERE guild_id = ? AND message_id IN ({_marks(len(chunk))})",
+                    [guild_id, *chunk],
+                )
+                removed += cursor.rowcount
+        return removed
 
     async def last_posted(
         self, guild_id: int, channel_ids: Sequence[int], since: float

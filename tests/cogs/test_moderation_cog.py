@@ -440,6 +440,22 @@ async def test_forget_and_forget_me(clio):
     assert await clio.store.messages.count(guild_id) == 0
 
 
+async def test_a_forgotten_member_stays_forgotten_after_a_restart(clio):
+    secret = "quokkaphrase-2291"
+    await clio.say("bob", HISTORY)
+    for n in range(2):
+        await clio.say("alice", f"my {secret} take on the pact, number {n}")
+    await settled(clio)
+    mine = await (await clio.slash("clio forget-me", user="alice")).wait_followup()
+    assert "deleted 2 of your stored messages" in mine["content"]
+
+    await clio.restart()  # the start-up backfill re-reads the channel, where her messages still are
+    await clio.idle()
+    assert await clio.store.messages.count(int(clio.guild_id)) == 1
+    files = [p for p in clio.database.parent.iterdir() if p.name.startswith(clio.database.name)]
+    assert files and all(secret.encode() not in p.read_bytes() for p in files)
+
+
 async def test_retention_at_start_up_and_the_daily_digest(world):
     clio = world
     guild_id, channel = int(clio.guild_id), int(clio.channels["general"])

@@ -24,8 +24,10 @@ from bot.engine.discovery import (
 )
 from bot.engine.matcher import Calibration, Matcher
 from bot.engine.matcher_inputs import MatcherInputs
+from bot.engine.notes import note_embed
 from bot.engine.tagging import TaggingService
 from bot.store import Store
+from bot.store.notes import Usage
 
 DIM = 64
 DAY = 86400.0
@@ -558,3 +560,19 @@ def test_cli_reads_dates_and_ages():
     assert abs(when.convert("2d", None, None) - (time.time() - 2 * DAY)) < 5
     with pytest.raises(click.BadParameter):
         when.convert("last tuesday", None, None)
+
+
+async def test_member_markup_stays_inert_through_discovery_approval_and_a_context_note(store, world):
+    _p, _a, _b, tagging = world
+    [first, _] = await discover(store, tagging, GUILD, settings=SETTINGS)
+    # What discovery copied from a member's message: a masked link and a mass ping.
+    hostile = "see the [official archive](http://evil.example/phish) @everyone <@&42>"
+    await store.arguments.update(GUILD, first.argument.id, claim=hostile, examples=[hostile + " again"])
+    approved = await approve_candidate(
+        store, tagging, GUILD, first.argument.id, title="Archive [link](http://x.example)"
+    )
+    note = note_embed(approved, [], Usage(messages=3, authors=2, total=3))
+    shown = note["title"] + note["description"] + "".join(f["value"] for f in note["fields"])
+    assert "](http" not in shown and "http://" not in shown  # no live or masked link
+    assert "@everyone" not in shown and "<@&42>" not in shown  # no ping
+    assert "official archive" in note["description"]  # still readable

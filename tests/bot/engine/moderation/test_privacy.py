@@ -5,6 +5,7 @@ import numpy as np
 from bot.engine import privacy
 from bot.store.review import FlaggedEdits
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
+from tests.conftest import required
 
 NOW = 1_760_000_000.0
 DAY = 86400.0
@@ -106,3 +107,64 @@ async def test_retention_per_guild(store):
     assert (after["flags"], after["cases"]) == (2, 2)
     assert await snapshot(store, OTHER_GUILD, ALICE) == EVERYTHING
     assert await privacy.purge_all(store, now=NOW) == privacy.Removed()
+
+
+SECRET = "zebracorn-7731"  # a marker no other data contains, to look for in the database files
+
+
+async def test_forgetting_leaves_no_trace_in_the_database_files(store, tmp_path):
+    await store.settings.set(GUILD, retention_days=3650)
+    mine = [await seed(store, GUILD, ALICE, f"the {SECRET} theory of the pact, part {n}") for n in range(3)]
+    theirs = await seed(store, GUILD, BOB, "Bob thinks the pact was defensive")
+    await store.messages.upsert([make_message("hi", author_id=ALICE, message_id=mine[0].id + 1000, created_at=NOW)])
+    # Discovery copied Alice's words into a candidate; another one only quotes her as a phrasing.
+    candidate = await store.arguments.add(
+        GUILD,
+        "candidate-x",
+        mine[0].content,
+        origin="discovered",
+        status="candidate",
+        examples=[mine[1].content, mine[2].content],
+        evidence={"message_ids": [m.id for m in mine], "central_message_id": mine[0].id},
+    )
+    mixed = await store.arguments.add(
+        GUILD,
+        "candidate-y",
+        theirs.content,
+        origin="discovered",
+        status="active",
+        title="Defensive pact",
+        examples=[mine[1].content[:20] + "…", "a phrasing of someone else"],
+        evidence={"message_ids": [theirs.id, mine[1].id], "example_links": [f"https://x/{GUILD}/1/{mine[1].id}"]},
+    )
+    await store.notes.record(GUILD, mine[0].channel_id, mixed, mine[0].id, NOW)
+    author_row = "SELECT COUNT(*) FROM authors WHERE guild_id = ? AND id = ?"
+    assert await store.db.fetchvalue(author_row, (GUILD, ALICE)) == 1
+
+    removed = await privacy.forget_member(store, GUILD, ALICE, now=NOW + 60)
+    assert (removed.messages, removed.arguments, removed.notes) == (4, 2, 1)
+
+    gone = required(await store.arguments.get(GUILD, candidate))
+    assert (gone.status, gone.claim, gone.examples) == ("removed", privacy.FORGOTTEN_CLAIM, ())
+    assert gone.evidence["message_ids"] == [] and gone.evidence["central_message_id"] is None
+    kept = required(await store.arguments.get(GUILD, mixed))
+    assert (kept.claim, kept.examples) == (theirs.content, ("a phrasing of someone else",))
+    assert kept.evidence == {"message_ids": [theirs.id], "example_links": []}
+    assert await store.db.fetchvalue(author_row, (GUILD, ALICE)) == 0
+    assert await store.db.fetchvalue(author_row, (GUILD, BOB)) == 1
+
+    await store.db.scrub()
+    files = [p for p in tmp_path.iterdir() if p.name.startswith("clio.sqlite3")]
+    assert files and all(SECRET.encode() not in p.read_bytes() for p in files)
+    assert b"Bob thinks the pact" in b"".join(p.read_bytes() for p in files)
+
+
+async def test_a_forgotten_member_stays_forgotten_after_a_backfill(store):
+    old = make_message("my old take", author_id=ALICE, created_at=NOW - DAY)
+    await store.messages.upsert([old])
+    await privacy.forget_member(store, GUILD, ALICE, now=NOW)
+    newer = make_message("written after I was forgotten", author_id=ALICE, created_at=NOW + DAY)
+    elsewhere = make_message("another server", guild_id=OTHER_GUILD, author_id=ALICE, created_at=NOW - DAY)
+    changed = await store.messages.upsert([old, newer, elsewhere])  # a backfill re-reads history
+    assert sorted(changed) == sorted([newer.id, elsewhere.id])
+    assert await store.messages.get(GUILD, [old.id]) == {}
