@@ -56,6 +56,7 @@ def describe(config: GuildConfig) -> discord.Embed:
     exempt = [*(f"<#{c}>" for c in config.exempt_channels), *(f"<@&{r}>" for r in config.exempt_roles)]
     embed.add_field(name="Exempt", value=", ".join(exempt) or "none")
     allowed = [*config.spam_allowed_domains, *(f"invite {code}" for code in config.spam_allowed_invites)]
+    embed.add_field(name="Rule-breaking arguments", value="quoted" if config.quote_policy_arguments else "not quoted")
     embed.add_field(name="Spam allowlist", value=escape_inline(", ".join(allowed), 1024) or "none")
     embed.add_field(
         name="Escalation",
@@ -240,6 +241,13 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
             raise UserError("Name exactly one domain or one invite.")
         await self._toggle(interaction, key, value, allowed)
         await self._done(interaction, f"`{value}` is {'now' if allowed else 'no longer'} on the spam allowlist.")
+
+    @config.command(name="quote-policy", description="Quote rule-breaking arguments (such as denial) in digests")
+    @app_commands.describe(enabled="On: digests quote their messages too; off (the default): counted, never quoted")
+    async def quote_policy(self, interaction: discord.Interaction, enabled: bool) -> None:
+        await self._update(interaction, quote_policy_arguments=enabled)
+        shown = "quote" if enabled else "count, without quoting,"
+        await self._done(interaction, f"Digests will {shown} the messages of rule-breaking arguments.")
 
     @config.command(name="escalation", description="When warnings lead to a proposed timeout")
     async def escalation(

@@ -26,6 +26,9 @@ class GuildConfig(BaseModel):
     )
     spam_allowed_domains: list[str] = Field(default_factory=list, description="Links here are never spam signals.")
     spam_allowed_invites: list[str] = Field(default_factory=list, description="Invite codes of partner servers.")
+    quote_policy_arguments: bool = Field(
+        default=False, description="Quote messages of rule-breaking (policy: flag) arguments in digests."
+    )
     exempt_channels: list[int] = Field(default_factory=list)
     exempt_roles: list[int] = Field(default_factory=list)
     escalation_warnings: int = Field(default=3, ge=1)

@@ -171,6 +171,18 @@ class FlagStore:
         )
         return [row[0] for row in rows]
 
+    async def open_message_ids(self, guild_id: int, message_ids: Sequence[int]) -> set[int]:
+        """Those of ``message_ids`` that have a flag still awaiting a moderator."""
+        found: set[int] = set()
+        for chunk in chunks(list(message_ids)):
+            rows = await self.db.fetchall(
+                f"SELECT DISTINCT message_id FROM flags WHERE guild_id = ? AND status = ?"
+                f" AND message_id IN ({placeholders(len(chunk))})",
+                (guild_id, OPEN, *chunk),
+            )
+            found.update(row[0] for row in rows)
+        return found
+
     async def report_times(self, guild_id: int, reporter_id: int, since: float) -> list[float]:
         """When a member reported messages after ``since``, oldest first."""
         rows = await self.db.fetchall(

@@ -139,3 +139,12 @@ async def test_spam_allowlists(clio):
     assert (await _config(clio)).spam_allowed_domains == []
     bad = await _answer(clio, "spam-allow", {"allowed": True, "domain": "not a domain"})
     assert "is not a domain" in bad["content"]
+
+
+async def test_quote_policy(clio):
+    assert (await _config(clio)).quote_policy_arguments is False
+    done = await _answer(clio, "quote-policy", {"enabled": True})
+    assert "will quote" in done["content"]
+    assert (await _config(clio)).quote_policy_arguments is True
+    shown = {f["name"]: f["value"] for f in (await _answer(clio, "show"))["embeds"][0]["fields"]}
+    assert shown["Rule-breaking arguments"] == "quoted"

@@ -1,4 +1,10 @@
-"""Build a digest of one window from the store: every number is a count of stored rows, every quote a stored message."""
+"""Build a digest of one window from the store: every number is a count of stored rows, every quote a stored message.
+
+What a digest never quotes, though it counts it: a message with a flag awaiting a moderator, and the
+messages of rule-breaking arguments (``policy: flag``, such as denial) unless the server turned
+``quote_policy_arguments`` on. A digest is read by the whole channel it is posted in; reposting a
+denial or an insult there, with a jump link, would amplify what moderators are about to remove.
+"""
 
 from __future__ import annotations
 
@@ -150,7 +156,8 @@ class _Window:
         targets = set(self.current[argument_id])
         replies = [i for i in self.current[counter_id] if self.by_id[i].reply_to_id in targets]
         # A reply to this argument shows the counter raised against it, so it is quoted first.
-        pool = _pool(replies, self.by_id) or self.pools[counter_id]
+        quotable = set(self.pools[counter_id])
+        pool = _pool([i for i in replies if i in quotable], self.by_id) or self.pools[counter_id]
         quotes = self.quoter.pick(pool, 1, centroid=self.quoter.centroid(self.pools[counter_id]))
         counter = self.arguments[counter_id]
         return CounterMention(
@@ -203,6 +210,20 @@ async def _candidates(store: Store, guild_id: int, by_id: dict[int, StoredMessag
     return found[:MAX_CANDIDATES]
 
 
+async def _unquotable(
+    store: Store,
+    guild_id: int,
+    by_id: dict[int, StoredMessage],
+    current: dict[int, list[int]],
+    active: dict[int, Argument],
+) -> set[int]:
+    """Messages of the window a digest counts but never quotes (see the module's docstring)."""
+    withheld = await store.flags.open_message_ids(guild_id, list(by_id))
+    if not (await store.settings.get(guild_id)).quote_policy_arguments:
+        withheld.update(i for aid, ids in current.items() if active[aid].policy == "flag" for i in ids)
+    return withheld
+
+
 async def build_digest(
     store: Store,
     vector_source: VectorSource,
@@ -235,8 +256,12 @@ async def build_digest(
         for aid in shown
     }
     candidates = await _candidates(store, guild_id, by_id)
-    pools = {aid: _pool(current[aid], by_id) for aid in {*shown, *(c for cs in raised.values() for c in cs)}}
-    pools.update({argument.id: _pool(ids, by_id) for argument, ids in candidates})
+    withheld = await _unquotable(store, guild_id, by_id, current, active)
+    pools = {
+        aid: _pool([i for i in current[aid] if i not in withheld], by_id)
+        for aid in {*shown, *(c for cs in raised.values() for c in cs)}
+    }
+    pools.update({argument.id: _pool([i for i in ids if i not in withheld], by_id) for argument, ids in candidates})
     wanted = {i for pool in pools.values() for i in pool}
     vectors = await vector_source.vectors(guild_id, {i: by_id[i].content for i in wanted}) if wanted else {}
     window = _Window(by_id, active, current, previous, pools, _Quoter(by_id, vectors, max_quotes))
@@ -252,6 +277,6 @@ async def build_digest(
         total_authors=len({m.author_id for m in messages}),
         arguments=[window.argument(aid, raised[aid]) for aid in shown],
         candidates=[window.candidate(argument, ids) for argument, ids in candidates],
-        chains=reply_chains(messages, MAX_CHAINS),
+        chains=reply_chains([m for m in messages if m.id not in withheld], MAX_CHAINS),
         untagged_count=len(by_id) - len({i for ids in current.values() for i in ids}),
     )

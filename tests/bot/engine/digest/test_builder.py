@@ -364,3 +364,32 @@ async def test_rejected_and_inactive_tags_do_not_count(store):
     digest = await build_digest(store, StoreVectors(store), GUILD, SINCE, UNTIL)
     assert digest.arguments == []
     assert digest.untagged_count == 2
+
+
+async def test_open_flags_and_rule_breaking_arguments_are_counted_but_not_quoted(store):
+    lipetsk, _marginal, _, both = await _arguments(store)
+    messages = await seed(
+        store,
+        [
+            ("the soviets trained the luftwaffe at lipetsk", [lipetsk], {"author_id": 1}),
+            ("lipetsk, you absolute clown", [lipetsk], {"author_id": 2, "created_at": SINCE + 10}),
+            ("stalin played both sides", [both], {"author_id": 3, "created_at": SINCE + 20}),
+            ("he played london against berlin", [both], {"author_id": 4, "created_at": SINCE + 30}),
+        ],
+    )
+    insult = messages[1]
+    await store.flags.record(GUILD, insult.id, CHANNEL, 2, "abuse", 0.9, "abusive", quote=insult.content)
+
+    digest = await build_digest(store, StoreVectors(store), GUILD, SINCE, UNTIL)
+    by_slug = {a.slug: a for a in digest.arguments}
+    assert (by_slug["lipetsk"].count, by_slug["both-sides"].count) == (2, 2)
+    assert [q.message_id for q in by_slug["lipetsk"].quotes] == [messages[0].id]
+    assert by_slug["both-sides"].quotes == []
+
+    await store.settings.set(GUILD, quote_policy_arguments=True)
+    opted_in = await build_digest(store, StoreVectors(store), GUILD, SINCE, UNTIL)
+    assert len({a.slug: a for a in opted_in.arguments}["both-sides"].quotes) == 2
+    flag = required(await store.flags.for_message(GUILD, insult.id))[0]
+    await store.flags.decide(GUILD, flag.id, "dismissed", 1)  # a moderator found it fine after all
+    decided = await build_digest(store, StoreVectors(store), GUILD, SINCE, UNTIL)
+    assert len({a.slug: a for a in decided.arguments}["lipetsk"].quotes) == 2
