@@ -46,6 +46,47 @@ def member_of(interaction: discord.Interaction) -> discord.Member:
     return interaction.user
 
 
+def _reads(channel: discord.abc.GuildChannel, who: discord.Role | discord.Member) -> bool:
+    permissions = channel.permissions_for(who)
+    return permissions.view_channel and permissions.read_message_history
+
+
+def _channels_with_history(guild: discord.Guild) -> list[tuple[int, discord.abc.GuildChannel]]:
+    """(id, the channel whose permissions govern it) for every channel and cached public thread."""
+    found: list[tuple[int, discord.abc.GuildChannel]] = [
+        (c.id, c) for c in guild.channels if not isinstance(c, discord.CategoryChannel)
+    ]
+    for thread in guild.threads:
+        if not thread.is_private() and thread.parent is not None:  # a private thread's readers are its members
+            found.append((thread.id, thread.parent))
+    return found
+
+
+def readable_by(guild: discord.Guild, member: discord.Member) -> set[int]:
+    """The channels and threads a member can read."""
+    return {channel_id for channel_id, governing in _channels_with_history(guild) if _reads(governing, member)}
+
+
+def readable_by_audience(destination: MessageChannel) -> set[int]:
+    """The channels everyone who can read ``destination`` can also read: what a post there may quote.
+
+    Judged from the permissions discord.py computes, overwrites included, role by role (each role as
+    its only role besides @everyone) and for every member the destination names in an overwrite. A
+    private channel is left out of a digest posted anywhere its readers are not the only readers.
+    """
+    governing = destination.parent if isinstance(destination, discord.Thread) else destination
+    if governing is None or (isinstance(destination, discord.Thread) and destination.is_private()):
+        return set()
+    guild = destination.guild
+    audience: list[discord.Role | discord.Member] = [r for r in guild.roles if _reads(governing, r)]
+    audience += [t for t in governing.overwrites if isinstance(t, discord.Member) and _reads(governing, t)]
+    return {
+        channel_id
+        for channel_id, channel in _channels_with_history(guild)
+        if all(_reads(channel, who) for who in audience)
+    }
+
+
 def require_moderator(interaction: discord.Interaction) -> bool:
     """The server-side half of moderator-only commands (``default_permissions`` is only a UI hint
     that server admins can override)."""

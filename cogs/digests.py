@@ -30,12 +30,15 @@ from bot.core.errors import UserError
 from bot.core.times import parse_duration
 from cogs.common import (
     NO_MENTIONS,
+    MessageChannel,
     embeds_of,
     ensure_postable,
     files_of,
     guild_id_of,
     guild_of,
     member_of,
+    readable_by,
+    readable_by_audience,
     require_moderator,
 )
 
@@ -83,15 +86,40 @@ async def send_digest(interaction: discord.Interaction, pages: list[Page], ephem
         await thread.send(embeds=embeds_of(page.embeds), files=files_of(page.files), allowed_mentions=NO_MENTIONS)
 
 
+def quotable_channels(interaction: discord.Interaction, channel: discord.TextChannel | None, post: bool) -> set[int]:
+    """A summary quotes only what the asker can read, and, posted, what everyone who sees it can read."""
+    member = member_of(interaction)
+    readable = readable_by(guild_of(interaction), member)
+    if post:
+        require_moderator(interaction)
+        if not isinstance(interaction.channel, MessageChannel):
+            raise UserError("Summaries can only be posted in a server's text channels and threads.")
+        readable &= readable_by_audience(interaction.channel)
+    if channel is not None and channel.id not in readable:
+        who = "some who can read this channel can't" if post else "you can't"
+        raise UserError(f"I can't summarise {channel.mention} here: {who} read it.")
+    return readable
+
+
 async def summarise(
-    engine, interaction: discord.Interaction, since: str, channel: discord.TextChannel | None, ephemeral: bool
+    engine,
+    interaction: discord.Interaction,
+    since: str,
+    channel: discord.TextChannel | None,
+    ephemeral: bool,
+    readable: set[int],
 ) -> None:
     """Defer (building a digest takes longer than Discord's 3 s), then answer with the digest."""
     window = parse_duration(since)
     await interaction.response.defer(ephemeral=ephemeral, thinking=True)
     until = time.time()
     pages = await digest_pages(
-        engine, guild_id_of(interaction), until - window.total_seconds(), until, channel.id if channel else None
+        engine,
+        guild_id_of(interaction),
+        until - window.total_seconds(),
+        until,
+        channel.id if channel else None,
+        readable=readable,
     )
     await send_digest(interaction, pages, ephemeral, until)
 
@@ -106,7 +134,7 @@ class Summary(commands.Cog):
     @app_commands.describe(
         channel="Only this channel (default: every watched channel)",
         since="How far back: 90m, 12h, 3d, 1w (default 24h)",
-        ephemeral="Only you see the summary",
+        post="Moderators: post it in this channel for everyone (default: only you see it)",
     )
     @app_commands.checks.cooldown(1, 10.0, key=lambda i: (i.guild_id, i.user.id))
     async def summary(
@@ -114,24 +142,10 @@ class Summary(commands.Cog):
         interaction: discord.Interaction,
         channel: discord.TextChannel | None = None,
         since: str = "24h",
-        ephemeral: bool = False,
+        post: bool = False,
     ) -> None:
-        await self._check_reader(interaction, channel)
-        await summarise(self.engine, interaction, since, channel, ephemeral)
-
-    async def _check_reader(self, interaction: discord.Interaction, channel: discord.TextChannel | None) -> None:
-        """A summary quotes messages: only from channels the asker can read."""
-        if channel is not None:
-            covered = [channel]
-        else:
-            config = await self.engine.store.settings.get(guild_id_of(interaction))
-            covered = [c for c in map(guild_of(interaction).get_channel, config.watched_channels) if c is not None]
-        member = member_of(interaction)
-        unreadable = [c for c in covered if not c.permissions_for(member).read_message_history]
-        if unreadable:
-            raise UserError(
-                f"You can't read {unreadable[0].mention}, so I can't summarise it for you. Pick a channel you can read."
-            )
+        readable = quotable_channels(interaction, channel, post)
+        await summarise(self.engine, interaction, since, channel, not post, readable)
 
 
 @app_commands.guild_only()
@@ -176,7 +190,14 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
             log.warning("digest %s: channel %d is gone; not posted", job.slot_key, job.target_channel_id)
             return None
         try:
-            await publish(self.engine, job, self._poster(channel, job), retry_on=_TRANSIENT, backoff=self.retry_backoff)
+            await publish(
+                self.engine,
+                job,
+                self._poster(channel, job),
+                retry_on=_TRANSIENT,
+                backoff=self.retry_backoff,
+                readable=readable_by_audience(channel),
+            )
         except Exception:
             log.exception("digest %s could not be posted", job.slot_key)
             return None
@@ -290,7 +311,9 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
     async def preview(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None, since: str = "24h"
     ) -> None:
-        await summarise(self.engine, interaction, since, channel, ephemeral=True)
+        await summarise(
+            self.engine, interaction, since, channel, True, quotable_channels(interaction, channel, post=False)
+        )
 
     @app_commands.command(name="run-now", description="Post a digest now")
     @app_commands.describe(

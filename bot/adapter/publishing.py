@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 
 from bot.adapter.scheduling import DigestJob
@@ -34,10 +34,14 @@ async def digest_pages(
     until: float,
     channel_id: int | None = None,
     tz: str = "UTC",
+    readable: Collection[int] | None = None,
 ) -> list[Page]:
-    digest = await build_digest(engine.store, engine.tagging, guild_id, since, until, channel_id=channel_id)
+    """A digest as messages; ``readable`` limits it to the channels its audience may see."""
+    digest = await build_digest(
+        engine.store, engine.tagging, guild_id, since, until, channel_id=channel_id, readable=readable
+    )
     pages = [Page(embeds=list(embeds)) for embeds in render_embeds(digest)]
-    chart = await trend_chart(engine.store, guild_id, since, until, channel_id, tz)
+    chart = await trend_chart(engine.store, guild_id, since, until, channel_id, tz, readable=readable)
     if chart is not None and pages and pages[0].embeds:
         pages[0].files[CHART_FILENAME] = chart
         pages[0].embeds[0] = {**pages[0].embeds[0], "image": {"url": f"attachment://{CHART_FILENAME}"}}
@@ -69,8 +73,9 @@ async def publish(
     retry_on: tuple[type[BaseException], ...] = (),
     attempts: int = 3,
     backoff: float = 2.0,
+    readable: Collection[int] | None = None,
 ) -> DigestRecord:
-    """Post a digest once per slot.
+    """Post a digest once per slot, from the ``readable`` channels only when given (see ``digest_pages``).
 
     The row is claimed before anything is sent; after each message its id is saved, so a retry
     (here, after an error in ``retry_on``, or at the next start-up) resumes after the last message
@@ -91,7 +96,13 @@ async def publish(
         log.info("digest %s was already posted", job.slot_key)
         return record
     pages = await digest_pages(
-        engine, job.guild_id, record.window_start, record.window_end, record.scope_channel_id, job.timezone
+        engine,
+        job.guild_id,
+        record.window_start,
+        record.window_end,
+        record.scope_channel_id,
+        job.timezone,
+        readable=readable,
     )
     posted = list(record.message_ids)
     for attempt in range(1, attempts + 1):

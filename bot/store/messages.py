@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from bot.core.errors import UserError
 from bot.core.records import IncomingMessage, StoredMessage
 from bot.store.database import Database
-from bot.store.sql import chunks, placeholders
+from bot.store.sql import chunks, in_channels, placeholders
 
 _UPSERT_GUILD = """
 INSERT INTO guilds(id, name) VALUES (?, ?)
@@ -194,14 +194,18 @@ class MessageStore:
         return found
 
     async def window(
-        self, guild_id: int, since: float, until: float, channel_id: int | None = None
+        self,
+        guild_id: int,
+        since: float,
+        until: float,
+        channel_id: int | None = None,
+        readable: Collection[int] | None = None,
     ) -> list[StoredMessage]:
-        """Messages of a guild (or one of its channels) with since <= created_at < until, oldest first."""
+        """Messages of a guild (or one of its channels) with since <= created_at < until, oldest first;
+        only from the ``readable`` channels when given."""
         sql = f"{_SELECT_STORED} WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ?"
         params: list = [guild_id, since, until]
-        if channel_id is not None:
-            sql += " AND m.channel_id = ?"
-            params.append(channel_id)
+        sql, params = in_channels(sql, params, channel_id, readable)
         rows = await self.db.fetchall(sql + " ORDER BY m.created_at, m.id", params)
         return [_stored(row) for row in rows]
 

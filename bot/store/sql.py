@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 import aiosqlite
@@ -37,3 +37,15 @@ def required(row: aiosqlite.Row | None) -> aiosqlite.Row:
 
 def first_value(row: aiosqlite.Row | None) -> Any:
     return required(row)[0]
+
+
+def in_channels(sql: str, params: list, channel_id: int | None, readable: Collection[int] | None) -> tuple[str, list]:
+    """``sql`` (over messages ``m``) narrowed to one channel and/or to the ``readable`` ones."""
+    if channel_id is not None:
+        sql += " AND m.channel_id = ?"
+        params = [*params, channel_id]
+    if readable is not None:
+        allowed = sorted(readable)
+        sql += f" AND m.channel_id IN ({placeholders(len(allowed))})" if allowed else " AND 0"
+        params = [*params, *allowed]
+    return sql, params

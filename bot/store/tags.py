@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.store.database import Database
-from bot.store.sql import chunks, placeholders
+from bot.store.sql import chunks, in_channels, placeholders
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,12 @@ class TagStore:
         return found
 
     async def accepted_in_window(
-        self, guild_id: int, since: float, until: float, channel_id: int | None = None
+        self,
+        guild_id: int,
+        since: float,
+        until: float,
+        channel_id: int | None = None,
+        readable: Collection[int] | None = None,
     ) -> list[Tag]:
         sql = (
             "SELECT t.message_id, t.argument_id, t.score, t.source, t.accepted FROM tags t"
@@ -93,9 +98,7 @@ class TagStore:
             " WHERE t.guild_id = ? AND t.accepted = 1 AND m.created_at >= ? AND m.created_at < ?"
         )
         params: list = [guild_id, since, until]
-        if channel_id is not None:
-            sql += " AND m.channel_id = ?"
-            params.append(channel_id)
+        sql, params = in_channels(sql, params, channel_id, readable)
         rows = await self.db.fetchall(sql, params)
         return [Tag(row[0], row[1], row[2], row[3], bool(row[4])) for row in rows]
 

@@ -11,6 +11,7 @@ import pytest
 
 from bot.adapter.scheduling import UTC
 from bot.store import Store
+from bot.tooling.fakediscord import VIEW_CHANNEL, overwrite
 from tests.cogs.conftest import eventually
 
 pytestmark = pytest.mark.slow
@@ -44,7 +45,7 @@ async def _talk(clio) -> None:
 
 async def test_summary_posts_embeds_and_puts_the_rest_in_a_thread(clio):
     await clio.seed_sample()
-    record = await clio.slash("summary", {"since": "3w"}, user="alice")
+    record = await clio.slash("summary", {"since": "3w", "post": True}, user="mod")
     assert (await record.response())["type"] == 5  # deferred first: building takes a moment
     original = await record.wait_original(timeout=30)
     assert not original["flags"] & EPHEMERAL
@@ -59,10 +60,55 @@ async def test_summary_posts_embeds_and_puts_the_rest_in_a_thread(clio):
 
 async def test_ephemeral_summary_is_private(clio):
     await _talk(clio)
-    record = await clio.slash("summary", {"ephemeral": True}, user="bob")
+    record = await clio.slash("summary", user="bob")  # only the asker sees it, unless a moderator posts it
     original = await record.wait_original(timeout=30)
     assert original["flags"] & EPHEMERAL
     assert "3 messages" in original["embeds"][0]["description"]
+
+
+async def test_only_moderators_post_a_summary(clio):
+    record = await clio.slash("summary", {"post": True}, user="alice")
+    assert "Manage Messages" in await clio.reply_text(record)
+
+
+async def test_a_private_channel_is_quoted_only_where_all_its_readers_can_read_it(clio_world):
+    clio = clio_world
+    guild = clio.fake.state.guild(clio.guild_id)
+    hidden = [
+        overwrite(guild.id, deny=VIEW_CHANNEL),  # @everyone's role has the guild's id
+        overwrite(guild.moderator_role_id, allow=VIEW_CHANNEL),
+        overwrite(guild.bot_role_id, allow=VIEW_CHANNEL),
+    ]
+    clio.channels["staff"] = clio.fake.add_channel(clio.guild_id, "staff", hidden)["id"]
+    watched = [int(clio.channels["general"]), int(clio.channels["staff"])]
+    await clio.configure(watched_channels=watched, digest_channel=int(clio.channels["digests"]))
+    await clio.start()
+    await clio.say("alice", ON_TOPIC[0])
+    await clio.say("bob", ON_TOPIC[1])
+    await clio.say("mod", ON_TOPIC[2], channel="staff")
+    await clio.wait_stored(3)
+    await clio.idle()
+
+    def said(posts) -> str:
+        return str([p.payload for p in posts])
+
+    public = await clio.slash("digest run-now", {"target": clio.channels["digests"]})
+    assert "Digest posted" in await clio.reply_text(public)
+    assert "2 messages" in said(_posts(clio, "digests")) and "cant make this up" not in said(_posts(clio, "digests"))
+    staff = await clio.slash("digest run-now", {"target": clio.channels["staff"]})
+    assert "Digest posted" in await clio.reply_text(staff)
+    assert "3 messages" in said(_posts(clio, "staff"))
+
+    async def description(record) -> str:
+        return (await record.wait_original(timeout=30))["embeds"][0]["description"]
+
+    # One command each: /summary has a per-member cooldown.
+    assert "2 messages" in await description(await clio.slash("summary", user="alice"))
+    assert "3 messages" in await description(await clio.slash("digest preview", user="mod"))
+    posted = await clio.slash("summary", {"post": True}, user="mod")  # in #general, which alice reads
+    assert "2 messages" in await description(posted)
+    asked = await clio.slash("summary", {"channel": clio.channels["staff"]}, user="bob")
+    assert "you can't read it" in await clio.reply_text(asked)
 
 
 async def test_summary_refuses_a_bad_duration(clio):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -233,8 +233,12 @@ async def build_digest(
     channel_id: int | None = None,
     max_quotes: int = 3,
     max_arguments: int = 15,
+    readable: Collection[int] | None = None,
 ) -> Digest:
     """The digest of a guild (or one of its channels) over ``since <= created_at < until``.
+
+    ``readable``: the channels its audience may see (the adapter works them out from Discord's
+    permissions); messages elsewhere are neither counted nor quoted. None: every channel.
 
     The trend compares with the window of the same length just before. Embeddings come from
     ``vector_source``, which should serve them from the store's cache.
@@ -242,12 +246,14 @@ async def build_digest(
     since, until = unix_seconds(since), unix_seconds(until)
     if until <= since:
         raise ValueError("a digest window must end after it starts")
-    messages = await store.messages.window(guild_id, since, until, channel_id)
+    messages = await store.messages.window(guild_id, since, until, channel_id, readable)
     by_id = {m.id: m for m in messages}
     active = {a.id: a for a in await store.arguments.list(guild_id)}
-    window_tags = await store.tags.accepted_in_window(guild_id, since, until, channel_id)
+    window_tags = await store.tags.accepted_in_window(guild_id, since, until, channel_id, readable)
     current = _tagged_ids((t for t in window_tags if t.message_id in by_id), active)
-    previous = _tagged_ids(await store.tags.accepted_in_window(guild_id, 2 * since - until, since, channel_id), active)
+    previous = _tagged_ids(
+        await store.tags.accepted_in_window(guild_id, 2 * since - until, since, channel_id, readable), active
+    )
 
     shown = sorted(current, key=lambda aid: (-len(current[aid]), active[aid].slug))[:max_arguments]
     by_slug = {a.slug: a.id for a in active.values()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,13 +25,16 @@ async def daily_counts(
     channel_id: int | None = None,
     tz: str = "UTC",
     top: int = TOP_ARGUMENTS,
+    readable: Collection[int] | None = None,
 ) -> dict[str, dict[date, int]]:
     """Label -> {day -> tagged messages} for the ``top`` most tagged arguments of the window."""
     zone = ZoneInfo(tz)
-    messages = await store.messages.window(guild_id, since, until, channel_id)
+    messages = await store.messages.window(guild_id, since, until, channel_id, readable)
     day_of = {m.id: datetime.fromtimestamp(m.created_at, zone).date() for m in messages}
     tags = [
-        t for t in await store.tags.accepted_in_window(guild_id, since, until, channel_id) if t.message_id in day_of
+        t
+        for t in await store.tags.accepted_in_window(guild_id, since, until, channel_id, readable)
+        if t.message_id in day_of
     ]
     leaders = [aid for aid, _ in Counter(t.argument_id for t in tags).most_common(top)]
     labels = {a.id: a.label for a in await store.arguments.list(guild_id) if a.id in leaders}
@@ -72,11 +76,12 @@ async def trend_chart(
     until: float,
     channel_id: int | None = None,
     tz: str = "UTC",
+    readable: Collection[int] | None = None,
 ) -> bytes | None:
     """The PNG, or None when the window is shorter than MIN_DAYS or nothing was tagged."""
     if until - since < MIN_DAYS * 86400:
         return None
-    counts = await daily_counts(store, guild_id, since, until, channel_id, tz)
+    counts = await daily_counts(store, guild_id, since, until, channel_id, tz, readable=readable)
     if not counts:
         return None
     zone = ZoneInfo(tz)

@@ -39,7 +39,7 @@ class BurstReport:
 
 async def _ack_seconds(fake: FakeDiscord, guild_id: str, channel_id: str, user_id: str) -> float:
     started = time.perf_counter()
-    record = await fake.invoke_slash(guild_id, channel_id, user_id, "summary", {"ephemeral": True})
+    record = await fake.invoke_slash(guild_id, channel_id, user_id, "summary", {})  # answers only the asker
     await record.response(timeout=30)
     acked = time.perf_counter() - started
     await record.wait_original(timeout=120)  # let it finish: the digest is built after the ack

@@ -9,10 +9,11 @@ from .errors import ApiError
 from .interactions import InteractionRecord
 from .records import GatewayFrame, Log, RequestRecord, SentMessage, UploadedFile
 from .server import FakeDiscord
-from .state import MANAGE_MESSAGES, Guild, snowflake_time
+from .state import MANAGE_MESSAGES, VIEW_CHANNEL, Guild, overwrite, snowflake_time
 
 __all__ = [
     "MANAGE_MESSAGES",
+    "VIEW_CHANNEL",
     "ApiError",
     "FakeDiscord",
     "GatewayFrame",
@@ -22,5 +23,6 @@ __all__ = [
     "RequestRecord",
     "SentMessage",
     "UploadedFile",
+    "overwrite",
     "snowflake_time",
 ]

@@ -153,8 +153,8 @@ class FakeDiscord:
                 session.dispatch("GUILD_CREATE", self.gateway.guild_create_payload(guild, session))
         return guild
 
-    def add_channel(self, guild_id: str, name: str) -> dict[str, Any]:
-        channel = self.state.add_channel(str(guild_id), name)
+    def add_channel(self, guild_id: str, name: str, overwrites: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        channel = self.state.add_channel(str(guild_id), name, overwrites)
         self.gateway.dispatch("CHANNEL_CREATE", channel)
         return channel
 

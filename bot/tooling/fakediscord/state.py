@@ -109,6 +109,15 @@ def make_user(user_id: str, username: str, *, bot: bool = False) -> dict[str, An
     }
 
 
+def overwrite(target_id: str, *, role: bool = True, allow: int = 0, deny: int = 0) -> dict[str, Any]:
+    """A channel permission overwrite for a role (or a member), as in a channel's ``permission_overwrites``.
+
+    The fake sends them to the client, which computes channel permissions from them; the fake's own REST
+    checks stay guild-level.
+    """
+    return {"id": str(target_id), "type": 0 if role else 1, "allow": str(allow), "deny": str(deny)}
+
+
 def make_role(role_id: str, name: str, permissions: int, position: int, **extra: Any) -> dict[str, Any]:
     return {
         "id": role_id,
@@ -229,7 +238,8 @@ class State:
 
     # -- channels ---------------------------------------------------------------------------------
 
-    def add_channel(self, guild_id: str, name: str) -> dict[str, Any]:
+    def add_channel(self, guild_id: str, name: str, overwrites: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+        """A text channel; ``overwrites`` as Discord sends them (see :func:`overwrite`)."""
         guild = self.guild(guild_id)
         channel = {
             "id": self.snowflakes.new(),
@@ -242,7 +252,7 @@ class State:
             "nsfw": False,
             "last_message_id": None,
             "rate_limit_per_user": 0,
-            "permission_overwrites": [],
+            "permission_overwrites": list(overwrites or []),
             "flags": 0,
         }
         return self._register_channel(guild, channel)
