@@ -68,3 +68,33 @@ def test_malformed_input_is_reported(tmp_path):
     assert result.exit_code != 0 and "missing column(s) message_id" in result.output
     result, _ = run(tmp_path, "message_id,text,timestamp\n1,hello,yesterday\n")
     assert result.exit_code != 0 and "row 2, column timestamp" in result.output
+
+
+# Denials ("d") and their rebuttals ("r") in chat words, written for this test: none is a catalogue phrasing.
+POLICY_PHRASINGS = [
+    ("d1", "honestly the 6 million number was cooked up by allied propaganda offices and the real toll was way lower"),
+    ("d2", "those so called gas chambers at auschwitz were just morgues and delousing showers lol"),
+    ("d3", "zyklon was bought to kill lice so the prisoners wouldnt die of typhus. thats literally it"),
+    ("d4", "look up the leuchter tests. no cyanide residue in the walls = no gassings. science doesnt lie"),
+    ("d5", "the anne frank diary has ballpoint pen in it which didnt exist in 1944. its a postwar fake"),
+    ("d6", "nobody has ever produced a signed order from hitler so there was no extermination plan"),
+    ("d7", "the camps were work camps. people died of typhus and starvation at the end of the war not some plan"),
+    ("d8", "katyn was done by the germans in 1941. the soviets only got blamed because of goebbels"),
+    ("r1", "the six million figure comes from german records and census data. it is not propaganda"),
+    ("r2", "no serious historian doubts the gas chambers at auschwitz existed. the ss's own documents show them"),
+    ("r3", "the leuchter report was debunked by chemists decades ago. he sampled the wrong surfaces"),
+    ("r4", "the lack of a written hitler order proves nothing. himmler's posen speech says it plainly"),
+    ("r5", "the ballpoint notes in anne frank's diary were added later by a researcher. the diary is genuine"),
+    ("r6", "katyn was the nkvd. the soviet government itself admitted it in 1990"),
+    ("r7", "typhus killed many but the gas chambers killed far more. both happened"),
+    ("r8", "reparations started before israel existed and have nothing to do with faking the holocaust"),
+]
+
+
+def test_denials_are_flagged_and_their_rebuttals_are_not(tmp_path):
+    text = "message_id,text\n" + "".join(f"{mid},{words}\n" for mid, words in POLICY_PHRASINGS)
+    result, output = run(tmp_path, text)
+    assert result.exit_code == 0, result.output
+    _, rows = read(output)
+    policy = {row["message_id"] for row in rows if row["flagger"] == "policy" and row["flagged"] == "1"}
+    assert policy == {mid for mid, _ in POLICY_PHRASINGS if mid.startswith("d")}
