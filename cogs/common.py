@@ -87,13 +87,17 @@ def readable_by_audience(destination: MessageChannel) -> set[int]:
     }
 
 
-def require_moderator(interaction: discord.Interaction) -> bool:
+async def require_moderator(interaction: discord.Interaction) -> bool:
     """The server-side half of moderator-only commands (``default_permissions`` is only a UI hint
-    that server admins can override)."""
-    guild_id_of(interaction)
-    if not interaction.permissions.manage_messages:
-        raise app_commands.MissingPermissions(["manage_messages"])
-    return True
+    that server admins can override): Manage Messages, or the server's moderator role."""
+    guild_id = guild_id_of(interaction)
+    if interaction.permissions.manage_messages:
+        return True
+    role_id = (await clio_of(interaction).engine.store.settings.get(guild_id)).moderator_role
+    member = interaction.user if isinstance(interaction.user, discord.Member) else None
+    if role_id is not None and member is not None and any(role.id == role_id for role in member.roles):
+        return True
+    raise app_commands.MissingPermissions(["manage_messages"])
 
 
 def _require(channel: discord.abc.GuildChannel, needed: tuple[str, ...], doing: str) -> None:
@@ -140,7 +144,7 @@ class ModeratorItem:
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         try:
-            return require_moderator(interaction)
+            return await require_moderator(interaction)
         except app_commands.AppCommandError as error:
             await answer_error(interaction, error)
             return False

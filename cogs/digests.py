@@ -86,12 +86,14 @@ async def send_digest(interaction: discord.Interaction, pages: list[Page], ephem
         await thread.send(embeds=embeds_of(page.embeds), files=files_of(page.files), allowed_mentions=NO_MENTIONS)
 
 
-def quotable_channels(interaction: discord.Interaction, channel: discord.TextChannel | None, post: bool) -> set[int]:
+async def quotable_channels(
+    interaction: discord.Interaction, channel: discord.TextChannel | None, post: bool
+) -> set[int]:
     """A summary quotes only what the asker can read, and, posted, what everyone who sees it can read."""
     member = member_of(interaction)
     readable = readable_by(guild_of(interaction), member)
     if post:
-        require_moderator(interaction)
+        await require_moderator(interaction)
         if not isinstance(interaction.channel, MessageChannel):
             raise UserError("Summaries can only be posted in a server's text channels and threads.")
         readable &= readable_by_audience(interaction.channel)
@@ -144,7 +146,7 @@ class Summary(commands.Cog):
         since: str = "24h",
         post: bool = False,
     ) -> None:
-        readable = quotable_channels(interaction, channel, post)
+        readable = await quotable_channels(interaction, channel, post)
         await summarise(self.engine, interaction, since, channel, not post, readable)
 
 
@@ -173,7 +175,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return require_moderator(interaction)
+        return await require_moderator(interaction)
 
     def _spawn(self, coro) -> None:
         task = asyncio.create_task(coro)
@@ -312,7 +314,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None, since: str = "24h"
     ) -> None:
         await summarise(
-            self.engine, interaction, since, channel, True, quotable_channels(interaction, channel, post=False)
+            self.engine, interaction, since, channel, True, await quotable_channels(interaction, channel, post=False)
         )
 
     @app_commands.command(name="run-now", description="Post a digest now")

@@ -156,7 +156,7 @@ class Moderation(commands.Cog):
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return require_moderator(interaction)  # /case, /cases and /modlog; menus and /clio check their own
+        return await require_moderator(interaction)  # /case, /cases and /modlog; menus and /clio check their own
 
     def _spawn(self, coro) -> None:
         task = asyncio.create_task(coro)

@@ -56,6 +56,7 @@ def describe(config: GuildConfig) -> discord.Embed:
     exempt = [*(f"<#{c}>" for c in config.exempt_channels), *(f"<@&{r}>" for r in config.exempt_roles)]
     embed.add_field(name="Exempt", value=", ".join(exempt) or "none")
     allowed = [*config.spam_allowed_domains, *(f"invite {code}" for code in config.spam_allowed_invites)]
+    embed.add_field(name="Moderator role", value=f"<@&{config.moderator_role}>" if config.moderator_role else "not set")
     embed.add_field(name="Rule-breaking arguments", value="quoted" if config.quote_policy_arguments else "not quoted")
     embed.add_field(name="Spam allowlist", value=escape_inline(", ".join(allowed), 1024) or "none")
     embed.add_field(
@@ -79,7 +80,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         super().__init__()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        return require_moderator(interaction)
+        return await require_moderator(interaction)
 
     async def _update(self, interaction: discord.Interaction, **values) -> GuildConfig:
         return await self._validated(self.engine.store.settings.set(guild_id_of(interaction), **values))
@@ -241,6 +242,18 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
             raise UserError("Name exactly one domain or one invite.")
         await self._toggle(interaction, key, value, allowed)
         await self._done(interaction, f"`{value}` is {'now' if allowed else 'no longer'} on the spam allowlist.")
+
+    @config.command(name="moderator-role", description="A role whose members run Clio's moderator commands")
+    @app_commands.describe(role="Leave it out to go back to Manage Messages alone")
+    async def moderator_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
+        await self._update(interaction, moderator_role=role.id if role else None)
+        shown = f"Members with {role.mention} and" if role else "Only"
+        await self._done(
+            interaction,
+            f"{shown} members with Manage Messages can run Clio's moderator commands. Discord still shows "
+            "those commands only to Manage Messages; a server admin can open them to the role under "
+            "Server Settings > Integrations.",
+        )
 
     @config.command(name="quote-policy", description="Quote rule-breaking arguments (such as denial) in digests")
     @app_commands.describe(enabled="On: digests quote their messages too; off (the default): counted, never quoted")

@@ -29,6 +29,9 @@ class GuildConfig(BaseModel):
     quote_policy_arguments: bool = Field(
         default=False, description="Quote messages of rule-breaking (policy: flag) arguments in digests."
     )
+    moderator_role: int | None = Field(
+        default=None, description="Members with this role run moderator commands, as Manage Messages does."
+    )
     exempt_channels: list[int] = Field(default_factory=list)
     exempt_roles: list[int] = Field(default_factory=list)
     escalation_warnings: int = Field(default=3, ge=1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.tooling.fakediscord.state import make_role
 from tests.cogs.conftest import eventually
 
 pytestmark = pytest.mark.slow
@@ -148,3 +149,22 @@ async def test_quote_policy(clio):
     assert (await _config(clio)).quote_policy_arguments is True
     shown = {f["name"]: f["value"] for f in (await _answer(clio, "show"))["embeds"][0]["fields"]}
     assert shown["Rule-breaking arguments"] == "quoted"
+
+
+async def test_a_moderator_role_opens_moderator_commands_to_its_members(clio_world):
+    clio = clio_world
+    guild = clio.fake.state.guild(clio.guild_id)
+    helper = "424242424242424242"
+    guild.roles[helper] = make_role(helper, "Helper", 0, 2)  # no Manage Messages
+    guild.members[clio.users["alice"]]["roles"].append(helper)
+    await clio.start()
+    refused = await _answer(clio, "show", user="alice")
+    assert "Manage Messages" in refused["content"]
+    done = await _answer(clio, "moderator-role", {"role": helper})
+    assert "<@&424242424242424242>" in done["content"]
+    assert (await _config(clio)).moderator_role == int(helper)
+    shown = await _answer(clio, "show", user="alice")
+    assert shown["embeds"][0]["title"] == "Clio settings"
+    assert "Manage Messages" in (await _answer(clio, "show", user="bob"))["content"]  # bob lacks the role
+    await _answer(clio, "moderator-role")  # none: back to Manage Messages alone
+    assert "Manage Messages" in (await _answer(clio, "show", user="alice"))["content"]
