@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import zoneinfo
 
 import discord
 from discord import app_commands
@@ -17,6 +18,15 @@ NO_MENTIONS = discord.AllowedMentions.none()
 # A server channel that holds messages: a text channel, a thread, or a voice or stage channel's chat.
 MessageChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.StageChannel
 MODERATOR_PERMISSIONS = discord.Permissions(manage_messages=True)
+
+
+_TIMEZONES = sorted(zoneinfo.available_timezones())
+
+
+async def timezone_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete for IANA time zone options."""
+    needle = current.strip().lower()
+    return [app_commands.Choice(name=tz, value=tz) for tz in _TIMEZONES if needle in tz.lower()][:25]
 
 
 def guild_id_of(interaction: discord.Interaction) -> int:

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import zoneinfo
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -40,11 +39,11 @@ from cogs.common import (
     readable_by,
     readable_by_audience,
     require_moderator,
+    timezone_choices,
 )
 
 log = logging.getLogger(__name__)
 
-_TIMEZONES = sorted(zoneinfo.available_timezones())
 # Errors after which posting is worth another try; a 429 never gets here (discord.py waits it out).
 _TRANSIENT = (discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError)
 
@@ -242,6 +241,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
 
     # -- commands -----------------------------------------------------------------------------------
 
+    @app_commands.autocomplete(timezone=timezone_choices)
     @app_commands.command(name="schedule", description="Post a digest on a schedule")
     @app_commands.describe(
         target="Where to post the digest",
@@ -278,11 +278,6 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )
-
-    @schedule.autocomplete("timezone")
-    async def _timezones(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        needle = current.lower()
-        return [app_commands.Choice(name=tz, value=tz) for tz in _TIMEZONES if needle in tz.lower()][:25]
 
     @app_commands.command(name="list", description="List this server's digest schedules")
     async def list_(self, interaction: discord.Interaction) -> None:

@@ -29,7 +29,7 @@ import math
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import discord
 from apscheduler.triggers.cron import CronTrigger
@@ -37,8 +37,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.client import ClioBot
-from bot.adapter.scheduling import UTC
-from bot.core.errors import UserError
+from bot.adapter.scheduling import UTC, build_trigger, latest_slot
+from bot.core.errors import ScheduleError, UserError
 from bot.core.markdown import escape_inline
 from bot.core.records import IncomingMessage, jump_url
 from bot.core.times import duration_text, parse_duration
@@ -117,6 +117,7 @@ class Moderation(commands.Cog):
         self.service = ModerationService.for_embedder(bot.engine.embedder.model_id)
         self.roles = AuthorRoles()
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._retained_on: str | None = None  # the UTC day retention last ran
         self._tasks: set[asyncio.Task] = set()
         self.report_menu = app_commands.ContextMenu(name="Report to moderators", callback=self.report_message)
         self.report_menu.guild_only = True
@@ -131,9 +132,10 @@ class Moderation(commands.Cog):
                 clio.add_command(command)
         else:
             log.warning("/clio forget and forget-me are unavailable: the settings cog is not loaded")
+        # Each guild chooses its own digest time; the job looks every five minutes for digests now due.
         self.bot.scheduler.add_job(
             self.daily,
-            CronTrigger(hour=0, minute=5, timezone=UTC),
+            CronTrigger(minute="*/5", timezone=UTC),
             id=DAILY_JOB,
             replace_existing=True,
             coalesce=True,
@@ -634,19 +636,38 @@ class Moderation(commands.Cog):
         await interaction.edit_original_response(embed=embed, view=None, allowed_mentions=NO_MENTIONS)
 
     async def daily(self, now: float | None = None) -> None:
-        """Retention everywhere, then the last day's digest in each guild's mod-log channel."""
+        """Retention once a day, and each guild's moderators' digest once its daily time has come.
+
+        A digest covers the 24 hours before it is posted; its slot (the guild's local date of the latest
+        digest time) keeps it to one a day, however often this runs and across restarts.
+        """
         await self.bot.wait_until_ready()
         now = time.time() if now is None else now
-        await self._retention(now)
         day = time.strftime("%Y-%m-%d", time.gmtime(now))
+        if day != self._retained_on:
+            await self._retention(now)
+            self._retained_on = day
         for guild in self.bot.guilds:
             channel = await self._modlog(guild.id)
-            if channel is None:
+            slot = await self._digest_slot(guild.id, now) if channel is not None else None
+            if channel is None or slot is None:
                 continue
             try:
-                await self.post_digest(guild.id, channel, now - 86400, now, f"daily:{day}")
+                await self.post_digest(guild.id, channel, now - 86400, now, slot)
             except Exception:
                 log.exception("moderators' digest of guild %d failed", guild.id)
+
+    async def _digest_slot(self, guild_id: int, now: float) -> str | None:
+        """``daily:<local date>`` of the guild's latest digest time at or before ``now``."""
+        config = await self.store.settings.get(guild_id)
+        try:
+            trigger = build_trigger(config.modlog_digest_time, config.modlog_digest_timezone)
+        except ScheduleError:
+            log.warning("guild %d: bad moderators' digest time; using 00:05 UTC", guild_id)
+            trigger = build_trigger("00:05", "UTC")
+        until = datetime.fromtimestamp(now, UTC)
+        slot = latest_slot(trigger, until - timedelta(days=2), until)
+        return f"daily:{slot.astimezone(trigger.timezone):%Y-%m-%d}" if slot is not None else None
 
 
 async def setup(bot: ClioBot) -> None:

@@ -12,12 +12,13 @@ from discord.ext import commands
 from pydantic import ValidationError
 
 from bot.adapter.client import ClioBot
+from bot.adapter.scheduling import build_trigger
 from bot.core.errors import UserError
 from bot.core.guild_config import GuildConfig
 from bot.core.markdown import escape_inline
 from bot.engine.moderation import FLAGGER_NAMES
 from bot.engine.moderation.spam import allowlist_domain, allowlist_invite
-from cogs.common import NO_MENTIONS, ensure_postable, ensure_readable, guild_id_of, require_moderator
+from cogs.common import NO_MENTIONS, ensure_postable, ensure_readable, guild_id_of, require_moderator, timezone_choices
 from cogs.ingest import Ingest
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def describe(config: GuildConfig) -> discord.Embed:
     exempt = [*(f"<#{c}>" for c in config.exempt_channels), *(f"<@&{r}>" for r in config.exempt_roles)]
     embed.add_field(name="Exempt", value=", ".join(exempt) or "none")
     allowed = [*config.spam_allowed_domains, *(f"invite {code}" for code in config.spam_allowed_invites)]
+    embed.add_field(name="Moderators' digest", value=f"{config.modlog_digest_time} {config.modlog_digest_timezone}")
     embed.add_field(name="Moderator role", value=f"<@&{config.moderator_role}>" if config.moderator_role else "not set")
     embed.add_field(name="Rule-breaking arguments", value="quoted" if config.quote_policy_arguments else "not quoted")
     embed.add_field(name="Spam allowlist", value=escape_inline(", ".join(allowed), 1024) or "none")
@@ -242,6 +244,14 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
             raise UserError("Name exactly one domain or one invite.")
         await self._toggle(interaction, key, value, allowed)
         await self._done(interaction, f"`{value}` is {'now' if allowed else 'no longer'} on the spam allowlist.")
+
+    @config.command(name="modlog-digest", description="When the moderators' digest is posted each day")
+    @app_commands.describe(time="HH:MM, 24-hour clock", timezone="IANA time zone, such as Europe/Paris (default UTC)")
+    @app_commands.autocomplete(timezone=timezone_choices)
+    async def modlog_digest(self, interaction: discord.Interaction, time: str, timezone: str = "UTC") -> None:
+        build_trigger(time, timezone)  # raises ScheduleError, which says what is wrong
+        await self._update(interaction, modlog_digest_time=time.strip(), modlog_digest_timezone=timezone.strip())
+        await self._done(interaction, f"The moderators' digest will be posted daily at {time.strip()} ({timezone}).")
 
     @config.command(name="moderator-role", description="A role whose members run Clio's moderator commands")
     @app_commands.describe(role="Leave it out to go back to Manage Messages alone")

@@ -19,7 +19,6 @@ from apscheduler.triggers.cron import CronTrigger
 from bot.core.errors import ScheduleError
 
 log = logging.getLogger(__name__)
-UTC = UTC
 # The first run of a schedule, with no earlier run to start from, covers this much.
 DEFAULT_WINDOW = timedelta(days=1)
 _HH_MM = re.compile(r"(\d{1,2}):(\d{2})")

@@ -29,6 +29,8 @@ class GuildConfig(BaseModel):
     quote_policy_arguments: bool = Field(
         default=False, description="Quote messages of rule-breaking (policy: flag) arguments in digests."
     )
+    modlog_digest_time: str = Field(default="00:05", description="When the moderators' digest is posted (HH:MM).")
+    modlog_digest_timezone: str = Field(default="UTC", description="The IANA time zone of that time.")
     moderator_role: int | None = Field(
         default=None, description="Members with this role run moderator commands, as Manage Messages does."
     )

@@ -8,6 +8,7 @@ import asyncio
 import copy
 import time
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -454,6 +455,24 @@ async def test_a_forgotten_member_stays_forgotten_after_a_restart(clio):
     assert await clio.store.messages.count(int(clio.guild_id)) == 1
     files = [p for p in clio.database.parent.iterdir() if p.name.startswith(clio.database.name)]
     assert files and all(secret.encode() not in p.read_bytes() for p in files)
+
+
+async def test_the_moderators_digest_follows_the_servers_time_and_zone(world):
+    clio = await started(world, modlog_digest_time="23:50", modlog_digest_timezone="Europe/Paris")
+    cog = clio.bot.get_cog("Moderation")
+    paris = ZoneInfo("Europe/Paris")
+
+    def posts() -> int:
+        return len([p for p in modlog_posts(clio) if p["embeds"][0]["title"] == "Moderators' digest"])
+
+    async def at(*local) -> int:
+        await cog.daily(datetime(*local, tzinfo=paris).timestamp())
+        return posts()
+
+    assert await at(2026, 12, 1, 23, 40) == 1  # the 30 November digest, owed since last night
+    assert await at(2026, 12, 1, 23, 45) == 1  # once per slot
+    assert await at(2026, 12, 1, 23, 55) == 2  # 1 December's, at 23:50 Paris time
+    assert await at(2026, 12, 2, 0, 30) == 2  # already 2 December in UTC too; still 1 December's slot in Paris
 
 
 async def test_retention_at_start_up_and_the_daily_digest(world):

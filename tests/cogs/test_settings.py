@@ -168,3 +168,13 @@ async def test_a_moderator_role_opens_moderator_commands_to_its_members(clio_wor
     assert "Manage Messages" in (await _answer(clio, "show", user="bob"))["content"]  # bob lacks the role
     await _answer(clio, "moderator-role")  # none: back to Manage Messages alone
     assert "Manage Messages" in (await _answer(clio, "show", user="alice"))["content"]
+
+
+async def test_moderators_digest_time(clio):
+    done = await _answer(clio, "modlog-digest", {"time": "08:30", "timezone": "Europe/Paris"})
+    assert "08:30 (Europe/Paris)" in done["content"]
+    config = await _config(clio)
+    assert (config.modlog_digest_time, config.modlog_digest_timezone) == ("08:30", "Europe/Paris")
+    bad = await _answer(clio, "modlog-digest", {"time": "25:00"})
+    assert "not a time of day" in bad["content"]
+    assert (await _config(clio)).modlog_digest_time == "08:30"
