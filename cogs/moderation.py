@@ -565,7 +565,9 @@ class Moderation(commands.Cog):
         removed = privacy.Removed()
         guild_ids = [guild_id] if guild_id is not None else await self.store.messages.guild_ids()
         for each in guild_ids:
-            removed += await privacy.forget_member(self.store, each, user_id)
+            removed += await privacy.forget_member(
+                self.store, each, user_id, matcher_inputs=self.bot.engine.tagging.inputs
+            )
             await self._refresh_entries(each, "author_id", user_id)
         log.info("forgot user %d in %d guild(s), asked by %s", user_id, len(guild_ids), requester)
         return removed

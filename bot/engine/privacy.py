@@ -14,12 +14,14 @@ quotes of older flags, cases and false positives are redacted. It runs at start-
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
 
 from bot.engine.discovery.candidates import DISCOVERED, DISMISSED, MERGED, REMOVED
 from bot.engine.discovery.clustering import text_key
+from bot.engine.matcher_inputs import MatcherInputs
 from bot.store import Store
 from bot.store.arguments import ACTIVE, CANDIDATE
 from bot.store.review import FlaggedEdits
@@ -55,10 +57,17 @@ class Removed:
         )
 
 
-async def forget_member(store: Store, guild_id: int, user_id: int, now: float | None = None) -> Removed:
+async def forget_member(
+    store: Store, guild_id: int, user_id: int, now: float | None = None, matcher_inputs: MatcherInputs | None = None
+) -> Removed:
+    """Forget a member in one guild. Pass the tagging service's ``inputs`` when a matcher may hold the
+    guild's arguments: an approved argument whose claim was theirs changes what it sees."""
     written = await store.messages.by_author(guild_id, user_id)
+    changing = matcher_inputs.change(guild_id) if matcher_inputs is not None else contextlib.nullcontext()
+    async with changing:
+        arguments = await _scrub_discovered(store, guild_id, written)
     removed = Removed(
-        arguments=await _scrub_discovered(store, guild_id, written),
+        arguments=arguments,
         notes=await store.notes.forget_messages(guild_id, list(written)),
         messages=await store.messages.forget_author(guild_id, user_id, time.time() if now is None else now),
         flag_quotes=await store.flags.redact_author(guild_id, user_id),
@@ -116,8 +125,14 @@ def _without_messages(evidence: dict, ids: set[int]) -> dict:
     if kept.get("central_message_id") in ids:
         kept["central_message_id"] = None
     if "example_links" in kept:
-        kept["example_links"] = [link for link in kept["example_links"] if int(link.rsplit("/", 1)[-1]) not in ids]
+        kept["example_links"] = [link for link in kept["example_links"] if _linked_id(link) not in ids]
     return kept
+
+
+def _linked_id(link: str) -> int | None:
+    """The message id a jump link ends with."""
+    tail = str(link).rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else None
 
 
 async def purge_expired(store: Store, guild_id: int, now: float | None = None) -> Removed:

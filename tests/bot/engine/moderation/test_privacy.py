@@ -3,6 +3,7 @@
 import numpy as np
 
 from bot.engine import privacy
+from bot.engine.matcher_inputs import MatcherInputs
 from bot.store.review import FlaggedEdits
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
 from tests.conftest import required
@@ -141,8 +142,10 @@ async def test_forgetting_leaves_no_trace_in_the_database_files(store, tmp_path)
     author_row = "SELECT COUNT(*) FROM authors WHERE guild_id = ? AND id = ?"
     assert await store.db.fetchvalue(author_row, (GUILD, ALICE)) == 1
 
-    removed = await privacy.forget_member(store, GUILD, ALICE, now=NOW + 60)
+    inputs = MatcherInputs()
+    removed = await privacy.forget_member(store, GUILD, ALICE, now=NOW + 60, matcher_inputs=inputs)
     assert (removed.messages, removed.arguments, removed.notes) == (4, 2, 1)
+    assert inputs.version(GUILD) == 1  # an approved argument changed: its guild's matcher is rebuilt
 
     gone = required(await store.arguments.get(GUILD, candidate))
     assert (gone.status, gone.claim, gone.examples) == ("removed", privacy.FORGOTTEN_CLAIM, ())
