@@ -314,7 +314,7 @@ class Moderation(commands.Cog):
         if note:
             await interaction.followup.send(note, ephemeral=True, allowed_mentions=NO_MENTIONS)
         if action == WARN:
-            await self._propose_escalation(guild_id, entry.anchor.author_id)
+            await self.propose_escalation(guild_id, entry.anchor.author_id)
 
     async def _carry_out(
         self, interaction: discord.Interaction, entry: queue.ReviewEntry, action: str, choice: str | None
@@ -396,7 +396,7 @@ class Moderation(commands.Cog):
 
     # -- escalation ---------------------------------------------------------------------------------
 
-    async def _propose_escalation(self, guild_id: int, user_id: int) -> None:
+    async def propose_escalation(self, guild_id: int, user_id: int) -> None:
         channel = await self._modlog(guild_id)
         if channel is None:
             return  # a proposal nobody can see would block the next one

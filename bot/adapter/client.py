@@ -29,7 +29,14 @@ from bot.engine.wiring import Engine, open_engine
 log = logging.getLogger(__name__)
 
 # One extension per feature; each is a thin adapter over the engine.
-EXTENSIONS: tuple[str, ...] = ("cogs.ingest", "cogs.settings", "cogs.digests", "cogs.arguments", "cogs.moderation")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.ingest",
+    "cogs.settings",
+    "cogs.digests",
+    "cogs.arguments",
+    "cogs.moderation",
+    "cogs.manual_actions",
+)
 
 EXIT_OK, EXIT_ERROR, EXIT_NO_TOKEN, EXIT_BAD_TOKEN, EXIT_NO_INTENT = 0, 1, 2, 3, 4
 

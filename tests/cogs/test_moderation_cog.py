@@ -552,3 +552,30 @@ async def test_the_shipped_abuse_head_flags_abuse_but_not_history_talk(clio_worl
     _said, entry = await flagged(clio, "alice", ABUSE)
     assert entry["embeds"][0]["title"] == "Flagged: abuse"
     assert not await clio.store.flags.for_message(int(clio.guild_id), int(calm["id"]))
+
+
+async def test_warn_and_timeout_by_hand_open_cases(clio):
+    guild_id, bob = int(clio.guild_id), int(clio.users["bob"])
+    refused = await answer(clio, "warn", {"member": clio.users["alice"], "reason": "x"}, user="bob")
+    assert REFUSED in refused["content"]
+
+    warned = await answer(clio, "warn", {"member": clio.users["bob"], "reason": "no personal attacks, please"})
+    assert "Warned <@" in warned["content"] and "case #1" in warned["content"] and warned["flags"] & EPHEMERAL
+    [dm] = dms_to(clio, "bob")
+    assert "no personal attacks, please" in dm.payload["content"] and "case #1" in dm.payload["content"]
+
+    before = time.time()
+    timed = await answer(clio, "timeout", {"member": clio.users["bob"], "duration": "2h", "reason": "cool off"})
+    assert "for 2 hours (case #2)" in timed["content"]
+    until = datetime.fromisoformat(required(timeout_of(clio, "bob"))).timestamp()
+    assert before + 7200 - 5 < until < time.time() + 7200 + 5
+    cases = await clio.store.cases.for_user(guild_id, bob)
+    assert [(c.action, c.reason) for c in cases] == [
+        ("timeout", "2 hours. cool off"),
+        ("warn", "no personal attacks, please"),
+    ]
+
+    too_long = await answer(clio, "timeout", {"member": clio.users["bob"], "duration": "30d", "reason": "x"})
+    assert "at most 28 days" in too_long["content"]
+    bot_member = await answer(clio, "warn", {"member": clio.users["otherbot"], "reason": "x"})
+    assert "Bots are not warned" in bot_member["content"]
