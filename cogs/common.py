@@ -97,6 +97,17 @@ def readable_by_audience(destination: MessageChannel) -> set[int]:
     }
 
 
+async def send_dm(client: discord.Client, user_id: int, text: str) -> bool:
+    """Message a member privately; False (logged) when they do not accept the bot's DMs."""
+    try:
+        user = client.get_user(user_id) or await client.fetch_user(user_id)
+        await user.send(text, allowed_mentions=NO_MENTIONS)
+    except discord.HTTPException as exc:
+        log.info("DM to %d failed: %s", user_id, exc)
+        return False
+    return True
+
+
 async def require_moderator(interaction: discord.Interaction) -> bool:
     """The server-side half of moderator-only commands (``default_permissions`` is only a UI hint
     that server admins can override): Manage Messages, or the server's moderator role."""

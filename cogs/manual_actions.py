@@ -6,7 +6,6 @@ given from the review queue (the moderation cog proposes the timeout).
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 import discord
@@ -19,10 +18,8 @@ from bot.core.markdown import escape_inline
 from bot.core.times import duration_text, parse_duration
 from bot.engine.moderation import queue
 from bot.store.moderation import WARN
-from cogs.common import NO_MENTIONS, guild_id_of, guild_of, require_moderator
+from cogs.common import NO_MENTIONS, guild_id_of, guild_of, require_moderator, send_dm
 from cogs.moderation import Moderation
-
-log = logging.getLogger(__name__)
 
 # Discord's longest timeout.
 MAX_TIMEOUT = timedelta(days=28)
@@ -49,12 +46,11 @@ class ManualActions(commands.Cog):
             f"The moderators of **{escape_inline(guild_of(interaction).name)}** warned you: "
             f"{escape_inline(reason, REASON_LIMIT)} (case #{case.number})."
         )
-        try:
-            await member.send(dm, allowed_mentions=NO_MENTIONS)
-            delivered = "They were told by DM."
-        except discord.HTTPException as exc:
-            log.info("warning DM to %d failed: %s", member.id, exc)
-            delivered = "I could not DM them: they do not accept my messages."
+        delivered = (
+            "They were told by DM."
+            if await send_dm(self.bot, member.id, dm)
+            else "I could not DM them: they do not accept my messages."
+        )
         await interaction.response.send_message(
             f"Warned {member.mention} (case #{case.number}). {delivered}", ephemeral=True, allowed_mentions=NO_MENTIONS
         )

@@ -49,7 +49,15 @@ from bot.engine.moderation.report import build_report, report_embed
 from bot.engine.notes import bullet_list
 from bot.engine.tagging import IngestResult
 from bot.store.moderation import WARN
-from cogs.common import MODERATOR_PERMISSIONS, NO_MENTIONS, MessageChannel, guild_id_of, guild_of, require_moderator
+from cogs.common import (
+    MODERATOR_PERMISSIONS,
+    NO_MENTIONS,
+    MessageChannel,
+    guild_id_of,
+    guild_of,
+    require_moderator,
+    send_dm,
+)
 from cogs.moderation_views import DYNAMIC_ITEMS, ReportModal, entry_view, escalation_view, threshold_view
 
 log = logging.getLogger(__name__)
@@ -386,13 +394,9 @@ class Moderation(commands.Cog):
             f"The moderators of **{escape_inline(guild.name)}** warned you about "
             f"[a message you posted]({link}). Case #{case_number}."
         )
-        try:
-            user = self.bot.get_user(anchor.author_id) or await self.bot.fetch_user(anchor.author_id)
-            await user.send(text, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            log.info("warning DM to %d failed: %s", anchor.author_id, exc)
-            return f"Warned (case #{case_number}), but I could not DM them: they do not accept my messages."
-        return None
+        if await send_dm(self.bot, anchor.author_id, text):
+            return None
+        return f"Warned (case #{case_number}), but I could not DM them: they do not accept my messages."
 
     # -- escalation ---------------------------------------------------------------------------------
 

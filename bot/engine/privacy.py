@@ -17,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from bot.engine.discovery.candidates import DISCOVERED, DISMISSED, MERGED, REMOVED
 from bot.engine.discovery.clustering import text_key
@@ -46,15 +46,7 @@ class Removed:
         return Removed(*(a + b for a, b in zip(self.counts(), other.counts())))
 
     def counts(self) -> tuple[int, ...]:
-        return (
-            self.messages,
-            self.flag_quotes,
-            self.case_quotes,
-            self.false_positives,
-            self.edits,
-            self.arguments,
-            self.notes,
-        )
+        return astuple(self)
 
 
 async def forget_member(

@@ -96,12 +96,12 @@ _NITRO_BAIT = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 
-# How strongly each signal suggests spam; several together combine as independent evidence. A strong
-# signal alone reaches the threshold; a weak one needs a second of another kind (0.35 and 0.3 make 0.55).
+# How strongly each signal suggests spam; several together combine as independent evidence. The score is
+# shown to moderators; whether a message is flagged follows the strong/weak rule above (a flagged message
+# always scores above 0.5, an unflagged one below).
 STRONG_SIGNALS = {"scam link": 0.95, "mass mention": 0.9, "cross-post": 0.85}
 WEAK_SIGNALS = {"invite": 0.35, "nitro bait": 0.35, "everyone": 0.35, "referral": 0.3, "shortener": 0.3}
 SIGNAL_SCORES = {**STRONG_SIGNALS, **WEAK_SIGNALS}
-SPAM_THRESHOLD = 0.5
 
 
 class RecentEvents:
