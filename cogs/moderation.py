@@ -336,17 +336,18 @@ class Moderation(commands.Cog):
             with contextlib.suppress(discord.NotFound):  # already gone: the decision still stands
                 channel = self.bot.get_partial_messageable(anchor.channel_id, guild_id=anchor.guild_id)
                 await channel.get_partial_message(anchor.message_id).delete()
-            await self.store.messages.delete(anchor.guild_id, [anchor.message_id])
-            await add_case(
-                anchor.guild_id,
-                anchor.author_id,
-                queue.DELETE,
-                queue.case_reason(entry),
-                moderator,
-                anchor.id,
-                entry.quote,
-            )
-            await self._drop_text(anchor.guild_id, anchor.message_id)
+            async with self.store.db.transaction():  # the message, its case and its quotes: all or nothing
+                await self.store.messages.delete(anchor.guild_id, [anchor.message_id])
+                await add_case(
+                    anchor.guild_id,
+                    anchor.author_id,
+                    queue.DELETE,
+                    queue.case_reason(entry),
+                    moderator,
+                    anchor.id,
+                    entry.quote,
+                )
+                await self._drop_text(anchor.guild_id, anchor.message_id)
         elif action == WARN:
             case = await add_case(
                 anchor.guild_id, anchor.author_id, WARN, queue.case_reason(entry), moderator, anchor.id, entry.quote

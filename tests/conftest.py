@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import uuid
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import asyncpg
 import pytest
 
 from bot.tooling.fakediscord import FakeDiscord, Guild
@@ -19,6 +22,43 @@ def required(value: T | None) -> T:
     """``value``, asserting it is there: for lookups a test expects to find."""
     assert value is not None
     return value
+
+
+# =============================================================================================
+# Databases: tests that take ``database_url`` run once on a SQLite file and once on the real
+# PostgreSQL (CLIO_TEST_POSTGRES, default the local server's ``test`` database), each PostgreSQL run
+# in a schema of its own that is dropped afterwards. There is no skipping: CI has PostgreSQL.
+# =============================================================================================
+
+POSTGRES = os.environ.get("CLIO_TEST_POSTGRES", "postgresql://127.0.0.1:5432/test")
+BACKENDS = ("sqlite", "postgresql")
+
+
+async def _drop_schema(schema: str) -> None:
+    conn = await asyncpg.connect(POSTGRES)
+    try:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    finally:
+        await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def postgres_schema():
+    """The URL of a fresh PostgreSQL schema, dropped on exit."""
+    schema = f"clio_test_{uuid.uuid4().hex[:12]}"
+    try:
+        yield f"{POSTGRES}?search_path={schema}"
+    finally:
+        await _drop_schema(schema)
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield str(tmp_path / "clio.sqlite3")
+        return
+    async with postgres_schema() as url:
+        yield url
 
 
 # =============================================================================================

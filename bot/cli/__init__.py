@@ -26,6 +26,7 @@ COMMANDS = {
     "bot.cli.moderation": "flag_command",
     "bot.cli.spam": "spam_group",
     "bot.cli.export": "export_group",
+    "bot.cli.db": "db_group",
     "bot.cli.run": "run_command",
     "bot.cli.sandbox": "sandbox_command",
     "bot.cli.packs": ("pack_group", "packs_group"),

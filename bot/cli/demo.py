@@ -71,7 +71,7 @@ async def demo_command(as_json: bool) -> None:
     settings = get_settings()
     with tempfile.TemporaryDirectory(prefix="clio-demo-") as folder:
         if "database" not in settings.model_fields_set:
-            settings = settings.model_copy(update={"database": Path(folder) / "demo.sqlite3"})
+            settings = settings.model_copy(update={"database": str(Path(folder) / "demo.sqlite3")})
         async with open_engine(settings) as engine:
             report = await run_demo(engine)
     if as_json:

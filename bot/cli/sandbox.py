@@ -26,7 +26,7 @@ async def sandbox_command(verbose: bool) -> None:
     keep = "database" in settings.model_fields_set  # CLIO_DATABASE set: the user wants the file
     with tempfile.TemporaryDirectory(prefix="clio-sandbox-") as folder:
         if not keep:
-            settings = settings.model_copy(update={"database": Path(folder) / "sandbox.sqlite3"})
+            settings = settings.model_copy(update={"database": str(Path(folder) / "sandbox.sqlite3")})
         seconds = await run_sandbox(settings, echo=click.echo)
     where = settings.database if keep else "a temporary file, now deleted"
     click.echo(f"\nSandbox finished in {seconds:.1f} s. Database: {where}.")

@@ -20,7 +20,10 @@ DEFAULT_MODEL_DIR = PACKAGE_ROOT / "weights" / "matcher-v2"
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CLIO_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database: Path = Field(default=Path("clio.sqlite3"), description="SQLite database file (WAL mode).")
+    database: str = Field(
+        default="clio.sqlite3",
+        description="Where Clio stores its data: a SQLite file path (or sqlite:///path), or postgresql://user@host/db.",
+    )
     model_dir: Path = Field(default=DEFAULT_MODEL_DIR, description="Folder of the ONNX matcher model.")
     catalogue_dir: Path = Field(default=PROMPTS_ROOT / "catalogue", description="Argument catalogue packs.")
     templates_dir: Path = Field(default=PROMPTS_ROOT / "templates", description="Digest templates.")

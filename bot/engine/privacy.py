@@ -53,20 +53,21 @@ async def forget_member(
     store: Store, guild_id: int, user_id: int, now: float | None = None, matcher_inputs: MatcherInputs | None = None
 ) -> Removed:
     """Forget a member in one guild. Pass the tagging service's ``inputs`` when a matcher may hold the
-    guild's arguments: an approved argument whose claim was theirs changes what it sees."""
-    written = await store.messages.by_author(guild_id, user_id)
+    guild's arguments: an approved argument whose claim was theirs changes what it sees.
+
+    One unit of work: a crash midway forgets nothing, rather than half of it."""
     changing = matcher_inputs.change(guild_id) if matcher_inputs is not None else contextlib.nullcontext()
-    async with changing:
-        arguments = await _scrub_discovered(store, guild_id, written)
-    removed = Removed(
-        arguments=arguments,
-        notes=await store.notes.forget_messages(guild_id, list(written)),
-        messages=await store.messages.forget_author(guild_id, user_id, time.time() if now is None else now),
-        flag_quotes=await store.flags.redact_author(guild_id, user_id),
-        case_quotes=await store.cases.redact_user(guild_id, user_id),
-        false_positives=await store.false_positives.redact_author(guild_id, user_id),
-        edits=await FlaggedEdits(store.db).delete_author(guild_id, user_id),
-    )
+    async with changing, store.db.transaction():
+        written = await store.messages.by_author(guild_id, user_id)
+        removed = Removed(
+            arguments=await _scrub_discovered(store, guild_id, written),
+            notes=await store.notes.forget_messages(guild_id, list(written)),
+            messages=await store.messages.forget_author(guild_id, user_id, time.time() if now is None else now),
+            flag_quotes=await store.flags.redact_author(guild_id, user_id),
+            case_quotes=await store.cases.redact_user(guild_id, user_id),
+            false_positives=await store.false_positives.redact_author(guild_id, user_id),
+            edits=await FlaggedEdits(store.db).delete_author(guild_id, user_id),
+        )
     await store.db.scrub()
     return removed
 
@@ -128,15 +129,17 @@ def _linked_id(link: str) -> int | None:
 
 
 async def purge_expired(store: Store, guild_id: int, now: float | None = None) -> Removed:
+    """Retention in one guild, as one unit of work."""
     config = await store.settings.get(guild_id)
     cutoff = (time.time() if now is None else now) - config.retention_days * 86400
-    return Removed(
-        messages=await store.messages.delete_older_than(guild_id, cutoff),
-        flag_quotes=await store.flags.redact_before(guild_id, cutoff),
-        case_quotes=await store.cases.redact_before(guild_id, cutoff),
-        false_positives=await store.false_positives.redact_before(guild_id, cutoff),
-        edits=await FlaggedEdits(store.db).delete_before(guild_id, cutoff),
-    )
+    async with store.db.transaction():
+        return Removed(
+            messages=await store.messages.delete_older_than(guild_id, cutoff),
+            flag_quotes=await store.flags.redact_before(guild_id, cutoff),
+            case_quotes=await store.cases.redact_before(guild_id, cutoff),
+            false_positives=await store.false_positives.redact_before(guild_id, cutoff),
+            edits=await FlaggedEdits(store.db).delete_before(guild_id, cutoff),
+        )
 
 
 async def purge_all(store: Store, now: float | None = None) -> Removed:

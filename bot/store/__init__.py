@@ -1,4 +1,4 @@
-"""Persistence: one SQLite file, one repository class per kind of record. All of Clio's SQL lives here.
+"""Persistence: SQLite or PostgreSQL, one repository class per kind of record. All of Clio's SQL lives here.
 
 May import ``bot.core`` only: the store knows rows and records, not what the engine does with them.
 """
@@ -24,7 +24,7 @@ from bot.store.tags import TagStore
 
 @dataclass
 class Store:
-    """The repositories over one database connection."""
+    """The repositories over one database."""
 
     db: Database
     messages: MessageStore
@@ -43,8 +43,9 @@ class Store:
     packs: PackStore
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        db = await Database.open(path)
+    async def open(cls, url: str | Path) -> Store:
+        """The store at a database URL: a SQLite path (the default) or ``postgresql://...``."""
+        db = await Database.open(url)
         return cls(
             db=db,
             messages=MessageStore(db),

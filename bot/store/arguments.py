@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.store.database import Database
-from bot.store.sql import placeholders, row_id
+from bot.store.sql import ENSURE_GUILD, placeholders
 
 ACTIVE = "active"
 CANDIDATE = "candidate"
@@ -111,10 +111,10 @@ class ArgumentStore:
     ) -> int:
         now = time.time()
         async with self.db.transaction() as conn:
-            await conn.execute("INSERT OR IGNORE INTO guilds(id) VALUES (?)", (guild_id,))
-            cursor = await conn.execute(
+            await conn.execute(ENSURE_GUILD, (guild_id,))
+            return await conn.fetchvalue(
                 "INSERT INTO arguments(guild_id, slug, origin, status, title, claim, examples, counters, sources,"
-                " policy, evidence, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " policy, evidence, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
                 (
                     guild_id,
                     slug,
@@ -131,7 +131,6 @@ class ArgumentStore:
                     now,
                 ),
             )
-            return row_id(cursor)
 
     async def update(self, guild_id: int, argument_id: int, **changes: Any) -> bool:
         unknown = set(changes) - _EDITABLE
@@ -147,15 +146,15 @@ class ArgumentStore:
         content = [(name, value) for name, value in zip(changes, values) if name in _CONTENT]
         if content:
             # Only a real change makes the argument the moderators' own; saving the form unchanged does not.
-            assignments += ", edited = CASE WHEN " + " OR ".join(f"{name} IS NOT ?" for name, _ in content)
+            assignments += ", edited = CASE WHEN " + " OR ".join(f"{name} IS DISTINCT FROM ?" for name, _ in content)
             assignments += " THEN 1 ELSE edited END"
             values += [value for _, value in content]
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 f"UPDATE arguments SET {assignments}, updated_at = ? WHERE guild_id = ? AND id = ?",
                 [*values, time.time(), guild_id, argument_id],
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def list(self, guild_id: int, statuses: Sequence[str] = (ACTIVE,)) -> list[Argument]:
         rows = await self.db.fetchall(

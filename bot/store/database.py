@@ -1,25 +1,39 @@
-"""One SQLite file in WAL mode, opened through aiosqlite, with versioned migrations.
+"""The database behind the store: SQLite (the embedded default) or PostgreSQL, chosen by the URL.
 
-Migrations are the numbered ``migrations/NNNN_name.sql`` files, applied in order inside one
-transaction each and recorded in ``schema_migrations``. A killed process leaves either the old or the
-new version behind, never half of one.
+Repositories write one SQL dialect: SQLite's, restricted to what PostgreSQL also understands (``?``
+placeholders, ``ON CONFLICT``, ``RETURNING``, no ``INSERT OR ...``). The PostgreSQL backend rewrites the
+placeholders and the migrations' column types; everything else is shared.
+
+Units of work: :meth:`Database.transaction` opens one, and every repository call made inside it by the
+same task joins it, reads included. So the engine can make a forget, a retention purge or a queue
+decision atomic by wrapping several repository calls::
+
+    async with store.db.transaction():
+        await store.flags.decide(...)
+        await store.cases.open(...)
+
+Outside a unit of work a write is its own transaction and a read sees only committed data.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
-
-from bot.store.sql import first_value, row_id
+from bot.core.errors import UserError
+from bot.store.sql import Row, first_value
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+Params = Sequence[Any]
 
 
 class Migration:
@@ -41,101 +55,170 @@ def bundled_migrations() -> list[Migration]:
     return found
 
 
-class Database:
-    """A single aiosqlite connection plus a write lock so transactions never interleave."""
+class IntegrityError(Exception):
+    """A write broke a constraint (NOT NULL, UNIQUE, a foreign key), whichever database ran it."""
 
-    def __init__(self, connection: aiosqlite.Connection, path: Path) -> None:
-        self._conn = connection
-        self.path = path
-        self._write_lock = asyncio.Lock()
 
-    @classmethod
-    async def open(cls, path: str | Path, migrations: Sequence[Migration] | None = None) -> Database:
-        path = Path(path)
-        if str(path) != ":memory:":
-            path.parent.mkdir(parents=True, exist_ok=True)
-        conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        # Deleted rows are overwritten, not just unlinked: forgotten text must not linger in free pages.
-        await conn.execute("PRAGMA secure_delete=ON")
-        db = cls(conn, path)
-        await db.migrate(bundled_migrations() if migrations is None else migrations)
+class DatabaseUnavailable(UserError):
+    """The database a URL names cannot be opened (server down, bad path, no permission)."""
+
+
+def redacted(url: str | Path) -> str:
+    """A URL fit for messages and logs: any password replaced."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", str(url))
+
+
+def is_postgres_url(url: str | Path) -> bool:
+    return str(url).startswith(POSTGRES_SCHEMES)
+
+
+def sqlite_path(url: str | Path) -> Path:
+    """The file of a SQLite URL: a plain path, or ``sqlite:///relative`` / ``sqlite:////absolute``."""
+    text = str(url)
+    if text.startswith("sqlite:///"):
+        return Path(text.removeprefix("sqlite:///"))
+    if "://" in text:
+        raise ValueError(f"unsupported database URL {text!r}: use a file path, sqlite:///path or postgresql://...")
+    return Path(text)
+
+
+class Connection(ABC):
+    """One open transaction: what :meth:`Database.transaction` hands to the code inside it."""
+
+    @abstractmethod
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run a statement; returns how many rows it changed."""
+
+    @abstractmethod
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None: ...
+
+    @abstractmethod
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchvalue(self, sql: str, params: Params = ()) -> Any:
+        """The first column of a statement that always returns a row (an aggregate, ``RETURNING``)."""
+        return first_value(await self.fetchone(sql, params))
+
+
+class Database(ABC):
+    """A store's database. Subclasses provide transactions and committed reads; this class makes units
+    of work reentrant, so repository calls inside one share its transaction."""
+
+    dialect: str
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._unit: ContextVar[tuple[asyncio.Task | None, Connection] | None] = ContextVar(
+            f"clio_unit_of_work_{id(self)}", default=None
+        )
+
+    @staticmethod
+    async def open(url: str | Path, migrations: Sequence[Migration] | None = None) -> Database:
+        """Open (and migrate) the database a URL names: ``postgresql://...``, or a SQLite path."""
+        if is_postgres_url(url):
+            from bot.store.postgres import PostgresDatabase
+
+            db: Database = await PostgresDatabase.connect(str(url))
+        else:
+            from bot.store.sqlite import SqliteDatabase
+
+            db = await SqliteDatabase.connect(sqlite_path(url))
+        try:
+            await db.migrate(bundled_migrations() if migrations is None else migrations)
+        except BaseException:
+            await db.close()
+            raise
         return db
 
-    async def close(self) -> None:
-        await self._conn.close()
+    # -- what a backend provides --
+
+    @abstractmethod
+    def _begin(self) -> AbstractAsyncContextManager[Connection]:
+        """An async context manager: a new transaction, committed on exit and rolled back on error."""
+
+    @abstractmethod
+    async def _read(self, sql: str, params: Params) -> list[Row]:
+        """Rows of a query, on committed data only."""
+
+    @abstractmethod
+    async def migrate(self, migrations: Sequence[Migration]) -> list[int]:
+        """Apply the migrations not applied yet, each in one transaction; returns their versions."""
+
+    @abstractmethod
+    async def scrub(self) -> None:
+        """Make deleted rows unrecoverable from the database's files (after a forget)."""
+
+    @abstractmethod
+    def stream(self, sql: str, batch_size: int) -> AsyncIterator[list[Row]]:
+        """The rows of a large query, a batch at a time, from one consistent snapshot."""
+
+    @abstractmethod
+    async def reset_id_sequences(self) -> None:
+        """After rows were inserted with their ids given (a copy), make new ids continue after them."""
+
+    @abstractmethod
+    async def tables(self) -> list[str]:
+        """Clio's tables in the order they were created, so each comes after those it references."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    # -- shared --
+
+    def _joined(self) -> Connection | None:
+        """The unit of work the current task has open on this database, if any."""
+        unit = self._unit.get()
+        if unit is None or unit[0] is not asyncio.current_task():
+            # A task started inside a unit of work inherits the context var, not the transaction.
+            return None
+        return unit[1]
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """A unit of work: everything inside commits, or nothing does. Nested calls join the outer one."""
+        joined = self._joined()
+        if joined is not None:
+            yield joined
+            return
+        async with self._begin() as conn:
+            token = self._unit.set((asyncio.current_task(), conn))
+            try:
+                yield conn
+            finally:
+                self._unit.reset(token)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """A single write (joining the open unit of work, if any); returns the rows changed."""
+        async with self.transaction() as conn:
+            return await conn.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        async with self.transaction() as conn:
+            await conn.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        joined = self._joined()
+        if joined is not None:
+            return await joined.fetchall(sql, params)
+        return await self._read(sql, params)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def fetchvalue(self, sql: str, params: Params = ()) -> Any:
+        """The first column of a query that always returns a row, such as ``SELECT COUNT(*)``."""
+        return first_value(await self.fetchone(sql, params))
+
+    async def schema_version(self) -> int:
+        return await self.fetchvalue("SELECT MAX(version) FROM schema_migrations") or 0
 
     async def __aenter__(self) -> Database:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-
-    async def migrate(self, migrations: Sequence[Migration]) -> list[int]:
-        await self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-            " applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)"
-        )
-        applied = {row[0] for row in await self.fetchall("SELECT version FROM schema_migrations")}
-        newly_applied = []
-        for migration in migrations:
-            if migration.version in applied:
-                continue
-            # executescript() commits on its own, so the migration text carries its own transaction.
-            script = f"BEGIN IMMEDIATE;\n{migration.sql}\n;INSERT INTO schema_migrations(version, name) VALUES ({migration.version}, '{migration.name}');\nCOMMIT;"
-            try:
-                await self._conn.executescript(script)
-            except Exception:
-                if self._conn.in_transaction:
-                    await self._conn.execute("ROLLBACK")
-                raise
-            newly_applied.append(migration.version)
-        return newly_applied
-
-    async def schema_version(self) -> int:
-        return await self.fetchvalue("SELECT MAX(version) FROM schema_migrations") or 0
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Run a batch of writes atomically: everything commits, or nothing does."""
-        async with self._write_lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                await self._conn.execute("ROLLBACK")
-                raise
-            else:
-                await self._conn.execute("COMMIT")
-
-    async def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> int:
-        """A single write in its own transaction; returns lastrowid."""
-        async with self.transaction() as conn:
-            cursor = await conn.execute(sql, params)
-            return row_id(cursor)
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        async with self.transaction() as conn:
-            await conn.executemany(sql, rows)
-
-    async def fetchall(self, sql: str, params: Sequence[Any] | dict = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
-
-    async def fetchone(self, sql: str, params: Sequence[Any] | dict = ()) -> aiosqlite.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
-
-    async def scrub(self) -> None:
-        """Fold the WAL back into the database file and empty it, so deleted text survives in neither."""
-        async with self._write_lock:
-            await self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    async def fetchvalue(self, sql: str, params: Sequence[Any] | dict = ()) -> Any:
-        """The first column of a query that always returns a row, such as ``SELECT COUNT(*)``."""
-        return first_value(await self.fetchone(sql, params))

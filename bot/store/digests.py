@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from bot.store.database import Database
-from bot.store.sql import row_id
+from bot.store.sql import ENSURE_GUILD
 
 PENDING, POSTED, FAILED = "pending", "posted", "failed"
 
@@ -78,13 +78,12 @@ class ScheduleStore:
     ) -> Schedule:
         now = time.time()
         async with self.db.transaction() as conn:
-            await conn.execute("INSERT OR IGNORE INTO guilds(id) VALUES (?)", (guild_id,))
-            cursor = await conn.execute(
+            await conn.execute(ENSURE_GUILD, (guild_id,))
+            schedule_id = await conn.fetchvalue(
                 "INSERT INTO schedules(guild_id, scope_channel_id, target_channel_id, cron, timezone, kind,"
-                " created_by, created_at) VALUES (?,?,?,?,?,?,?,?)",
+                " created_by, created_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
                 (guild_id, scope_channel_id, target_channel_id, cron, timezone, kind, created_by, now),
             )
-            schedule_id = row_id(cursor)
         return Schedule(
             schedule_id, guild_id, scope_channel_id, target_channel_id, cron, timezone, kind, None, created_by, now
         )
@@ -112,14 +111,14 @@ class ScheduleStore:
 
     async def remove(self, guild_id: int, schedule_id: int) -> bool:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute("DELETE FROM schedules WHERE guild_id = ? AND id = ?", (guild_id, schedule_id))
-            return cursor.rowcount == 1
+            changed = await conn.execute("DELETE FROM schedules WHERE guild_id = ? AND id = ?", (guild_id, schedule_id))
+            return changed == 1
 
     async def mark_run(self, schedule_id: int, until: float) -> None:
         """Record a successful run; the next digest starts where this one ended. Never moves back."""
         await self.db.execute(
-            "UPDATE schedules SET last_run_at = MAX(COALESCE(last_run_at, 0), ?) WHERE id = ?",
-            (until, schedule_id),
+            "UPDATE schedules SET last_run_at = ? WHERE id = ? AND (last_run_at IS NULL OR last_run_at < ?)",
+            (until, schedule_id, until),
         )
 
 
@@ -140,7 +139,7 @@ class DigestStore:
     ) -> DigestRecord:
         """The digest row of a slot: created pending on first call, returned as it stands afterwards."""
         async with self.db.transaction() as conn:
-            await conn.execute("INSERT OR IGNORE INTO guilds(id) VALUES (?)", (guild_id,))
+            await conn.execute(ENSURE_GUILD, (guild_id,))
             await conn.execute(
                 "INSERT INTO digests(guild_id, schedule_id, slot_key, scope_channel_id, target_channel_id,"
                 " window_start, window_end, created_at) VALUES (?,?,?,?,?,?,?,?)"
@@ -156,10 +155,10 @@ class DigestStore:
                     time.time(),
                 ),
             )
-            cursor = await conn.execute(
+            row = await conn.fetchone(
                 f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE guild_id = ? AND slot_key = ?", (guild_id, slot_key)
             )
-            return _digest(await cursor.fetchone())
+            return _digest(row)
 
     async def record_messages(self, digest_id: int, message_ids: list[int]) -> None:
         """Save progress after each message, so a retry does not post it again."""

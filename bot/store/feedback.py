@@ -22,8 +22,8 @@ class FalsePositiveStore:
     ) -> None:
         now = time.time() if now is None else now
         await self.db.executemany(
-            "INSERT OR IGNORE INTO false_positives(flag_id, guild_id, flagger, score, author_id, text, moderator_id,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO false_positives(flag_id, guild_id, flagger, score, author_id, text, moderator_id,"
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
             [
                 (f.id, guild_id, f.flagger, f.score, f.author_id, f.quote, moderator_id, now)
                 for f in flags
@@ -64,7 +64,7 @@ class FalsePositiveStore:
 
     async def _redact(self, where: str, params: tuple) -> int:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 f"UPDATE false_positives SET text = NULL WHERE {where} AND text IS NOT NULL", params
             )
-            return cursor.rowcount
+            return changed

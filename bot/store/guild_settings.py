@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.core.guild_config import GuildConfig
 from bot.store.database import Database
+from bot.store.sql import ENSURE_GUILD
 
 
 class GuildSettingsStore:
@@ -49,7 +50,7 @@ class GuildSettingsStore:
             raise KeyError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         updated = GuildConfig.model_validate({**current.model_dump(), **values})
         async with self.db.transaction() as conn:
-            await conn.execute("INSERT OR IGNORE INTO guilds(id) VALUES (?)", (guild_id,))
+            await conn.execute(ENSURE_GUILD, (guild_id,))
             await conn.executemany(
                 "INSERT INTO guild_settings(guild_id, key, value) VALUES (?, ?, ?)"
                 " ON CONFLICT(guild_id, key) DO UPDATE SET value = excluded.value",

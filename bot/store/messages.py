@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from bot.core.errors import UserError
 from bot.core.records import IncomingMessage, StoredMessage
 from bot.store.database import Database
-from bot.store.sql import chunks, in_channels, placeholders
+from bot.store.sql import ENSURE_GUILD, chunks, in_channels, placeholders
 
 _UPSERT_GUILD = """
 INSERT INTO guilds(id, name) VALUES (?, ?)
@@ -78,10 +78,10 @@ class MessageStore:
         async with self.db.transaction() as conn:
             previous: dict[int, tuple[int, str]] = {}
             for chunk in chunks(list(latest)):
-                cursor = await conn.execute(
+                rows = await conn.fetchall(
                     f"SELECT id, guild_id, content FROM messages WHERE id IN ({placeholders(len(chunk))})", chunk
                 )
-                previous.update({row[0]: (row[1], row[2]) for row in await cursor.fetchall()})
+                previous.update({row[0]: (row[1], row[2]) for row in rows})
             forgotten = await self._forgotten(conn, {m.guild_id for m in latest.values()})
             accepted = [
                 m
@@ -128,11 +128,11 @@ class MessageStore:
         deleted = 0
         async with self.db.transaction() as conn:
             for chunk in chunks(list(message_ids)):
-                cursor = await conn.execute(
+                changed = await conn.execute(
                     f"DELETE FROM messages WHERE guild_id = ? AND id IN ({placeholders(len(chunk))})",
                     [guild_id, *chunk],
                 )
-                deleted += cursor.rowcount
+                deleted += changed
         return deleted
 
     async def delete_channel(self, guild_id: int, channel_id: int) -> None:
@@ -143,12 +143,12 @@ class MessageStore:
         """(guild, member) -> when they were forgotten, for the guilds of a batch."""
         found: dict[tuple[int, int], float] = {}
         for chunk in chunks(sorted(guild_ids)):
-            cursor = await conn.execute(
+            rows = await conn.fetchall(
                 "SELECT guild_id, user_id, forgotten_at FROM forgotten_members"
                 f" WHERE guild_id IN ({placeholders(len(chunk))})",
                 chunk,
             )
-            found.update({(row[0], row[1]): row[2] for row in await cursor.fetchall()})
+            found.update({(row[0], row[1]): row[2] for row in rows})
         return found
 
     async def by_author(self, guild_id: int, author_id: int) -> dict[int, str]:
@@ -164,24 +164,24 @@ class MessageStore:
         Returns the messages deleted; embeddings, tags and abuse scores go with them.
         """
         async with self.db.transaction() as conn:
-            await conn.execute("INSERT OR IGNORE INTO guilds(id) VALUES (?)", (guild_id,))
+            await conn.execute(ENSURE_GUILD, (guild_id,))
             await conn.execute(
                 "INSERT INTO forgotten_members(guild_id, user_id, forgotten_at) VALUES (?, ?, ?)"
                 " ON CONFLICT(guild_id, user_id) DO UPDATE SET forgotten_at = excluded.forgotten_at",
                 (guild_id, author_id, now),
             )
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "DELETE FROM messages WHERE guild_id = ? AND author_id = ?", (guild_id, author_id)
             )
             await conn.execute("DELETE FROM authors WHERE guild_id = ? AND id = ?", (guild_id, author_id))
-            return cursor.rowcount
+            return changed
 
     async def delete_older_than(self, guild_id: int, cutoff: float) -> int:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "DELETE FROM messages WHERE guild_id = ? AND created_at < ?", (guild_id, cutoff)
             )
-            return cursor.rowcount
+            return changed
 
     async def get(self, guild_id: int, message_ids: Sequence[int]) -> dict[int, StoredMessage]:
         found: dict[int, StoredMessage] = {}

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.store.database import Database
-from bot.store.sql import chunks, first_value, placeholders
+from bot.store.sql import ENSURE_GUILD, LOCK_GUILD, chunks, first_value, placeholders
 
 OPEN, DISMISSED, ACTIONED, ESCALATED = "open", "dismissed", "actioned", "escalated"
 FLAG_STATUSES = frozenset({OPEN, DISMISSED, ACTIONED, ESCALATED})
@@ -59,9 +59,6 @@ class Case:
     created_at: float
 
 
-_ENSURE_GUILD = "INSERT OR IGNORE INTO guilds(id) VALUES (?)"
-
-
 class FlagStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -81,8 +78,8 @@ class FlagStore:
     ) -> tuple[int, bool]:
         """Queue a flag unless this message already has one from this flagger. Returns (flag id, created)."""
         async with self.db.transaction() as conn:
-            await conn.execute(_ENSURE_GUILD, (guild_id,))
-            cursor = await conn.execute(
+            await conn.execute(ENSURE_GUILD, (guild_id,))
+            changed = await conn.execute(
                 "INSERT INTO flags(guild_id, message_id, channel_id, author_id, flagger, score, reason, quote,"
                 " reporter_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT(guild_id, message_id, flagger) DO NOTHING",
@@ -99,12 +96,12 @@ class FlagStore:
                     time.time() if now is None else now,
                 ),
             )
-            created = cursor.rowcount == 1
-            cursor = await conn.execute(
+            created = changed == 1
+            row = await conn.fetchone(
                 "SELECT id FROM flags WHERE guild_id = ? AND message_id = ? AND flagger = ?",
                 (guild_id, message_id, flagger),
             )
-            return first_value(await cursor.fetchone()), created
+            return first_value(row), created
 
     async def get(self, guild_id: int, flag_id: int) -> StoredFlag | None:
         row = await self.db.fetchone(
@@ -125,12 +122,12 @@ class FlagStore:
         if new_status not in FLAG_STATUSES:
             raise ValueError(f"unknown flag status {new_status!r}; expected one of {sorted(FLAG_STATUSES)}")
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE flags SET status = ?, decided_by = ?, decided_at = ?"
                 " WHERE guild_id = ? AND id = ? AND status = ?",
                 (new_status, moderator_id, time.time() if now is None else now, guild_id, flag_id, expected_status),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def set_queue_message(self, guild_id: int, flag_id: int, queue_message_id: int) -> None:
         """Remember the review-queue post of a flag, so its buttons can find it again."""
@@ -204,11 +201,11 @@ class FlagStore:
     async def redact_before(self, guild_id: int, cutoff: float) -> int:
         """Drop the quotes of flags raised before ``cutoff`` (the guild's retention)."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE flags SET quote = NULL WHERE guild_id = ? AND created_at < ? AND quote IS NOT NULL",
                 (guild_id, cutoff),
             )
-            return cursor.rowcount
+            return changed
 
     async def redact_message(self, guild_id: int, message_id: int) -> int:
         """Drop the quoted text of a deleted message; the flag and its decision stay. Returns flags changed."""
@@ -219,11 +216,11 @@ class FlagStore:
 
     async def _redact(self, column: str, guild_id: int, value: int) -> int:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 f"UPDATE flags SET quote = NULL WHERE guild_id = ? AND {column} = ? AND quote IS NOT NULL",
                 (guild_id, value),
             )
-            return cursor.rowcount
+            return changed
 
 
 class CaseStore:
@@ -241,17 +238,18 @@ class CaseStore:
         content: str | None = None,
         now: float | None = None,
     ) -> Case:
-        """Open the guild's next case. The number is allocated by the insert itself, under the write lock."""
+        """Open the guild's next case. The number is allocated by the insert itself, under the guild's lock."""
         created_at = time.time() if now is None else now
         async with self.db.transaction() as conn:
-            await conn.execute(_ENSURE_GUILD, (guild_id,))
-            cursor = await conn.execute(
+            await conn.execute(ENSURE_GUILD, (guild_id,))
+            await conn.execute(LOCK_GUILD, (guild_id,))
+            row = await conn.fetchone(
                 "INSERT INTO cases(guild_id, number, user_id, action, reason, moderator_id, flag_id, content, created_at)"
                 " SELECT ?, COALESCE(MAX(number), 0) + 1, ?, ?, ?, ?, ?, ?, ? FROM cases WHERE guild_id = ?"
                 " RETURNING number",
                 (guild_id, user_id, action, reason, moderator_id, flag_id, content, created_at, guild_id),
             )
-            number = first_value(await cursor.fetchone())
+            number = first_value(row)
         return Case(guild_id, number, user_id, action, reason, moderator_id, flag_id, content, created_at)
 
     async def get(self, guild_id: int, number: int) -> Case | None:
@@ -267,10 +265,10 @@ class CaseStore:
 
     async def set_reason(self, guild_id: int, number: int, reason: str) -> bool:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE cases SET reason = ? WHERE guild_id = ? AND number = ?", (reason, guild_id, number)
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def for_user(self, guild_id: int, user_id: int, limit: int = 50) -> list[Case]:
         """A member's history, newest first."""
@@ -280,10 +278,10 @@ class CaseStore:
         return await self._cases("WHERE guild_id = ?", (guild_id,), limit)
 
     async def _cases(self, where: str, params: tuple, limit: int | None) -> list[Case]:
-        rows = await self.db.fetchall(
-            f"SELECT {_CASE_COLUMNS} FROM cases {where} ORDER BY created_at DESC, number DESC LIMIT ?",
-            (*params, -1 if limit is None else limit),
-        )
+        sql = f"SELECT {_CASE_COLUMNS} FROM cases {where} ORDER BY created_at DESC, number DESC"
+        if limit is not None:
+            sql, params = sql + " LIMIT ?", (*params, limit)
+        rows = await self.db.fetchall(sql, params)
         return [Case(*row) for row in rows]
 
     async def count_recent_warnings(self, guild_id: int, user_id: int, days: float, now: float | None = None) -> int:
@@ -297,17 +295,17 @@ class CaseStore:
     async def redact_before(self, guild_id: int, cutoff: float) -> int:
         """Drop the quoted content of cases opened before ``cutoff`` (the guild's retention)."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE cases SET content = NULL WHERE guild_id = ? AND created_at < ? AND content IS NOT NULL",
                 (guild_id, cutoff),
             )
-            return cursor.rowcount
+            return changed
 
     async def redact_user(self, guild_id: int, user_id: int) -> int:
         """Forget what a member wrote: quoted content goes, the record of moderation stays."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE cases SET content = NULL WHERE guild_id = ? AND user_id = ? AND content IS NOT NULL",
                 (guild_id, user_id),
             )
-            return cursor.rowcount
+            return changed

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from bot.store.database import Database
 from bot.store.moderation import OPEN
+from bot.store.sql import ENSURE_GUILD
 
 
 class ModerationReportStore:
@@ -76,13 +77,13 @@ class DigestSlots:
 
     async def claim(self, guild_id: int, slot: str, now: float | None = None) -> bool:
         async with self.db.transaction() as conn:
-            await conn.execute("INSERT OR IGNORE INTO guilds(id) VALUES (?)", (guild_id,))
-            cursor = await conn.execute(
+            await conn.execute(ENSURE_GUILD, (guild_id,))
+            changed = await conn.execute(
                 "INSERT INTO moderation_digests(guild_id, slot, created_at) VALUES (?, ?, ?)"
                 " ON CONFLICT(guild_id, slot) DO NOTHING",
                 (guild_id, slot, time.time() if now is None else now),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def posted(self, guild_id: int, slot: str, message_id: int) -> None:
         await self.db.execute(

@@ -29,12 +29,12 @@ class NoteStore:
     async def record(self, guild_id: int, channel_id: int, argument_id: int, message_id: int, posted_at: float) -> bool:
         """Claim a message for a note before posting it; False when it already has one."""
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "INSERT INTO context_notes(guild_id, channel_id, argument_id, message_id, posted_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT(message_id) DO NOTHING",
                 (guild_id, channel_id, argument_id, message_id, posted_at),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def forget(self, guild_id: int, message_id: int) -> None:
         """Undo ``record`` when the note could not be posted, so the cooldown does not start."""
@@ -45,11 +45,11 @@ class NoteStore:
         removed = 0
         for chunk in chunks(list(message_ids)):
             async with self.db.transaction() as conn:
-                cursor = await conn.execute(
+                changed = await conn.execute(
                     f"DELETE FROM context_notes WHERE guild_id = ? AND message_id IN ({_marks(len(chunk))})",
                     [guild_id, *chunk],
                 )
-                removed += cursor.rowcount
+                removed += changed
         return removed
 
     async def last_posted(
@@ -80,7 +80,7 @@ class NoteStore:
         if not argument_ids:
             return {}
         rows = await self.db.fetchall(
-            "SELECT t.argument_id, SUM(m.created_at >= ?),"
+            "SELECT t.argument_id, SUM(CASE WHEN m.created_at >= ? THEN 1 ELSE 0 END),"
             " COUNT(DISTINCT CASE WHEN m.created_at >= ? THEN m.author_id END), COUNT(*)"
             " FROM tags t JOIN messages m ON m.id = t.message_id"
             f" WHERE t.guild_id = ? AND t.accepted = 1 AND t.argument_id IN ({_marks(len(argument_ids))})"

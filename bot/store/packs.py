@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.store.database import Database
-from bot.store.sql import placeholders
+from bot.store.sql import ENSURE_GUILD, placeholders
 
 
 @dataclass(frozen=True)
@@ -83,29 +83,30 @@ class PackStore:
             for a in arguments
         ]
         async with self.db.transaction() as conn:
-            await conn.execute("INSERT OR IGNORE INTO guilds(id) VALUES (?)", (guild_id,))
-            before = conn.total_changes
-            await conn.executemany(
-                "INSERT INTO arguments(guild_id, slug, origin, status, title, claim, examples, counters, sources,"
-                " policy, standing, pack, pack_version, created_at, updated_at)"
-                " VALUES (?, ?, 'catalogue', 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT(guild_id, slug) DO UPDATE SET title = excluded.title, claim = excluded.claim,"
-                " examples = excluded.examples, counters = excluded.counters, sources = excluded.sources,"
-                " policy = excluded.policy, standing = excluded.standing, pack = excluded.pack,"
-                " pack_version = excluded.pack_version, updated_at = excluded.updated_at"
-                " WHERE arguments.origin = 'catalogue' AND arguments.edited = 0"
-                " AND (arguments.pack_version IS NULL OR arguments.pack_version < excluded.pack_version"
-                "      OR arguments.standing IS NULL)",
-                rows,
-            )
+            await conn.execute(ENSURE_GUILD, (guild_id,))
+            changed = 0
+            for row in rows:  # one by one: the count of arguments changed is the sum of the row counts
+                changed += await conn.execute(
+                    "INSERT INTO arguments(guild_id, slug, origin, status, title, claim, examples, counters, sources,"
+                    " policy, standing, pack, pack_version, created_at, updated_at)"
+                    " VALUES (?, ?, 'catalogue', 'active', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT(guild_id, slug) DO UPDATE SET title = excluded.title, claim = excluded.claim,"
+                    " examples = excluded.examples, counters = excluded.counters, sources = excluded.sources,"
+                    " policy = excluded.policy, standing = excluded.standing, pack = excluded.pack,"
+                    " pack_version = excluded.pack_version, updated_at = excluded.updated_at"
+                    " WHERE arguments.origin = 'catalogue' AND arguments.edited = 0"
+                    " AND (arguments.pack_version IS NULL OR arguments.pack_version < excluded.pack_version"
+                    "      OR arguments.standing IS NULL)",
+                    row,
+                )
             slugs = [a.slug for a in arguments]
-            await conn.execute(
+            kept = f"slug NOT IN ({placeholders(len(slugs))})" if slugs else "1 = 1"
+            changed += await conn.execute(
                 "UPDATE arguments SET status = 'removed', updated_at = ?"
-                f" WHERE guild_id = ? AND pack = ? AND origin = 'catalogue' AND edited = 0 AND status = 'active'"
-                f" AND slug NOT IN ({placeholders(len(slugs))})",
+                " WHERE guild_id = ? AND pack = ? AND origin = 'catalogue' AND edited = 0 AND status = 'active'"
+                f" AND {kept}",
                 [now, guild_id, pack, *slugs],
             )
-            changed = conn.total_changes - before
             await conn.execute(
                 "INSERT INTO guild_packs(guild_id, pack, enabled, version, updated_at) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT(guild_id, pack) DO UPDATE SET enabled = excluded.enabled,"
@@ -117,7 +118,7 @@ class PackStore:
     async def record(self, guild_id: int, pack: str, version: int, enabled: bool) -> None:
         """Remember a pack the guild does not use (yet), so that a new server's choice sticks."""
         async with self.db.transaction() as conn:
-            await conn.execute("INSERT OR IGNORE INTO guilds(id) VALUES (?)", (guild_id,))
+            await conn.execute(ENSURE_GUILD, (guild_id,))
             await conn.execute(
                 "INSERT INTO guild_packs(guild_id, pack, enabled, version, updated_at) VALUES (?, ?, ?, ?, ?)"
                 " ON CONFLICT(guild_id, pack) DO NOTHING",

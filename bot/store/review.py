@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from bot.store.database import Database
+from bot.store.sql import ENSURE_GUILD, LOCK_GUILD
 
 # -- edits after flagging: a flagged message's latest text, so its queue entry can show both versions ------------------------------------------------------------------------------
 
@@ -45,10 +46,10 @@ class FlaggedEdits:
 
     async def _delete(self, condition: str, guild_id: int, value: float) -> int:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 f"DELETE FROM flagged_edits WHERE guild_id = ? AND {condition}", (guild_id, value)
             )
-            return cursor.rowcount
+            return changed
 
 
 # -- escalation proposals ------------------------------------------------------------------------
@@ -86,13 +87,14 @@ class EscalationStore:
         """A new proposal, unless one for this member is already waiting."""
         now = time.time() if now is None else now
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            await conn.execute(ENSURE_GUILD, (guild_id,))
+            await conn.execute(LOCK_GUILD, (guild_id,))
+            row = await conn.fetchone(
                 "INSERT INTO escalations(guild_id, user_id, warnings, days, minutes, created_at)"
                 " SELECT ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM escalations"
                 " WHERE guild_id = ? AND user_id = ? AND status = ?) RETURNING id",
                 (guild_id, user_id, warnings, days, minutes, now, guild_id, user_id, PROPOSED),
             )
-            row = await cursor.fetchone()
         return await self.get(guild_id, row[0]) if row else None
 
     async def get(self, guild_id: int, escalation_id: int) -> Escalation | None:
@@ -111,12 +113,12 @@ class EscalationStore:
         now: float | None = None,
     ) -> bool:
         async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+            changed = await conn.execute(
                 "UPDATE escalations SET status = ?, decided_by = ?, decided_at = ?"
                 " WHERE guild_id = ? AND id = ? AND status = ?",
                 (status, moderator_id, time.time() if now is None else now, guild_id, escalation_id, expected),
             )
-            return cursor.rowcount == 1
+            return changed == 1
 
     async def set_fields(self, guild_id: int, escalation_id: int, **values: int) -> None:
         """``message_id`` (the proposal's post) or ``case_number`` (the timeout it led to)."""

@@ -1,11 +1,9 @@
-"""Small helpers: SQL over id lists without exceeding SQLite's variable limit, and results that must exist."""
+"""Small helpers: SQL over id lists without exceeding either database's parameter limit, and results that must exist."""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Sequence
-from typing import Any
-
-import aiosqlite
+from typing import Any, TypeAlias
 
 # SQLite allows 32766 variables per statement; a few hundred keeps statements small and cache-friendly.
 CHUNK = 500
@@ -21,21 +19,23 @@ def chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
         yield items[start : start + size]
 
 
-def row_id(cursor: aiosqlite.Cursor) -> int:
-    """The id of the row an INSERT just wrote."""
-    if cursor.lastrowid is None:
-        raise RuntimeError("the INSERT reported no row id")
-    return cursor.lastrowid
+ENSURE_GUILD = "INSERT INTO guilds(id) VALUES (?) ON CONFLICT DO NOTHING"
+# Takes the guild row's lock until the transaction ends. On PostgreSQL that serialises a guild's
+# read-then-insert allocations (case numbers, one open escalation); SQLite's single writer already does.
+LOCK_GUILD = "UPDATE guilds SET id = id WHERE id = ?"
+
+# aiosqlite.Row or asyncpg.Record: both index by position and by column name.
+Row: TypeAlias = Any
 
 
-def required(row: aiosqlite.Row | None) -> aiosqlite.Row:
+def required(row: Row | None) -> Row:
     """The row of a statement that always returns one (an aggregate, or INSERT ... RETURNING)."""
     if row is None:
         raise RuntimeError("the statement returned no row")
     return row
 
 
-def first_value(row: aiosqlite.Row | None) -> Any:
+def first_value(row: Row | None) -> Any:
     return required(row)[0]
 
 
@@ -46,6 +46,6 @@ def in_channels(sql: str, params: list, channel_id: int | None, readable: Collec
         params = [*params, channel_id]
     if readable is not None:
         allowed = sorted(readable)
-        sql += f" AND m.channel_id IN ({placeholders(len(allowed))})" if allowed else " AND 0"
+        sql += f" AND m.channel_id IN ({placeholders(len(allowed))})" if allowed else " AND 1 = 0"
         params = [*params, *allowed]
     return sql, params

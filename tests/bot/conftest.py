@@ -1,4 +1,4 @@
-"""Fixtures for engine tests: a real SQLite store in a temporary folder."""
+"""Fixtures for engine tests: a real store, on a SQLite file and on PostgreSQL (see ``database_url``)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ CHANNEL = 1001
 
 
 @pytest.fixture
-async def store(tmp_path):
-    opened = await Store.open(tmp_path / "clio.sqlite3")
+async def store(database_url):
+    opened = await Store.open(database_url)
     yield opened
     await opened.close()
 

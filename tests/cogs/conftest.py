@@ -15,7 +15,6 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -73,7 +72,7 @@ class Clio:
     """One guild and the bot that serves it, plus the calls a test makes as its users."""
 
     fake: FakeDiscord
-    database: Path
+    database: str  # a SQLite file or a PostgreSQL schema: see ``database_url``
     guild_id: str
     channels: dict[str, str]  # name -> id
     users: dict[str, str]  # name -> user id
@@ -175,7 +174,7 @@ class Clio:
 
 
 @pytest.fixture
-async def clio_world(fake_discord: FakeDiscord, tmp_path: Path, embedder, clio_errors) -> AsyncIterator[Clio]:
+async def clio_world(fake_discord: FakeDiscord, database_url: str, embedder, clio_errors) -> AsyncIterator[Clio]:
     """A guild with #general (watched), #random (not watched) and #digests; alice and bob, a
     moderator, and another bot. The bot is not started."""
     fake = fake_discord
@@ -184,7 +183,7 @@ async def clio_world(fake_discord: FakeDiscord, tmp_path: Path, embedder, clio_e
     users = {name: fake.add_member(guild.id, name)["user"]["id"] for name in ("alice", "bob")}
     users["mod"] = fake.add_member(guild.id, "mod", moderator=True)["user"]["id"]
     users["otherbot"] = fake.add_member(guild.id, "otherbot", bot=True)["user"]["id"]
-    world = Clio(fake, tmp_path / "clio.sqlite3", guild.id, channels, users)
+    world = Clio(fake, database_url, guild.id, channels, users)
     await world.configure(watched_channels=[int(channels["general"])], digest_channel=int(channels["digests"]))
     yield world
     await world.stop()

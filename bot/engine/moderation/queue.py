@@ -197,24 +197,26 @@ async def decision_of(store: Store, anchor: StoredFlag) -> Decision:
 async def decide_entry(
     store: Store, entry: ReviewEntry, action: str, moderator_id: int, now: float | None = None
 ) -> list[int] | None:
-    """Claim the entry for one decision; None if another moderator got there first. Returns the flag ids
-    decided, for :func:`reopen` should the action itself fail."""
+    """Claim the entry for one decision, all its flags at once; None if another moderator got there
+    first. Returns the flag ids decided, for :func:`reopen` should the action itself fail."""
     status, guild_id = ACTIONS[action], entry.anchor.guild_id
     now = time.time() if now is None else now
-    if not await store.flags.decide(guild_id, entry.anchor.id, status, moderator_id, now=now):
-        return None
-    decided = [entry.anchor.id]
-    for flag in entry.flags[1:]:
-        if await store.flags.decide(guild_id, flag.id, status, moderator_id, now=now):
-            decided.append(flag.id)
-    return decided
+    async with store.db.transaction():
+        if not await store.flags.decide(guild_id, entry.anchor.id, status, moderator_id, now=now):
+            return None
+        decided = [entry.anchor.id]
+        for flag in entry.flags[1:]:
+            if await store.flags.decide(guild_id, flag.id, status, moderator_id, now=now):
+                decided.append(flag.id)
+        return decided
 
 
 async def reopen(store: Store, guild_id: int, flag_ids: Sequence[int], status: str) -> None:
     """Undo a claim whose action failed (the member left, Discord refused), so it can be retried."""
-    for flag_id in flag_ids:
-        await store.flags.decide(guild_id, flag_id, OPEN, 0, expected_status=status)
-    await store.flags.clear_decision(guild_id, flag_ids)
+    async with store.db.transaction():
+        for flag_id in flag_ids:
+            await store.flags.decide(guild_id, flag_id, OPEN, 0, expected_status=status)
+        await store.flags.clear_decision(guild_id, flag_ids)
 
 
 def case_reason(entry: ReviewEntry) -> str:

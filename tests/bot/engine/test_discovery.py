@@ -268,8 +268,8 @@ SETTINGS = Settings(
 
 
 @pytest.fixture
-async def store(tmp_path):
-    store = await Store.open(tmp_path / "clio.sqlite3")
+async def store(database_url):
+    store = await Store.open(database_url)
     yield store
     await store.close()
 

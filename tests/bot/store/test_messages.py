@@ -1,9 +1,9 @@
 import dataclasses
-import sqlite3
 
 import numpy as np
 import pytest
 
+from bot.store.database import IntegrityError
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
 
 
@@ -96,6 +96,6 @@ async def test_huge_and_empty_messages_are_stored_whole(store):
 async def test_a_batch_is_one_transaction(store, monkeypatch):
     good = make_message("good")
     bad = dataclasses.replace(make_message("bad"), created_at=None)  # NOT NULL violation
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityError):
         await store.messages.upsert([good, bad])
     assert await store.messages.count(GUILD) == 0

@@ -7,14 +7,11 @@ from bot.store import Store
 from tests.bot.conftest import GUILD, OTHER_GUILD
 
 
-async def test_settings_default_then_persist_and_stay_per_guild(store, tmp_path):
+async def test_settings_default_then_persist_and_stay_per_guild(store):
     assert (await store.settings.get(GUILD)).watched_channels == []
     await store.settings.set(GUILD, watched_channels=[1, 2], retention_days=30)
     assert (await store.settings.get(OTHER_GUILD)).watched_channels == []
-
-    from bot.store import Store
-
-    reopened = await Store.open(store.db.path)
+    reopened = await Store.open(store.db.url)
     try:
         config = await reopened.settings.get(GUILD)
         assert config.watched_channels == [1, 2] and config.retention_days == 30
@@ -36,7 +33,7 @@ async def test_concurrent_read_modify_writes_keep_every_change(store):
 
     await asyncio.gather(*(add(channel_id) for channel_id in range(1, 21)))
     assert sorted((await store.settings.get(GUILD)).watched_channels) == list(range(1, 21))
-    reopened = await Store.open(store.db.path)
+    reopened = await Store.open(store.db.url)
     try:
         assert sorted((await reopened.settings.get(GUILD)).watched_channels) == list(range(1, 21))
     finally:

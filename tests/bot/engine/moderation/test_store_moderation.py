@@ -1,4 +1,4 @@
-"""FlagStore and CaseStore over a real SQLite file: idempotence, races, numbering and redaction."""
+"""FlagStore and CaseStore over real SQLite and PostgreSQL: idempotence, races, numbering and redaction."""
 
 import asyncio
 from typing import Any
@@ -15,8 +15,8 @@ DAY = 86400.0
 
 
 @pytest.fixture
-async def db(tmp_path):
-    opened = await Database.open(tmp_path / "clio.sqlite3")
+async def db(database_url):
+    opened = await Database.open(database_url)
     yield opened
     await opened.close()
 
@@ -57,11 +57,11 @@ async def test_decide_is_compare_and_set(db):
         await flags.decide(GUILD, flag_id, "banana", moderator_id=1, expected_status=ACTIONED)
 
 
-async def test_concurrent_decisions_only_one_wins(db, tmp_path):
+async def test_concurrent_decisions_only_one_wins(db):
     flags = FlagStore(db)
     flag_id, _ = await record(flags)
     # A second connection, as a second process would have.
-    other_db = await Database.open(tmp_path / "clio.sqlite3")
+    other_db = await Database.open(db.url)
     try:
         stores = [flags, FlagStore(other_db)] * 5
         outcomes = await asyncio.gather(
@@ -110,8 +110,8 @@ async def test_case_numbers_count_per_guild(db):
     assert numbers == [1, 2, 1, 3, 2]
 
 
-async def test_concurrent_cases_get_distinct_numbers(db, tmp_path):
-    other_db = await Database.open(tmp_path / "clio.sqlite3")
+async def test_concurrent_cases_get_distinct_numbers(db):
+    other_db = await Database.open(db.url)
     try:
         stores = [CaseStore(db), CaseStore(other_db)] * 10
         added = await asyncio.gather(
