@@ -92,12 +92,14 @@ class TagStore:
         channel_id: int | None = None,
         readable: Collection[int] | None = None,
     ) -> list[Tag]:
+        # From the window's messages to their tags, never from all of the guild's tags: the guild
+        # condition on m lets both databases start from the (guild_id, created_at) index.
         sql = (
-            "SELECT t.message_id, t.argument_id, t.score, t.source, t.accepted FROM tags t"
-            " JOIN messages m ON m.id = t.message_id"
-            " WHERE t.guild_id = ? AND t.accepted = 1 AND m.created_at >= ? AND m.created_at < ?"
+            "SELECT t.message_id, t.argument_id, t.score, t.source, t.accepted FROM messages m"
+            " JOIN tags t ON t.message_id = m.id"
+            " WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ? AND t.guild_id = ? AND t.accepted = 1"
         )
-        params: list = [guild_id, since, until]
+        params: list = [guild_id, since, until, guild_id]
         sql, params = in_channels(sql, params, channel_id, readable)
         rows = await self.db.fetchall(sql, params)
         return [Tag(row[0], row[1], row[2], row[3], bool(row[4])) for row in rows]
