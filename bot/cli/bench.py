@@ -18,6 +18,14 @@ BARS = {
     "peak_rss_mb": (400.0, False),
     "flag_median_ms": (2.0, False),
     "burst_ack_seconds": (3.0, False),
+    # The store at scale (--database): issue 11's bars at 1,000,000 messages.
+    "digest_7d_seconds": (0.5, False),
+    "digest_30d_seconds": (1.0, False),
+    "digest_7d_rss_mb": (100.0, False),
+    "digest_30d_rss_mb": (100.0, False),
+    "discover_seconds": (5.0, False),
+    "backfill_resume_ms": (10.0, False),
+    "bytes_per_message": (1200.0, False),
 }
 
 
@@ -31,7 +39,18 @@ def verdicts(figures: dict) -> dict[str, str]:
 
 
 @click.command("bench")
-@click.option("--messages", default=3000, show_default=True, help="Messages ingested for the throughput figure.")
+@click.option(
+    "--messages",
+    default=None,
+    type=int,
+    help="Messages ingested for the throughput figure [3000]; with --database, messages in the store built [1000000].",
+)
+@click.option(
+    "--database",
+    "database_url",
+    default=None,
+    help="Measure the store at scale on this database (a SQLite path or postgresql://...; use an empty one).",
+)
 @click.option("--digest-messages", default=10_000, show_default=True, help="Stored messages for the digest figure.")
 @click.option(
     "--burst",
@@ -41,10 +60,20 @@ def verdicts(figures: dict) -> dict[str, str]:
 )
 @json_option
 @run_async
-async def bench_command(messages: int, digest_messages: int, burst: int, as_json: bool) -> None:
-    """Ingest throughput, digest time over a large store, flagging cost and peak memory."""
+async def bench_command(
+    messages: int | None, database_url: str | None, digest_messages: int, burst: int, as_json: bool
+) -> None:
+    """Ingest throughput, digest time over a large store, flagging cost and peak memory.
+
+    With --database: digests, discovery, backfill resume, ingest and size on a store of --messages.
+    """
     settings = get_settings()
-    figures = await run_engine_benchmarks(settings, messages=messages, digest_messages=digest_messages)
+    if database_url:
+        from bot.tooling.benchmarks.scale import run_scale_benchmark
+
+        figures = await run_scale_benchmark(settings, database_url, messages or 1_000_000)
+    else:
+        figures = await run_engine_benchmarks(settings, messages=messages or 3000, digest_messages=digest_messages)
     if burst:
         from bot.tooling.benchmarks.burst import run_burst_benchmark
 

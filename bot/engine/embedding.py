@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -145,6 +145,22 @@ class CachedEncoder:
         self.max_entries = max_entries
         self._vectors: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+
+    def missing(self, texts: Iterable[str]) -> list[str]:
+        """The texts not in the cache."""
+        with self._lock:
+            return [t for t in dict.fromkeys(texts) if t not in self._vectors]
+
+    def cached(self, texts: Iterable[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            return {t: self._vectors[t] for t in texts if t in self._vectors}
+
+    def preload(self, vectors: dict[str, np.ndarray]) -> None:
+        """Vectors computed elsewhere (another process, via the store) for exactly these texts."""
+        with self._lock:
+            if len(self._vectors) + len(vectors) > self.max_entries:
+                self._vectors.clear()
+            self._vectors.update(vectors)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:

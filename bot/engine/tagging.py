@@ -61,6 +61,16 @@ def profiles_for(
     ]
 
 
+def _catalogue_texts(arguments: Sequence[Argument]) -> set[str]:
+    """The published texts of catalogue arguments: the only argument texts whose vectors the store
+    shares, since they are no member's words."""
+    texts: set[str] = set()
+    for argument in arguments:
+        if argument.origin == "catalogue" and not argument.edited:
+            texts.update(t for t in (argument.claim, argument.title, *argument.examples) if t.strip())
+    return texts
+
+
 def _sentences_of(positions: list[int], part_vectors: np.ndarray, owner: np.ndarray) -> Sentences | None:
     """The sentences of the messages at ``positions`` of a batch, re-numbered to rows of that subset."""
     row_of = {position: row for row, position in enumerate(positions)}
@@ -96,6 +106,7 @@ class TaggingService:
         self.inputs = MatcherInputs()
         self._matchers: dict[int, tuple[int, Matcher]] = {}
         self._seeded: set[int] = set()
+        self._stored_texts: set[str] = set()  # catalogue texts known to be in the store already
 
     async def ensure_guild(self, guild_id: int) -> None:
         """Give a guild its topic packs, or bring them up to the catalogue's versions (once per process).
@@ -138,9 +149,27 @@ class TaggingService:
         profiles = profiles_for(arguments, corrections, config.tag_threshold)
         texts_to_embed = sum(1 + len(p.examples) + len(p.rejected) for p in profiles)
         log.debug("indexing %d arguments (%d texts) for guild %d", len(profiles), texts_to_embed, guild_id)
+        shared = _catalogue_texts(arguments)
+        await self._load_shared_vectors(shared)
         await self.embedder.in_worker(matcher.index, profiles)
         self._matchers[guild_id] = (version, matcher)
+        await self._save_shared_vectors(shared)
         return matcher
+
+    async def _load_shared_vectors(self, texts: set[str]) -> None:
+        """Catalogue texts another process (or an earlier run) embedded, from the store."""
+        missing = self._argument_encoder.missing(texts)
+        if missing:
+            stored = await self.store.text_embeddings.get(self.embedder.model_id, missing)
+            self._argument_encoder.preload(stored)
+            self._stored_texts.update(stored)
+
+    async def _save_shared_vectors(self, texts: set[str]) -> None:
+        """Catalogue texts this process embedded, for the others; each text is written once."""
+        unsaved = self._argument_encoder.cached(texts - self._stored_texts)
+        if unsaved:
+            await self.store.text_embeddings.put(self.embedder.model_id, unsaved)
+            self._stored_texts.update(unsaved)
 
     async def ingest(self, messages: Sequence[IncomingMessage]) -> IngestResult:
         """Store, embed and tag one batch. Safe to repeat: unchanged messages cost only the upsert."""
@@ -155,10 +184,11 @@ class TaggingService:
         parts, owner = sentence_texts(texts)
         # Whole messages and the sentences of long ones in one model call, sorted by length together.
         computed = await self.embedder.embed([*texts, *parts])
-        vectors, part_vectors = computed[: len(ids)], computed[len(ids) :]
+        part_vectors = computed[len(ids) :]
         result.embedded = len(ids)
-        result.vectors = dict(zip(ids, vectors))
-        await self.store.embeddings.put(result.vectors, self.embedder.model_id)
+        # Tag with the vectors as the cache holds them, so a retag from the cache decides the same.
+        result.vectors = await self.store.embeddings.put(dict(zip(ids, computed[: len(ids)])), self.embedder.model_id)
+        vectors = np.stack([result.vectors[i] for i in ids])
         by_guild: dict[int, list[int]] = defaultdict(list)
         for position, message_id in enumerate(ids):
             by_guild[fresh[message_id].guild_id].append(position)
@@ -195,7 +225,5 @@ class TaggingService:
         missing = [mid for mid in texts_by_id if mid not in found]
         if missing:
             computed = await self.embedder.embed([texts_by_id[mid] for mid in missing])
-            new = dict(zip(missing, computed))
-            await self.store.embeddings.put(new, model_id)
-            found.update(new)
+            found.update(await self.store.embeddings.put(dict(zip(missing, computed)), model_id))
         return found

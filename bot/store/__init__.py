@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.store.arguments import ArgumentStore
 from bot.store.database import Database
 from bot.store.digests import DigestStore, ScheduleStore
-from bot.store.embeddings import EmbeddingStore
+from bot.store.embeddings import EmbeddingStore, TextEmbeddingStore
 from bot.store.feedback import FalsePositiveStore
 from bot.store.guild_settings import GuildSettingsStore
 from bot.store.messages import MessageStore
@@ -29,6 +29,7 @@ class Store:
     db: Database
     messages: MessageStore
     embeddings: EmbeddingStore
+    text_embeddings: TextEmbeddingStore
     tags: TagStore
     arguments: ArgumentStore
     settings: GuildSettingsStore
@@ -50,6 +51,7 @@ class Store:
             db=db,
             messages=MessageStore(db),
             embeddings=EmbeddingStore(db),
+            text_embeddings=TextEmbeddingStore(db),
             tags=TagStore(db),
             arguments=ArgumentStore(db),
             settings=GuildSettingsStore(db),

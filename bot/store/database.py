@@ -161,6 +161,10 @@ class Database(ABC):
         """After rows were inserted with their ids given (a copy), make new ids continue after them."""
 
     @abstractmethod
+    async def size_bytes(self) -> int:
+        """What the store occupies: its tables with their indexes (and, for SQLite, the WAL)."""
+
+    @abstractmethod
     async def tables(self) -> list[str]:
         """Clio's tables in the order they were created, so each comes after those it references."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from bot.core.errors import UserError
 from bot.core.records import IncomingMessage, StoredMessage
@@ -42,6 +43,16 @@ FROM messages m LEFT JOIN authors a ON a.guild_id = m.guild_id AND a.id = m.auth
 """
 
 
+@dataclass(frozen=True)
+class ReplyLink:
+    """A message of a reply chain without its text; ``reply_to_id`` only when the parent is in the window."""
+
+    id: int
+    reply_to_id: int | None
+    author_id: int
+    created_at: float
+
+
 def _stored(row) -> StoredMessage:
     return StoredMessage(*row)
 
@@ -49,11 +60,11 @@ def _stored(row) -> StoredMessage:
 _UNEXPLAINED = """
 SELECT m.id, m.channel_id, m.author_id, m.created_at, m.content FROM messages m
 LEFT JOIN authors a ON a.guild_id = m.guild_id AND a.id = m.author_id
-WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ? AND COALESCE(a.is_bot, 0) = 0
+WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ? AND LENGTH(m.content) >= ?
+  AND COALESCE(a.is_bot, 0) = 0
   AND NOT EXISTS (
     SELECT 1 FROM tags t JOIN arguments g ON g.id = t.argument_id
     WHERE t.message_id = m.id AND t.accepted = 1 AND g.status = 'active')
-ORDER BY m.id
 """
 
 
@@ -209,6 +220,47 @@ class MessageStore:
         rows = await self.db.fetchall(sql + " ORDER BY m.created_at, m.id", params)
         return [_stored(row) for row in rows]
 
+    async def window_totals(
+        self,
+        guild_id: int,
+        since: float,
+        until: float,
+        channel_id: int | None = None,
+        readable: Collection[int] | None = None,
+    ) -> tuple[int, int]:
+        """(messages, distinct authors) of a window, counted by the database."""
+        sql = "SELECT COUNT(*), COUNT(DISTINCT m.author_id) FROM messages m WHERE m.guild_id = ?"
+        sql, params = in_channels(
+            sql + " AND m.created_at >= ? AND m.created_at < ?", [guild_id, since, until], channel_id, readable
+        )
+        row = await self.db.fetchone(sql, params)
+        return (row[0], row[1]) if row else (0, 0)
+
+    async def reply_links(
+        self,
+        guild_id: int,
+        since: float,
+        until: float,
+        channel_id: int | None = None,
+        readable: Collection[int] | None = None,
+    ) -> list[ReplyLink]:
+        """The window's replies to messages of the same window, and those messages: all a digest needs
+        to find its busiest reply chains without reading the whole window."""
+        sql = (
+            "SELECT m.id, m.reply_to_id, m.author_id, m.created_at, p.id, p.author_id, p.created_at"
+            " FROM messages m JOIN messages p ON p.id = m.reply_to_id"
+            " WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ?"
+            " AND p.guild_id = ? AND p.created_at >= ? AND p.created_at < ?"
+        )
+        params: list = [guild_id, since, until, guild_id, since, until]
+        sql, params = in_channels(sql, params, channel_id, readable, alias="m")
+        sql, params = in_channels(sql, params, channel_id, readable, alias="p")
+        links: dict[int, ReplyLink] = {}
+        for row in await self.db.fetchall(sql, params):
+            links[row[0]] = ReplyLink(row[0], row[1], row[2], row[3])
+            links.setdefault(row[4], ReplyLink(row[4], None, row[5], row[6]))
+        return sorted(links.values(), key=lambda link: link.id)
+
     async def texts(self, guild_id: int) -> list[tuple[int, str]]:
         """(id, content) of every stored message of a guild that has text, oldest first."""
         rows = await self.db.fetchall(
@@ -216,10 +268,27 @@ class MessageStore:
         )
         return [(row[0], row[1]) for row in rows]
 
-    async def unexplained(self, guild_id: int, since: float, until: float) -> list[tuple]:
-        """(id, channel_id, author_id, created_at, content) of the humans' messages in [since, until)
-        that no active argument has an accepted tag on: what discovery clusters."""
-        return [tuple(row) for row in await self.db.fetchall(_UNEXPLAINED, (guild_id, since, until))]
+    async def unexplained(
+        self,
+        guild_id: int,
+        since: float,
+        until: float,
+        *,
+        min_chars: int = 0,
+        limit: int | None = None,
+        before: tuple[float, int] | None = None,
+    ) -> list[tuple]:
+        """(id, channel_id, author_id, created_at, content) of the humans' messages in [since, until),
+        of at least ``min_chars``, that no active argument has an accepted tag on: what discovery
+        clusters. Newest first, read in pages: ``limit`` rows older than ``before`` (created_at, id)."""
+        sql, params = _UNEXPLAINED, [guild_id, since, until, min_chars]
+        if before is not None:
+            sql += " AND (m.created_at < ? OR (m.created_at = ? AND m.id < ?))"
+            params += [before[0], before[0], before[1]]
+        sql += " ORDER BY m.created_at DESC, m.id DESC"
+        if limit is not None:
+            sql, params = sql + " LIMIT ?", [*params, limit]
+        return [tuple(row) for row in await self.db.fetchall(sql, params)]
 
     async def latest_id(self, guild_id: int, channel_id: int) -> int | None:
         """The newest stored message of a channel: backfill resumes after it."""

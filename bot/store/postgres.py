@@ -202,6 +202,14 @@ class PostgresDatabase(Database):
                     f" FROM {table}"
                 )
 
+    async def size_bytes(self) -> int:
+        return int(
+            await self.fetchvalue(
+                "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c"
+                " WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace"
+            )
+        )
+
     async def tables(self) -> list[str]:
         rows = await self._read(
             "SELECT c.relname FROM pg_class c WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace"

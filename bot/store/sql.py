@@ -39,13 +39,15 @@ def first_value(row: Row | None) -> Any:
     return required(row)[0]
 
 
-def in_channels(sql: str, params: list, channel_id: int | None, readable: Collection[int] | None) -> tuple[str, list]:
-    """``sql`` (over messages ``m``) narrowed to one channel and/or to the ``readable`` ones."""
+def in_channels(
+    sql: str, params: list, channel_id: int | None, readable: Collection[int] | None, alias: str = "m"
+) -> tuple[str, list]:
+    """``sql`` (over messages ``alias``) narrowed to one channel and/or to the ``readable`` ones."""
     if channel_id is not None:
-        sql += " AND m.channel_id = ?"
+        sql += f" AND {alias}.channel_id = ?"
         params = [*params, channel_id]
     if readable is not None:
         allowed = sorted(readable)
-        sql += f" AND m.channel_id IN ({placeholders(len(allowed))})" if allowed else " AND 1 = 0"
+        sql += f" AND {alias}.channel_id IN ({placeholders(len(allowed))})" if allowed else " AND 1 = 0"
         params = [*params, *allowed]
     return sql, params

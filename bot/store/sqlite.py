@@ -19,21 +19,35 @@ from bot.store.database import Connection, Database, DatabaseUnavailable, Integr
 from bot.store.sql import Row
 
 _PRAGMAS = (
+    # First: switching to WAL needs a moment's exclusive lock, which another process may hold.
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA journal_mode=WAL",
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
-    "PRAGMA busy_timeout=5000",
     # Deleted rows are overwritten, not just unlinked: forgotten text must not linger in free pages.
     "PRAGMA secure_delete=ON",
 )
 
 
-async def _connect(path: Path) -> aiosqlite.Connection:
-    conn = await aiosqlite.connect(path, isolation_level=None)
-    conn.row_factory = aiosqlite.Row
-    await conn.execute("PRAGMA journal_mode=WAL")
-    for pragma in _PRAGMAS:
-        await conn.execute(pragma)
-    return conn
+async def _connect(path: Path, attempts: int = 20) -> aiosqlite.Connection:
+    for attempt in range(attempts):
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        try:
+            for pragma in _PRAGMAS:
+                await conn.execute(pragma)
+            return conn
+        except sqlite3.OperationalError as error:
+            await conn.close()
+            # Opening a file another process is creating or recovering can be refused without the
+            # busy handler ever being called; it clears within moments.
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
+        except BaseException:
+            await conn.close()
+            raise
+    raise AssertionError("unreachable")
 
 
 @contextmanager
@@ -152,6 +166,10 @@ class SqliteDatabase(Database):
 
     async def reset_id_sequences(self) -> None:
         """Nothing to do: SQLite's AUTOINCREMENT counters already follow the largest id inserted."""
+
+    async def size_bytes(self) -> int:
+        files = [self.path, self.path.with_name(self.path.name + "-wal")]
+        return sum(f.stat().st_size for f in files if f.exists())
 
     async def tables(self) -> list[str]:
         rows = await self._read(

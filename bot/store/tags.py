@@ -20,6 +20,13 @@ class Tag:
 
 
 @dataclass(frozen=True)
+class DatedTag(Tag):
+    """A tag with its message's time: what window queries return."""
+
+    created_at: float
+
+
+@dataclass(frozen=True)
 class Correction:
     """A moderator's verdict on one message, used as a training example or matcher hint."""
 
@@ -91,18 +98,18 @@ class TagStore:
         until: float,
         channel_id: int | None = None,
         readable: Collection[int] | None = None,
-    ) -> list[Tag]:
+    ) -> list[DatedTag]:
         # From the window's messages to their tags, never from all of the guild's tags: the guild
         # condition on m lets both databases start from the (guild_id, created_at) index.
         sql = (
-            "SELECT t.message_id, t.argument_id, t.score, t.source, t.accepted FROM messages m"
+            "SELECT t.message_id, t.argument_id, t.score, t.source, t.accepted, m.created_at FROM messages m"
             " JOIN tags t ON t.message_id = m.id"
             " WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ? AND t.guild_id = ? AND t.accepted = 1"
         )
         params: list = [guild_id, since, until, guild_id]
         sql, params = in_channels(sql, params, channel_id, readable)
         rows = await self.db.fetchall(sql, params)
-        return [Tag(row[0], row[1], row[2], row[3], bool(row[4])) for row in rows]
+        return [DatedTag(row[0], row[1], row[2], row[3], bool(row[4]), row[5]) for row in rows]
 
     async def corrections(self, guild_id: int | None = None) -> list[Correction]:
         sql = (

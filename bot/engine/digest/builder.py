@@ -19,8 +19,16 @@ import numpy as np
 
 from bot.core.records import StoredMessage
 from bot.engine.catalogue import counter_pairs
-from bot.engine.digest.model import ArgumentDigest, CandidateDigest, CounterMention, Digest, Quote, Source
-from bot.engine.digest.selection import pick_quotes, reply_chains
+from bot.engine.digest.model import (
+    ArgumentDigest,
+    CandidateDigest,
+    CounterMention,
+    Digest,
+    Quote,
+    ReplyChain,
+    Source,
+)
+from bot.engine.digest.selection import busiest_chains, pick_quotes
 from bot.store import Store
 from bot.store.arguments import CANDIDATE, Argument
 from bot.store.tags import Tag
@@ -199,26 +207,49 @@ class _Window:
         )
 
 
-async def _candidates(store: Store, guild_id: int, by_id: dict[int, StoredMessage]) -> list[tuple[Argument, list[int]]]:
-    """Candidate arguments with evidence in the window, and that evidence, most evidence first."""
+@dataclass(frozen=True)
+class _Scope:
+    """Which stored messages a digest covers: its window, and its channel or readable channels."""
+
+    since: float
+    until: float
+    channel_id: int | None
+    readable: Collection[int] | None
+
+    def covers(self, message: StoredMessage) -> bool:
+        return (
+            self.since <= message.created_at < self.until
+            and (self.channel_id is None or message.channel_id == self.channel_id)
+            and (self.readable is None or message.channel_id in self.readable)
+        )
+
+
+async def _candidates(
+    store: Store, guild_id: int, scope: _Scope
+) -> tuple[list[tuple[Argument, list[int]]], dict[int, StoredMessage]]:
+    """Candidate arguments with evidence in the window, and that evidence, most evidence first; and
+    the evidence messages."""
+    candidates = await store.arguments.list(guild_id, statuses=(CANDIDATE,))
+    evidence = {i for argument in candidates for i in _evidence_ids(argument)}
+    covered = {i: m for i, m in (await store.messages.get(guild_id, sorted(evidence))).items() if scope.covers(m)}
     found = []
-    for argument in await store.arguments.list(guild_id, statuses=(CANDIDATE,)):
-        in_window = [i for i in dict.fromkeys(_evidence_ids(argument)) if i in by_id]
+    for argument in candidates:
+        in_window = [i for i in dict.fromkeys(_evidence_ids(argument)) if i in covered]
         if in_window:
             found.append((argument, in_window))
     found.sort(key=lambda c: (-len(c[1]), c[0].slug))
-    return found[:MAX_CANDIDATES]
+    return found[:MAX_CANDIDATES], covered
 
 
 async def _unquotable(
     store: Store,
     guild_id: int,
-    by_id: dict[int, StoredMessage],
+    message_ids: Collection[int],
     current: dict[int, list[int]],
     active: dict[int, Argument],
 ) -> set[int]:
     """Messages of the window a digest counts but never quotes (see the module's docstring)."""
-    withheld = await store.flags.open_message_ids(guild_id, list(by_id))
+    withheld = await store.flags.open_message_ids(guild_id, sorted(message_ids))
     if not (await store.settings.get(guild_id)).quote_policy_arguments:
         withheld.update(i for aid, ids in current.items() if active[aid].policy == "flag" for i in ids)
     return withheld
@@ -242,15 +273,17 @@ async def build_digest(
 
     The trend compares with the window of the same length just before. Embeddings come from
     ``vector_source``, which should serve them from the store's cache.
+
+    The database counts the window and finds its reply chains; only the messages of the arguments and
+    candidates shown are read, so a digest costs what it shows, not what the window holds.
     """
     since, until = unix_seconds(since), unix_seconds(until)
     if until <= since:
         raise ValueError("a digest window must end after it starts")
-    messages = await store.messages.window(guild_id, since, until, channel_id, readable)
-    by_id = {m.id: m for m in messages}
+    scope = _Scope(since, until, channel_id, readable)
+    total_messages, total_authors = await store.messages.window_totals(guild_id, since, until, channel_id, readable)
     active = {a.id: a for a in await store.arguments.list(guild_id)}
-    window_tags = await store.tags.accepted_in_window(guild_id, since, until, channel_id, readable)
-    current = _tagged_ids((t for t in window_tags if t.message_id in by_id), active)
+    current = _tagged_ids(await store.tags.accepted_in_window(guild_id, since, until, channel_id, readable), active)
     previous = _tagged_ids(
         await store.tags.accepted_in_window(guild_id, 2 * since - until, since, channel_id, readable), active
     )
@@ -261,16 +294,18 @@ async def build_digest(
         aid: [by_slug[slug] for slug in dict.fromkeys(active[aid].counters) if by_slug.get(slug) in current]
         for aid in shown
     }
-    candidates = await _candidates(store, guild_id, by_id)
-    withheld = await _unquotable(store, guild_id, by_id, current, active)
-    pools = {
-        aid: _pool([i for i in current[aid] if i not in withheld], by_id)
-        for aid in {*shown, *(c for cs in raised.values() for c in cs)}
-    }
+    candidates, by_id = await _candidates(store, guild_id, scope)
+    described = set(shown) | {c for cs in raised.values() for c in cs}
+    by_id.update(await store.messages.get(guild_id, sorted({i for aid in described for i in current[aid]})))
+    links = await store.messages.reply_links(guild_id, since, until, channel_id, readable)
+    withheld = await _unquotable(store, guild_id, {*by_id, *(link.id for link in links)}, current, active)
+    pools = {aid: _pool([i for i in current[aid] if i not in withheld], by_id) for aid in described}
     pools.update({argument.id: _pool([i for i in ids if i not in withheld], by_id) for argument, ids in candidates})
     wanted = {i for pool in pools.values() for i in pool}
     vectors = await vector_source.vectors(guild_id, {i: by_id[i].content for i in wanted}) if wanted else {}
     window = _Window(by_id, active, current, previous, pools, _Quoter(by_id, vectors, max_quotes))
+    chains = busiest_chains([link for link in links if link.id not in withheld], MAX_CHAINS)
+    roots = await store.messages.get(guild_id, [chain.root_id for chain in chains])
 
     return Digest(
         guild_id=guild_id,
@@ -279,10 +314,10 @@ async def build_digest(
         channel_name=(await store.messages.channel_names(guild_id)).get(channel_id) if channel_id else None,
         since=since,
         until=until,
-        total_messages=len(messages),
-        total_authors=len({m.author_id for m in messages}),
+        total_messages=total_messages,
+        total_authors=total_authors,
         arguments=[window.argument(aid, raised[aid]) for aid in shown],
         candidates=[window.candidate(argument, ids) for argument, ids in candidates],
-        chains=reply_chains([m for m in messages if m.id not in withheld], MAX_CHAINS),
-        untagged_count=len(by_id) - len({i for ids in current.values() for i in ids}),
+        chains=[ReplyChain(Quote.of(roots[c.root_id]), c.replies, c.participants, c.last_at) for c in chains],
+        untagged_count=total_messages - len({i for ids in current.values() for i in ids}),
     )

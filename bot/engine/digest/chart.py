@@ -29,19 +29,13 @@ async def daily_counts(
 ) -> dict[str, dict[date, int]]:
     """Label -> {day -> tagged messages} for the ``top`` most tagged arguments of the window."""
     zone = ZoneInfo(tz)
-    messages = await store.messages.window(guild_id, since, until, channel_id, readable)
-    day_of = {m.id: datetime.fromtimestamp(m.created_at, zone).date() for m in messages}
-    tags = [
-        t
-        for t in await store.tags.accepted_in_window(guild_id, since, until, channel_id, readable)
-        if t.message_id in day_of
-    ]
+    tags = await store.tags.accepted_in_window(guild_id, since, until, channel_id, readable)
     leaders = [aid for aid, _ in Counter(t.argument_id for t in tags).most_common(top)]
     labels = {a.id: a.label for a in await store.arguments.list(guild_id) if a.id in leaders}
     counts: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     for tag in tags:
         if tag.argument_id in labels:
-            counts[labels[tag.argument_id]][day_of[tag.message_id]] += 1
+            counts[labels[tag.argument_id]][datetime.fromtimestamp(tag.created_at, zone).date()] += 1
     return {label: dict(counts[label]) for aid in leaders if (label := labels.get(aid)) in counts}
 
 

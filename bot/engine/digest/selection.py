@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -61,7 +63,28 @@ def pick_quotes(
     return picked
 
 
-def _roots(by_id: dict[int, StoredMessage]) -> dict[int, int]:
+class ReplyNode(Protocol):
+    """What a reply chain is made of: a stored message, or just its reply link (see ``reply_links``)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def reply_to_id(self) -> int | None: ...
+    @property
+    def author_id(self) -> int: ...
+    @property
+    def created_at(self) -> float: ...
+
+
+@dataclass(frozen=True)
+class ChainShape:
+    root_id: int
+    replies: int
+    participants: int
+    last_at: float
+
+
+def _roots(by_id: Mapping[int, ReplyNode]) -> dict[int, int]:
     """Each message's chain root: the oldest ancestor reachable by reply_to_id inside the window."""
     roots: dict[int, int] = {}
     for message_id in by_id:
@@ -82,15 +105,15 @@ def _roots(by_id: dict[int, StoredMessage]) -> dict[int, int]:
     return roots
 
 
-def reply_chains(messages: Sequence[StoredMessage], limit: int = 3) -> list[ReplyChain]:
+def busiest_chains(nodes: Sequence[ReplyNode], limit: int = 3) -> list[ChainShape]:
     """The busiest reply chains (most messages, then most participants, then most recent) with a reply."""
-    by_id = {m.id: m for m in messages}
-    members: dict[int, list[StoredMessage]] = defaultdict(list)
+    by_id = {node.id: node for node in nodes}
+    members: dict[int, list[ReplyNode]] = defaultdict(list)
     for message_id, root in _roots(by_id).items():
         members[root].append(by_id[message_id])
     chains = [
-        ReplyChain(
-            root=Quote.of(by_id[root]),
+        ChainShape(
+            root_id=root,
             replies=len(chain) - 1,
             participants=len({m.author_id for m in chain}),
             last_at=max(m.created_at for m in chain),
@@ -98,5 +121,14 @@ def reply_chains(messages: Sequence[StoredMessage], limit: int = 3) -> list[Repl
         for root, chain in members.items()
         if len(chain) > 1
     ]
-    chains.sort(key=lambda c: (-c.replies, -c.participants, -c.last_at, c.root.message_id))
+    chains.sort(key=lambda c: (-c.replies, -c.participants, -c.last_at, c.root_id))
     return chains[:limit]
+
+
+def reply_chains(messages: Sequence[StoredMessage], limit: int = 3) -> list[ReplyChain]:
+    """:func:`busiest_chains` of whole messages, each root quoted."""
+    by_id = {m.id: m for m in messages}
+    return [
+        ReplyChain(Quote.of(by_id[c.root_id]), c.replies, c.participants, c.last_at)
+        for c in busiest_chains(messages, limit)
+    ]

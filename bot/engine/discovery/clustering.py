@@ -13,8 +13,9 @@
 
 A cluster is compared with known arguments through its unit centroid. Texts pairwise about ``s``
 similar sit about ``sqrt(s)`` from their centroid, so an argument text at least that close to the
-centre is as close as the members are: the cluster is that argument. Cost: two passes of blocked
-matrix products over the distinct texts, plus a matrix-vector product per refinement round.
+centre is as close as the members are: the cluster is that argument. Cost: the neighbour search
+(every pair up to :data:`EXACT_UP_TO` distinct texts, an inverted-file search in about n * sqrt(n)
+past it), plus a matrix-vector product per refinement round.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ MAX_EXAMPLES = 5
 CLAIM_CHARS = 300
 _BLOCK = 1024
 _REFINE_ROUNDS = 10
+# Up to this many distinct texts every pair is compared; past it, only texts in nearby cells.
+EXACT_UP_TO = 4_000
+_PROBES = 8
+_KMEANS_ROUNDS = 6
 
 # Links, mentions and custom emoji: not words, and not what makes two texts different.
 _NOISE = re.compile(r"https?://\S+|<a?:\w+:\d+>|<[@#][!&]?\d+>")
@@ -128,12 +133,57 @@ def _distinct_texts(items: Sequence[ClusterItem], min_words: int) -> list[list[C
 
 
 def _neighbours(x: np.ndarray, similarity: float) -> list[np.ndarray]:
-    """For each text, the texts at cosine >= similarity (itself included): the one n x n pass."""
+    """For each text, the texts at cosine >= similarity (itself included)."""
+    return _all_pairs(x, similarity) if len(x) <= EXACT_UP_TO else _within_cells(x, similarity)
+
+
+def _all_pairs(x: np.ndarray, similarity: float) -> list[np.ndarray]:
+    """Exact: one n x n pass."""
     found: list[np.ndarray] = []
     for start in range(0, len(x), _BLOCK):
         close = x[start : start + _BLOCK] @ x.T >= similarity
         found.extend(np.flatnonzero(row).astype(np.int32) for row in close)
     return found
+
+
+def _cells(x: np.ndarray, count: int) -> np.ndarray:
+    """Spherical k-means centroids, seeded with evenly spaced texts so that runs agree."""
+    centroids = x[np.linspace(0, len(x) - 1, count).astype(int)].copy()
+    for _ in range(_KMEANS_ROUNDS):
+        nearest = np.argmax(x @ centroids.T, axis=1)
+        order = np.argsort(nearest, kind="stable")
+        used, starts = np.unique(nearest[order], return_index=True)
+        centroids[used] = unit_rows(np.add.reduceat(x[order], starts, axis=0))  # empty cells stay put
+    return centroids
+
+
+def _within_cells(x: np.ndarray, similarity: float) -> list[np.ndarray]:
+    """An inverted-file search: about sqrt(n) cells by k-means, each text living in its nearest cell
+    and compared with the texts of its _PROBES nearest cells. About n * sqrt(n) * _PROBES products
+    instead of n * n; a pair is kept when either text finds the other, and found pairs are exact
+    similarities, so the only error is a rare missed pair of texts whose cells are far apart."""
+    n = len(x)
+    centroids = _cells(x, max(1, int(np.sqrt(n))))
+    probes = np.argsort(-(x @ centroids.T), axis=1, kind="stable")[:, :_PROBES]
+    cells = len(centroids)
+    # The texts living in each cell, and the texts probing it, as slices of two sorted orders.
+    living = np.argsort(probes[:, 0], kind="stable")
+    living_bounds = np.searchsorted(probes[living, 0], np.arange(cells + 1))
+    probing = np.argsort(probes.ravel(), kind="stable")
+    probing_bounds = np.searchsorted(probes.ravel()[probing], np.arange(cells + 1))
+    keys = [np.arange(n, dtype=np.int64) * (n + 1)]  # each text is its own neighbour
+    for cell in range(cells):
+        members = living[living_bounds[cell] : living_bounds[cell + 1]]
+        queries = probing[probing_bounds[cell] : probing_bounds[cell + 1]] // _PROBES
+        for start in range(0, len(queries) if len(members) else 0, _BLOCK):
+            batch = queries[start : start + _BLOCK]
+            rows, cols = np.nonzero(x[batch] @ x[members].T >= similarity)
+            first, second = batch[rows].astype(np.int64), members[cols].astype(np.int64)
+            keys += [first * n + second, second * n + first]
+    pairs = np.sort(np.concatenate(keys))
+    pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
+    owners, found = pairs // n, (pairs % n).astype(np.int32)
+    return np.split(found, np.searchsorted(owners, np.arange(1, n)))
 
 
 def _partition(x: np.ndarray, min_size: int, similarity: float) -> Iterator[np.ndarray]:

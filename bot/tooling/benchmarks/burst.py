@@ -83,7 +83,7 @@ async def burst(
 async def run_burst_benchmark(settings: Settings, count: int = 2000, authors: int = 40) -> BurstReport:
     """A fresh guild with one watched channel on a local fake Discord, then :func:`burst`."""
     with tempfile.TemporaryDirectory(prefix="clio-burst-") as folder:
-        settings = settings.model_copy(update={"database": Path(folder) / "burst.sqlite3"})
+        settings = settings.model_copy(update={"database": str(Path(folder) / "burst.sqlite3")})
         async with FakeDiscord() as fake:
             guild = fake.add_guild("Burst")
             channel = fake.add_channel(guild.id, "debate")["id"]

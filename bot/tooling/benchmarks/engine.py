@@ -24,7 +24,7 @@ def peak_rss_mb() -> float:
 
 async def run_engine_benchmarks(settings: Settings, messages: int = 3000, digest_messages: int = 10_000) -> dict:
     with tempfile.TemporaryDirectory(prefix="clio-bench-") as folder:
-        settings = settings.model_copy(update={"database": Path(folder) / "bench.sqlite3"})
+        settings = settings.model_copy(update={"database": str(Path(folder) / "bench.sqlite3")})
         async with open_engine(settings) as engine:
             figures: dict[str, str | int | float] = {"model_id": engine.embedder.model_id}
             corpus = discord_like_messages(max(messages, digest_messages))

@@ -37,23 +37,36 @@ _TAILS = [
 
 
 def discord_like_messages(
-    count: int, guild_id: int = 1, channels: int = 2, authors: int = 40, start: float = 1_760_000_000.0, seed: int = 7
+    count: int,
+    guild_id: int = 1,
+    channels: int = 2,
+    authors: int = 40,
+    start: float = 1_760_000_000.0,
+    seed: int = 7,
+    *,
+    spacing: float = 30.0,
+    first_id: int = 10**17,
+    reply_share: float = 0.0,
 ) -> list[IncomingMessage]:
+    """``count`` messages ``spacing`` seconds apart from ``start``; a ``reply_share`` of them reply to
+    one of the 50 messages before."""
     rng = random.Random(seed)
-    messages = []
+    messages: list[IncomingMessage] = []
     for index in range(count):
         words = rng.choice(_TOPICS).split()
         # Trim or pad so lengths spread around a median of about 12 words, as in real chat.
         keep = max(3, min(len(words), int(rng.gauss(10, 4))))
         text = " ".join([rng.choice(_OPENERS), *words[:keep], rng.choice(_TAILS), f"#{index}"]).strip()
         author = rng.randrange(authors)
+        replying = reply_share and messages and rng.random() < reply_share
         messages.append(
             IncomingMessage(
-                id=10**17 + index,
+                id=first_id + index,
                 guild_id=guild_id,
                 channel_id=guild_id * 100 + rng.randrange(channels),
                 author_id=1000 + author,
-                created_at=start + index * 30.0,
+                created_at=start + index * spacing,
+                reply_to_id=messages[rng.randrange(max(0, index - 50), index)].id if replying else None,
                 content=text,
                 author_name=f"member{author}",
                 channel_name="debate",

@@ -576,3 +576,42 @@ async def test_member_markup_stays_inert_through_discovery_approval_and_a_contex
     assert "](http" not in shown and "http://" not in shown  # no live or masked link
     assert "@everyone" not in shown and "<@&42>" not in shown  # no ping
     assert "official archive" in note["description"]  # still readable
+
+
+async def test_past_the_cap_the_newest_long_enough_messages_are_read_in_pages(store):
+    from bot.engine.discovery.service import _latest_unexplained
+
+    messages = [
+        IncomingMessage(
+            id=5_000 + n,
+            guild_id=GUILD,
+            channel_id=10,
+            author_id=100 + n % 4,
+            created_at=1_000.0 + n,
+            # Every third message is too short to cluster: pages hold fewer usable rows than asked for.
+            content="ok" if n % 3 == 0 else f"message number {n} has enough words in it",
+        )
+        for n in range(60)
+    ]
+    await store.messages.upsert(messages)
+    rows = await _latest_unexplained(store, GUILD, 0.0, 10_000.0, cap=10)
+    newest_long = [m.id for m in messages if m.content != "ok"][-10:]
+    assert [row[0] for row in rows] == newest_long
+    everything = await _latest_unexplained(store, GUILD, 0.0, 10_000.0, cap=100)
+    assert len(everything) == 40
+
+
+def test_past_the_exact_limit_the_cell_search_finds_the_same_neighbours():
+    from bot.engine.discovery import clustering
+
+    p = Planted()
+    planted = [p.topic(t, authors=list(range(1, 9)), days=list(range(8)), tag=f"-{t}") for t in range(6)]
+    p.noise(clustering.EXACT_UP_TO + 1000, seed=9)
+    vectors = clustering.unit_rows(np.stack([item.vector for item in p.items]))
+    exact = clustering._all_pairs(vectors, 0.55)
+    cells = clustering._within_cells(vectors, 0.55)
+    assert len(cells) == len(exact) > clustering.EXACT_UP_TO
+    # Every pair found is a true one; a rare true pair whose cells lie far apart is missed.
+    assert all(set(found) <= set(expected) for found, expected in zip(cells, exact))
+    assert sum(map(len, cells)) >= 0.99 * sum(map(len, exact))
+    assert sorted(map(sorted, map(member_ids, find_recurring_clusters(p.items)))) == sorted(map(sorted, planted))

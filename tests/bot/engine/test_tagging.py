@@ -6,7 +6,7 @@ import textwrap
 import pytest
 
 from bot.core.config import get_settings
-from bot.engine.embedding import shared_embedder
+from bot.engine.embedding import CachedEncoder, FunctionEncoder, shared_embedder
 from bot.engine.tagging import TaggingService, profiles_for
 from bot.store.tags import Correction
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
@@ -165,3 +165,19 @@ def test_profiles_fold_corrections_into_examples_and_rejections():
     (profile,) = profiles_for([argument], corrections, guild_threshold=0.9)
     assert profile.examples == ("ex", "yes this") and profile.rejected == ("not this",)
     assert profile.threshold == 0.9
+
+
+async def test_a_second_process_reads_the_catalogue_vectors_from_the_store(tagging, store, catalogue_dir):
+    first = await tagging.matcher_for(GUILD)
+    assert await store.db.fetchvalue("SELECT COUNT(*) FROM text_embeddings") == 10  # claims, titles, phrasings
+
+    def refuse(texts):
+        raise AssertionError(f"embedded again: {texts[:2]}")
+
+    settings = get_settings()
+    second = TaggingService(store, shared_embedder(settings.model_dir), settings.model_dir, catalogue_dir, top_k=3)
+    second._argument_encoder = CachedEncoder(FunctionEncoder(refuse))  # a process that never embedded them
+    rebuilt = await second.matcher_for(GUILD)
+    message = make_message("the soviets trained the german air force at lipetsk")
+    vector = (await tagging.ingest([message])).vectors[message.id][None, :]
+    assert rebuilt.tag(vector) == first.tag(vector) != [[]]
