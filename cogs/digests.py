@@ -186,6 +186,10 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
     async def run_job(self, job: DigestJob) -> discord.TextChannel | None:
         """Post a digest to its channel, once per slot. Called by the scheduler and by run-now."""
         await self.bot.wait_until_ready()
+        if self.bot.get_guild(job.guild_id) is None:
+            # Left, or served by another process's shards: whoever serves it posts it.
+            log.info("digest %s: guild %d is not served here; not posted", job.slot_key, job.guild_id)
+            return None
         channel = self.bot.get_channel(job.target_channel_id)
         if not isinstance(channel, discord.TextChannel) or channel.guild.id != job.guild_id:
             log.warning("digest %s: channel %d is gone; not posted", job.slot_key, job.target_channel_id)

@@ -143,6 +143,11 @@ class ShardedClioBot(ClioBot, commands.AutoShardedBot):
 
 
 def create_bot(settings: Settings, **options) -> ClioBot:
+    if settings.shard_count is not None:
+        # One range of the shards; the other processes run the rest against the same database.
+        options.setdefault("shard_count", settings.shard_count)
+        options.setdefault("shard_ids", settings.shard_id_list)
+        return ShardedClioBot(settings, **options)
     return (ShardedClioBot if settings.sharded else ClioBot)(settings, **options)
 
 
@@ -202,6 +207,8 @@ async def run_bot_async(settings: Settings, *, handle_signals: bool = True) -> i
     token = settings.discord_token.get_secret_value().strip() if settings.discord_token else ""
     if not token:
         return _fail(EXIT_NO_TOKEN, "DISCORD_TOKEN is not set. Put the bot token in the environment or in .env.")
+    if problem := settings.shard_problem():
+        return _fail(EXIT_ERROR, problem)
     configure_endpoints(settings)
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()
@@ -221,6 +228,8 @@ async def run_bot_async(settings: Settings, *, handle_signals: bool = True) -> i
         )
     except (aiohttp.ClientConnectionError, discord.GatewayNotFound) as exc:
         return _fail(EXIT_ERROR, f"cannot reach Discord ({exc}).")
+    except UserError as exc:  # the database cannot be opened, say
+        return _fail(EXIT_ERROR, str(exc))
     finally:
         for sig in signals:
             loop.remove_signal_handler(sig)

@@ -77,7 +77,8 @@ async def publish(
 ) -> DigestRecord:
     """Post a digest once per slot, from the ``readable`` channels only when given (see ``digest_pages``).
 
-    The row is claimed before anything is sent; after each message its id is saved, so a retry
+    The row is claimed before anything is sent, with a lease so that of several processes firing the
+    same slot one posts (see ``bot.store.digests``); after each message its id is saved, so a retry
     (here, after an error in ``retry_on``, or at the next start-up) resumes after the last message
     that made it. Each message carries a nonce Discord deduplicates, for the case where a request
     succeeded but its answer was lost.
@@ -91,9 +92,13 @@ async def publish(
         job.until,
         scope_channel_id=job.scope_channel_id,
         schedule_id=job.schedule_id,
+        owner=engine.instance,
     )
     if record.posted:
         log.info("digest %s was already posted", job.slot_key)
+        return record
+    if record.lease_owner != engine.instance:
+        log.info("digest %s is being posted by another process (%s)", job.slot_key, record.lease_owner)
         return record
     pages = await digest_pages(
         engine,
@@ -110,7 +115,7 @@ async def publish(
             for index in range(len(posted), len(pages)):
                 message_id = await post(index, pages[index], posted[0] if posted else None, f"clio-{record.id}-{index}")
                 posted.append(message_id)
-                await digests.record_messages(record.id, posted)
+                await digests.record_messages(record.id, posted, owner=engine.instance)
             break
         except retry_on as exc:
             if attempt == attempts:

@@ -9,12 +9,22 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 PROMPTS_ROOT = PACKAGE_ROOT.parent / "prompts"
 DEFAULT_MODEL_DIR = PACKAGE_ROOT / "weights" / "matcher-v2"
+
+
+def normal_shard_ids(value: str | None) -> str | None:
+    """``"0, 1"`` as ``"0,1"``; ValueError for anything but shard numbers separated by commas."""
+    if value is None or not value.strip():
+        return None
+    parts = [p.strip() for p in value.split(",")]
+    if not all(p.isdigit() for p in parts):
+        raise ValueError(f"expected shard numbers separated by commas, such as 0,1; got {value!r}")
+    return ",".join(parts)
 
 
 class Settings(BaseSettings):
@@ -51,10 +61,31 @@ class Settings(BaseSettings):
     discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
     discord_api: str | None = Field(default=None, description="Base REST URL of a Discord-compatible API.")
     discord_gateway: str | None = Field(default=None, description="Gateway websocket URL override.")
-    sharded: bool = Field(default=False, description="Use AutoShardedBot.")
+    sharded: bool = Field(default=False, description="Use AutoShardedBot (all shards Discord recommends).")
+    # Several processes sharing one PostgreSQL each run a range of shards (see the README).
+    shard_ids: str | None = Field(default=None, description="Shards this process runs, such as 0,1.")
+    shard_count: int | None = Field(default=None, ge=1, description="Shards across all processes.")
     scam_domains: Path | None = Field(
         default=None, description="Known scam domains, one per line (default: the list shipped with Clio)."
     )
+
+    @field_validator("shard_ids")
+    @classmethod
+    def _shard_list(cls, value: str | None) -> str | None:
+        return normal_shard_ids(value)
+
+    @property
+    def shard_id_list(self) -> list[int] | None:
+        return [int(p) for p in self.shard_ids.split(",")] if self.shard_ids else None
+
+    def shard_problem(self) -> str | None:
+        """Why the shard settings cannot work together, if they cannot."""
+        ids = self.shard_id_list
+        if ids is not None and self.shard_count is None:
+            return "CLIO_SHARD_IDS needs CLIO_SHARD_COUNT (the shards across all processes)"
+        if ids is not None and self.shard_count is not None and max(ids) >= self.shard_count:
+            return f"shard ids must be below the shard count {self.shard_count}; got {self.shard_ids}"
+        return None
 
 
 @lru_cache(maxsize=1)

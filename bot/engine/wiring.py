@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.config import Settings, get_settings
 from bot.engine.embedding import Embedder, shared_embedder
 from bot.engine.tagging import TaggingService
 from bot.store import Store
+
+
+def new_instance_id() -> str:
+    """Names this process among those sharing a database (digest leases): host, pid and a nonce."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 @dataclass
@@ -18,6 +26,7 @@ class Engine:
     store: Store
     embedder: Embedder
     tagging: TaggingService
+    instance: str = field(default_factory=new_instance_id)
 
 
 @asynccontextmanager

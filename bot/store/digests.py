@@ -3,6 +3,10 @@
 A digest row is written *before* anything is posted and names its slot (UNIQUE per guild), so a
 slot that fires twice, or a post retried after an error, finds the row and never posts twice.
 The row lists the ids of the messages posted so far: a retry resumes after the last one.
+
+Processes sharing the database may fire the same slot. The one that posts holds the row's lease
+(``claim`` takes it, every saved page renews it, the final status releases it); a lease whose holder
+died expires after :data:`LEASE_SECONDS` and can then be taken over, resuming after the last page.
 """
 
 from __future__ import annotations
@@ -15,13 +19,21 @@ from bot.store.database import Database
 from bot.store.sql import ENSURE_GUILD
 
 PENDING, POSTED, FAILED = "pending", "posted", "failed"
+# Longer than posting a digest takes, retries included; short enough that a dead holder's slot is
+# taken over within minutes.
+LEASE_SECONDS = 600.0
+
+
+class LeaseLost(RuntimeError):
+    """Another process took over a digest whose lease this one let expire: it must stop posting."""
+
 
 _SCHEDULE_COLUMNS = (
     "id, guild_id, scope_channel_id, target_channel_id, cron, timezone, kind, last_run_at, created_by, created_at"
 )
 _DIGEST_COLUMNS = (
     "id, guild_id, schedule_id, slot_key, scope_channel_id, target_channel_id, window_start, window_end,"
-    " status, posted_message_ids"
+    " status, posted_message_ids, lease_owner"
 )
 
 
@@ -51,6 +63,7 @@ class DigestRecord:
     window_end: float
     status: str
     message_ids: tuple[int, ...]
+    lease_owner: str | None = None
 
     @property
     def posted(self) -> bool:
@@ -58,7 +71,7 @@ class DigestRecord:
 
 
 def _digest(row) -> DigestRecord:
-    return DigestRecord(*row[:9], message_ids=tuple(json.loads(row[9])))
+    return DigestRecord(*row[:9], message_ids=tuple(json.loads(row[9])), lease_owner=row[10])
 
 
 class ScheduleStore:
@@ -136,8 +149,15 @@ class DigestStore:
         *,
         scope_channel_id: int | None = None,
         schedule_id: int | None = None,
+        owner: str | None = None,
+        now: float | None = None,
     ) -> DigestRecord:
-        """The digest row of a slot: created pending on first call, returned as it stands afterwards."""
+        """The digest row of a slot: created pending on first call, returned as it stands afterwards.
+
+        With an ``owner``, also take the row's lease unless the digest is posted or another owner
+        holds an unexpired lease: the returned row's ``lease_owner`` says who posts it.
+        """
+        now = time.time() if now is None else now
         async with self.db.transaction() as conn:
             await conn.execute(ENSURE_GUILD, (guild_id,))
             await conn.execute(
@@ -152,24 +172,44 @@ class DigestStore:
                     target_channel_id,
                     window_start,
                     window_end,
-                    time.time(),
+                    now,
                 ),
             )
+            if owner is not None:
+                await conn.execute(
+                    "UPDATE digests SET lease_owner = ?, lease_until = ? WHERE guild_id = ? AND slot_key = ?"
+                    " AND status != 'posted' AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ?)",
+                    (owner, now + LEASE_SECONDS, guild_id, slot_key, owner, now),
+                )
             row = await conn.fetchone(
                 f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE guild_id = ? AND slot_key = ?", (guild_id, slot_key)
             )
             return _digest(row)
 
-    async def record_messages(self, digest_id: int, message_ids: list[int]) -> None:
-        """Save progress after each message, so a retry does not post it again."""
-        await self.db.execute(
-            "UPDATE digests SET posted_message_ids = ? WHERE id = ?", (json.dumps(message_ids), digest_id)
+    async def record_messages(
+        self, digest_id: int, message_ids: list[int], owner: str | None = None, now: float | None = None
+    ) -> None:
+        """Save progress after each message, so a retry does not post it again; renews ``owner``'s lease.
+        Raises :class:`LeaseLost` if another process has taken the digest over."""
+        now = time.time() if now is None else now
+        if owner is None:
+            await self.db.execute(
+                "UPDATE digests SET posted_message_ids = ? WHERE id = ?", (json.dumps(message_ids), digest_id)
+            )
+            return
+        saved = await self.db.execute(
+            "UPDATE digests SET posted_message_ids = ?, lease_until = ? WHERE id = ? AND lease_owner = ?",
+            (json.dumps(message_ids), now + LEASE_SECONDS, digest_id, owner),
         )
+        if not saved:
+            raise LeaseLost(f"digest {digest_id} was taken over by another process")
 
     async def set_status(self, digest_id: int, status: str) -> None:
+        """The digest's outcome; its lease is released either way."""
         posted_at = time.time() if status == POSTED else None
         await self.db.execute(
-            "UPDATE digests SET status = ?, posted_at = COALESCE(?, posted_at) WHERE id = ?",
+            "UPDATE digests SET status = ?, posted_at = COALESCE(?, posted_at), lease_owner = NULL,"
+            " lease_until = NULL WHERE id = ?",
             (status, posted_at, digest_id),
         )
 

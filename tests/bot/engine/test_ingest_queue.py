@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import cast
+
+import pytest
 
 from bot.engine.ingest_queue import IngestQueue
 from bot.engine.tagging import IngestResult, TaggingService
@@ -97,3 +100,39 @@ async def test_schedules_are_per_guild_and_last_run_never_moves_back(store):
     assert (await store.schedules.get(GUILD, schedule.id)).last_run_at == 500.0
     assert await store.schedules.remove(GUILD, schedule.id)
     assert await store.schedules.list(GUILD) == []
+
+
+async def test_of_processes_firing_one_slot_one_holds_the_lease_until_it_posts_or_dies(store):
+    from bot.store.digests import LEASE_SECONDS, LeaseLost
+
+    slot, now = "schedule:1:2026-11-24T09:00:00Z", 1_000.0
+    first = await store.digests.claim(GUILD, slot, 55, 100.0, 200.0, owner="a", now=now)
+    second = await store.digests.claim(GUILD, slot, 55, 100.0, 200.0, owner="b", now=now + 1)
+    assert (first.lease_owner, second.lease_owner) == ("a", "a")  # b sees a posting, and stays out
+    await store.digests.record_messages(first.id, [11], owner="a", now=now + 60)  # renews a's lease
+
+    # a dies: once its lease runs out, b takes over and resumes after a's last page.
+    late = now + 60 + LEASE_SECONDS + 1
+    taken = await store.digests.claim(GUILD, slot, 55, 100.0, 200.0, owner="b", now=late)
+    assert (taken.lease_owner, taken.message_ids) == ("b", (11,))
+    with pytest.raises(LeaseLost):
+        await store.digests.record_messages(first.id, [11, 12], owner="a", now=late + 1)
+    await store.digests.record_messages(first.id, [11, 12], owner="b", now=late + 1)
+    await store.digests.set_status(first.id, "posted")
+    done = await store.digests.claim(GUILD, slot, 55, 100.0, 200.0, owner="a", now=late + 2)
+    assert done.posted and done.lease_owner is None and done.message_ids == (11, 12)
+
+
+async def test_racing_processes_never_both_hold_a_slot(database_url):
+    from bot.store import Store
+
+    stores = [await Store.open(database_url) for _ in range(2)]
+    try:
+        slot = "schedule:1:2026-11-24T10:00:00Z"
+        claims = await asyncio.gather(
+            *(s.digests.claim(GUILD, slot, 55, 0.0, 1.0, owner=f"p{n}") for n, s in enumerate(stores * 5))
+        )
+        assert len({c.lease_owner for c in claims}) == 1 and len({c.id for c in claims}) == 1
+    finally:
+        for s in stores:
+            await s.close()
