@@ -42,11 +42,11 @@ async def copy_store(
     tables = [table for table in await source.tables() if table not in _BOOKKEEPING]
     async with destination.transaction() as conn:
         for table in tables:
-            key, self_reference = _SELF_REFERENCES.get(table, (None, None))
+            key, self_reference = _SELF_REFERENCES.get(table, ("", ""))
             links: list[tuple] = []
             copied = 0
-            async for rows in source.stream(f"SELECT * FROM {table}", BATCH):
-                columns = list(rows[0].keys())
+            columns = await source.columns(table)
+            async for rows in source.stream(f"SELECT {', '.join(columns)} FROM {table}", BATCH):
                 values = [list(row) for row in rows]
                 if self_reference:
                     at, key_at = columns.index(self_reference), columns.index(key)

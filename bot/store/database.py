@@ -165,6 +165,10 @@ class Database(ABC):
         """What the store occupies: its tables with their indexes (and, for SQLite, the WAL)."""
 
     @abstractmethod
+    async def columns(self, table: str) -> list[str]:
+        """A table's columns, in their order."""
+
+    @abstractmethod
     async def tables(self) -> list[str]:
         """Clio's tables in the order they were created, so each comes after those it references."""
 

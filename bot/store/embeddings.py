@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 import numpy as np
 
 from bot.store.database import Database
-from bot.store.sql import chunks, placeholders
+from bot.store.sql import BY_ID_IN_GUILD, chunks, placeholders
 
 _LEVELS = 127.0
 
@@ -41,7 +41,7 @@ class EmbeddingStore:
         for chunk in chunks(message_ids):
             rows = await self.db.fetchall(
                 "SELECT e.message_id, e.vector FROM message_embeddings e JOIN messages m ON m.id = e.message_id"
-                f" WHERE m.guild_id = ? AND e.model_id = ? AND e.message_id IN ({placeholders(len(chunk))})",
+                f" WHERE {BY_ID_IN_GUILD} AND e.model_id = ? AND e.message_id IN ({placeholders(len(chunk))})",
                 [guild_id, model_id, *chunk],
             )
             found.update({row[0]: decode_vector(row[1]) for row in rows})

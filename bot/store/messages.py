@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.core.errors import UserError
 from bot.core.records import IncomingMessage, StoredMessage
 from bot.store.database import Database
-from bot.store.sql import ENSURE_GUILD, chunks, in_channels, placeholders
+from bot.store.sql import BY_ID_IN_GUILD, ENSURE_GUILD, chunks, in_channels, placeholders
 
 _UPSERT_GUILD = """
 INSERT INTO guilds(id, name) VALUES (?, ?)
@@ -43,8 +43,7 @@ FROM messages m LEFT JOIN authors a ON a.guild_id = m.guild_id AND a.id = m.auth
 """
 
 
-@dataclass(frozen=True)
-class ReplyLink:
+class ReplyLink(NamedTuple):
     """A message of a reply chain without its text; ``reply_to_id`` only when the parent is in the window."""
 
     id: int
@@ -198,7 +197,7 @@ class MessageStore:
         found: dict[int, StoredMessage] = {}
         for chunk in chunks(list(message_ids)):
             rows = await self.db.fetchall(
-                f"{_SELECT_STORED} WHERE m.guild_id = ? AND m.id IN ({placeholders(len(chunk))})",
+                f"{_SELECT_STORED} WHERE {BY_ID_IN_GUILD} AND m.id IN ({placeholders(len(chunk))})",
                 [guild_id, *chunk],
             )
             found.update({row[0]: _stored(row) for row in rows})

@@ -210,6 +210,14 @@ class PostgresDatabase(Database):
             )
         )
 
+    async def columns(self, table: str) -> list[str]:
+        rows = await self._read(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+            (table,),
+        )
+        return [row[0] for row in rows]
+
     async def tables(self) -> list[str]:
         rows = await self._read(
             "SELECT c.relname FROM pg_class c WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace"

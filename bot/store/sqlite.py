@@ -31,8 +31,9 @@ _PRAGMAS = (
 
 async def _connect(path: Path, attempts: int = 20) -> aiosqlite.Connection:
     for attempt in range(attempts):
+        # Rows stay plain tuples: a digest over a busy month reads tens of thousands, and the store
+        # reads columns by position.
         conn = await aiosqlite.connect(path, isolation_level=None)
-        conn.row_factory = aiosqlite.Row
         try:
             for pragma in _PRAGMAS:
                 await conn.execute(pragma)
@@ -170,6 +171,9 @@ class SqliteDatabase(Database):
     async def size_bytes(self) -> int:
         files = [self.path, self.path.with_name(self.path.name + "-wal")]
         return sum(f.stat().st_size for f in files if f.exists())
+
+    async def columns(self, table: str) -> list[str]:
+        return [row[1] for row in await self._read(f"PRAGMA table_info({table})", ())]
 
     async def tables(self) -> list[str]:
         rows = await self._read(

@@ -9,7 +9,7 @@ denial or an insult there, with a jump link, would amplify what moderators are a
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,7 +31,7 @@ from bot.engine.digest.model import (
 from bot.engine.digest.selection import busiest_chains, pick_quotes
 from bot.store import Store
 from bot.store.arguments import CANDIDATE, Argument
-from bot.store.tags import Tag
+from bot.store.tags import WindowTag
 
 # Quotes are chosen among an argument's most confidently tagged messages; this bounds the work on
 # a busy argument without moving its centroid much.
@@ -58,7 +58,7 @@ def trend(count: int, previous: int) -> str:
     return "up" if count > previous else "down" if count < previous else "flat"
 
 
-def _tagged_ids(tags: Iterable[Tag], arguments: dict[int, Argument]) -> dict[int, list[int]]:
+def _tagged_ids(tags: Iterable[WindowTag], arguments: dict[int, Argument]) -> dict[int, list[int]]:
     """Argument id -> its tagged message ids, most confident first (moderator tags score 1).
 
     A message counts for one side of a debate only: when it carries an argument and one of its counters
@@ -68,13 +68,15 @@ def _tagged_ids(tags: Iterable[Tag], arguments: dict[int, Argument]) -> dict[int
     ranked = sorted((t for t in tags if t.argument_id in arguments), key=lambda t: (-t.score, t.message_id))
     slug_of = {argument_id: argument.slug for argument_id, argument in arguments.items()}
     counters = counter_pairs((argument.slug, argument.counters) for argument in arguments.values())
+    tag_count = Counter(tag.message_id for tag in ranked)
     sides: dict[int, set[str]] = defaultdict(set)  # message id -> slugs it already counts for
     grouped: dict[int, list[int]] = defaultdict(list)
     for tag in ranked:
-        slug = slug_of[tag.argument_id]
-        if counters.get(slug, set()) & sides[tag.message_id]:
-            continue
-        sides[tag.message_id].add(slug)
+        if tag_count[tag.message_id] > 1:  # only a message with several tags can hold both sides
+            slug = slug_of[tag.argument_id]
+            if counters.get(slug, set()) & sides[tag.message_id]:
+                continue
+            sides[tag.message_id].add(slug)
         grouped[tag.argument_id].append(tag.message_id)
     return grouped
 
