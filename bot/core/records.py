@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,3 +59,27 @@ def time_snowflake(unix_seconds: float, high: bool = False) -> int:
     """The smallest (or largest) snowflake of a given instant, for id-range queries."""
     base = (int(unix_seconds * 1000) - DISCORD_EPOCH_MS) << 22
     return base + (2**22 - 1 if high else 0)
+
+
+@dataclass(frozen=True)
+class MessageScope:
+    """The stored messages a digest or chart covers: one guild's window ``since <= created_at < until``,
+    narrowed to one channel and/or to the ``readable`` channels (those its audience can see)."""
+
+    guild_id: int
+    since: float
+    until: float
+    channel_id: int | None = None
+    readable: Collection[int] | None = None
+
+    def covers(self, message: StoredMessage) -> bool:
+        return (
+            message.guild_id == self.guild_id
+            and self.since <= message.created_at < self.until
+            and (self.channel_id is None or message.channel_id == self.channel_id)
+            and (self.readable is None or message.channel_id in self.readable)
+        )
+
+    def before(self) -> MessageScope:
+        """The window of the same length just before this one, over the same channels."""
+        return replace(self, since=2 * self.since - self.until, until=self.since)

@@ -20,8 +20,8 @@ from __future__ import annotations
 import asyncio
 import re
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from importlib import resources
 from pathlib import Path
@@ -61,6 +61,15 @@ class IntegrityError(Exception):
 
 class DatabaseUnavailable(UserError):
     """The database a URL names cannot be opened (server down, bad path, no permission)."""
+
+
+@contextmanager
+def constraint_errors(backend_error: type[Exception]) -> Iterator[None]:
+    """A backend's constraint violation as :class:`IntegrityError`, the one type callers catch."""
+    try:
+        yield
+    except backend_error as error:
+        raise IntegrityError(str(error)) from error
 
 
 def redacted(url: str | Path) -> str:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from bot.core.errors import UserError
-from bot.core.records import IncomingMessage, StoredMessage
+from bot.core.records import IncomingMessage, MessageScope, StoredMessage
 from bot.store.database import Database
-from bot.store.sql import BY_ID_IN_GUILD, ENSURE_GUILD, chunks, in_channels, placeholders
+from bot.store.sql import BY_ID_IN_GUILD, ENSURE_GUILD, chunks, in_scope, placeholders
 
 _UPSERT_GUILD = """
 INSERT INTO guilds(id, name) VALUES (?, ?)
@@ -203,57 +203,21 @@ class MessageStore:
             found.update({row[0]: _stored(row) for row in rows})
         return found
 
-    async def window(
-        self,
-        guild_id: int,
-        since: float,
-        until: float,
-        channel_id: int | None = None,
-        readable: Collection[int] | None = None,
-    ) -> list[StoredMessage]:
-        """Messages of a guild (or one of its channels) with since <= created_at < until, oldest first;
-        only from the ``readable`` channels when given."""
-        sql = f"{_SELECT_STORED} WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ?"
-        params: list = [guild_id, since, until]
-        sql, params = in_channels(sql, params, channel_id, readable)
-        rows = await self.db.fetchall(sql + " ORDER BY m.created_at, m.id", params)
-        return [_stored(row) for row in rows]
-
-    async def window_totals(
-        self,
-        guild_id: int,
-        since: float,
-        until: float,
-        channel_id: int | None = None,
-        readable: Collection[int] | None = None,
-    ) -> tuple[int, int]:
-        """(messages, distinct authors) of a window, counted by the database."""
-        sql = "SELECT COUNT(*), COUNT(DISTINCT m.author_id) FROM messages m WHERE m.guild_id = ?"
-        sql, params = in_channels(
-            sql + " AND m.created_at >= ? AND m.created_at < ?", [guild_id, since, until], channel_id, readable
-        )
+    async def window_totals(self, scope: MessageScope) -> tuple[int, int]:
+        """(messages, distinct authors) of the scope, counted by the database."""
+        sql, params = in_scope("SELECT COUNT(*), COUNT(DISTINCT m.author_id) FROM messages m WHERE 1 = 1", [], scope)
         row = await self.db.fetchone(sql, params)
         return (row[0], row[1]) if row else (0, 0)
 
-    async def reply_links(
-        self,
-        guild_id: int,
-        since: float,
-        until: float,
-        channel_id: int | None = None,
-        readable: Collection[int] | None = None,
-    ) -> list[ReplyLink]:
-        """The window's replies to messages of the same window, and those messages: all a digest needs
+    async def reply_links(self, scope: MessageScope) -> list[ReplyLink]:
+        """The scope's replies to messages of the same scope, and those messages: all a digest needs
         to find its busiest reply chains without reading the whole window."""
         sql = (
             "SELECT m.id, m.reply_to_id, m.author_id, m.created_at, p.id, p.author_id, p.created_at"
-            " FROM messages m JOIN messages p ON p.id = m.reply_to_id"
-            " WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ?"
-            " AND p.guild_id = ? AND p.created_at >= ? AND p.created_at < ?"
+            " FROM messages m JOIN messages p ON p.id = m.reply_to_id WHERE 1 = 1"
         )
-        params: list = [guild_id, since, until, guild_id, since, until]
-        sql, params = in_channels(sql, params, channel_id, readable, alias="m")
-        sql, params = in_channels(sql, params, channel_id, readable, alias="p")
+        sql, params = in_scope(sql, [], scope, alias="m")
+        sql, params = in_scope(sql, params, scope, alias="p")
         links: dict[int, ReplyLink] = {}
         for row in await self.db.fetchall(sql, params):
             links[row[0]] = ReplyLink(row[0], row[1], row[2], row[3])

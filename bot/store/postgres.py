@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
@@ -23,9 +23,9 @@ from bot.store.database import (
     Connection,
     Database,
     DatabaseUnavailable,
-    IntegrityError,
     Migration,
     Params,
+    constraint_errors,
     redacted,
 )
 from bot.store.sql import Row
@@ -91,30 +91,22 @@ def _search_path(url: str) -> str | None:
     return values[0].split(",")[0].strip() if values else None
 
 
-@contextmanager
-def _constraints() -> Iterator[None]:
-    try:
-        yield
-    except asyncpg.IntegrityConstraintViolationError as error:
-        raise IntegrityError(str(error)) from error
-
-
 class PostgresConnection(Connection):
     def __init__(self, conn: asyncpg.Connection | asyncpg.pool.PoolConnectionProxy) -> None:
         self._conn = conn
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        with _constraints():
+        with constraint_errors(asyncpg.IntegrityConstraintViolationError):
             return _rowcount(await self._conn.execute(numbered_placeholders(sql), *params))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         batch = [tuple(row) for row in rows]
         if batch:
-            with _constraints():
+            with constraint_errors(asyncpg.IntegrityConstraintViolationError):
                 await self._conn.executemany(numbered_placeholders(sql), batch)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        with _constraints():  # INSERT ... RETURNING
+        with constraint_errors(asyncpg.IntegrityConstraintViolationError):  # INSERT ... RETURNING
             return list(await self._conn.fetch(numbered_placeholders(sql), *params))
 
 

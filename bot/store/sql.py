@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeAlias
+
+from bot.core.records import MessageScope
 
 # SQLite allows 32766 variables per statement; a few hundred keeps statements small and cache-friendly.
 CHUNK = 500
@@ -44,15 +46,15 @@ def first_value(row: Row | None) -> Any:
     return required(row)[0]
 
 
-def in_channels(
-    sql: str, params: list, channel_id: int | None, readable: Collection[int] | None, alias: str = "m"
-) -> tuple[str, list]:
-    """``sql`` (over messages ``alias``) narrowed to one channel and/or to the ``readable`` ones."""
-    if channel_id is not None:
+def in_scope(sql: str, params: list, scope: MessageScope, alias: str = "m") -> tuple[str, list]:
+    """``sql`` (ending in a WHERE clause over messages ``alias``) narrowed to the scope's messages."""
+    sql += f" AND {alias}.guild_id = ? AND {alias}.created_at >= ? AND {alias}.created_at < ?"
+    params = [*params, scope.guild_id, scope.since, scope.until]
+    if scope.channel_id is not None:
         sql += f" AND {alias}.channel_id = ?"
-        params = [*params, channel_id]
-    if readable is not None:
-        allowed = sorted(readable)
+        params = [*params, scope.channel_id]
+    if scope.readable is not None:
+        allowed = sorted(scope.readable)
         sql += f" AND {alias}.channel_id IN ({placeholders(len(allowed))})" if allowed else " AND 1 = 0"
         params = [*params, *allowed]
     return sql, params

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiosqlite
 
-from bot.store.database import Connection, Database, DatabaseUnavailable, IntegrityError, Migration, Params
+from bot.store.database import Connection, Database, DatabaseUnavailable, Migration, Params, constraint_errors
 from bot.store.sql import Row
 
 _PRAGMAS = (
@@ -51,14 +51,6 @@ async def _connect(path: Path, attempts: int = 20) -> aiosqlite.Connection:
     raise AssertionError("unreachable")
 
 
-@contextmanager
-def _constraints() -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.IntegrityError as error:
-        raise IntegrityError(str(error)) from error
-
-
 def _statements(script: str) -> list[str]:
     """The statements of a migration, one by one (executescript() would commit the open transaction)."""
     statements, pending = [], ""
@@ -80,16 +72,16 @@ class SqliteConnection(Connection):
         self._conn = conn
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        with _constraints():
+        with constraint_errors(sqlite3.IntegrityError):
             cursor = await self._conn.execute(sql, params)
         return cursor.rowcount
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
-        with _constraints():
+        with constraint_errors(sqlite3.IntegrityError):
             await self._conn.executemany(sql, rows)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
-        with _constraints():  # INSERT ... RETURNING
+        with constraint_errors(sqlite3.IntegrityError):  # INSERT ... RETURNING
             async with self._conn.execute(sql, params) as cursor:
                 return list(await cursor.fetchall())
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from bot.core.records import MessageScope
 from bot.store.database import Database
-from bot.store.sql import chunks, in_channels, placeholders
+from bot.store.sql import chunks, in_scope, placeholders
 
 
 @dataclass(frozen=True)
@@ -95,25 +96,16 @@ class TagStore:
                 found.setdefault(row[0], []).append(Tag(row[0], row[1], row[2], row[3], bool(row[4])))
         return found
 
-    async def accepted_in_window(
-        self,
-        guild_id: int,
-        since: float,
-        until: float,
-        channel_id: int | None = None,
-        readable: Collection[int] | None = None,
-    ) -> list[WindowTag]:
+    async def accepted_in_window(self, scope: MessageScope) -> list[WindowTag]:
+        """Accepted tags of the scope's messages."""
         # From the window's messages to their tags, never from all of the guild's tags: the guild
         # condition on m lets both databases start from the (guild_id, created_at) index.
         sql = (
             "SELECT t.message_id, t.argument_id, t.score, m.created_at FROM messages m"
-            " JOIN tags t ON t.message_id = m.id"
-            " WHERE m.guild_id = ? AND m.created_at >= ? AND m.created_at < ? AND t.guild_id = ? AND t.accepted = 1"
+            " JOIN tags t ON t.message_id = m.id WHERE t.guild_id = ? AND t.accepted = 1"
         )
-        params: list = [guild_id, since, until, guild_id]
-        sql, params = in_channels(sql, params, channel_id, readable)
-        rows = await self.db.fetchall(sql, params)
-        return [WindowTag(*row) for row in rows]
+        sql, params = in_scope(sql, [scope.guild_id], scope)
+        return [WindowTag(*row) for row in await self.db.fetchall(sql, params)]
 
     async def corrections(self, guild_id: int | None = None) -> list[Correction]:
         sql = (

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from bot.core.config import Settings
-from bot.core.records import IncomingMessage
+from bot.core.records import IncomingMessage, MessageScope
 from bot.engine.matcher import Calibration
 from bot.store.arguments import Argument
 from tests.cogs.conftest import eventually
@@ -426,7 +426,7 @@ async def test_a_context_note_once_then_the_cooldown(clio_world):
         await clio.say("bob", BOTH_SIDES, channel="random"),
     )  # notes are off in #random
     assert len(await notes(clio)) == 1
-    tagged = await clio.store.tags.accepted_in_window(int(clio.guild_id), 0, time.time() + 1)
+    tagged = await clio.store.tags.accepted_in_window(MessageScope(int(clio.guild_id), 0, time.time() + 1))
     assert len([t for t in tagged if t.argument_id == (await argument(clio, BOTH_SIDES_SLUG)).id]) == 4
 
     # Another argument still gets its note; one with notes switched off does not.

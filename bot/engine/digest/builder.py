@@ -17,7 +17,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bot.core.records import StoredMessage
+from bot.core.records import MessageScope, StoredMessage
 from bot.engine.catalogue import counter_pairs
 from bot.engine.digest.model import (
     ArgumentDigest,
@@ -209,31 +209,15 @@ class _Window:
         )
 
 
-@dataclass(frozen=True)
-class _Scope:
-    """Which stored messages a digest covers: its window, and its channel or readable channels."""
-
-    since: float
-    until: float
-    channel_id: int | None
-    readable: Collection[int] | None
-
-    def covers(self, message: StoredMessage) -> bool:
-        return (
-            self.since <= message.created_at < self.until
-            and (self.channel_id is None or message.channel_id == self.channel_id)
-            and (self.readable is None or message.channel_id in self.readable)
-        )
-
-
 async def _candidates(
-    store: Store, guild_id: int, scope: _Scope
+    store: Store, scope: MessageScope
 ) -> tuple[list[tuple[Argument, list[int]]], dict[int, StoredMessage]]:
     """Candidate arguments with evidence in the window, and that evidence, most evidence first; and
     the evidence messages."""
-    candidates = await store.arguments.list(guild_id, statuses=(CANDIDATE,))
+    candidates = await store.arguments.list(scope.guild_id, statuses=(CANDIDATE,))
     evidence = {i for argument in candidates for i in _evidence_ids(argument)}
-    covered = {i: m for i, m in (await store.messages.get(guild_id, sorted(evidence))).items() if scope.covers(m)}
+    stored = await store.messages.get(scope.guild_id, sorted(evidence))
+    covered = {i: m for i, m in stored.items() if scope.covers(m)}
     found = []
     for argument in candidates:
         in_window = [i for i in dict.fromkeys(_evidence_ids(argument)) if i in covered]
@@ -282,13 +266,11 @@ async def build_digest(
     since, until = unix_seconds(since), unix_seconds(until)
     if until <= since:
         raise ValueError("a digest window must end after it starts")
-    scope = _Scope(since, until, channel_id, readable)
-    total_messages, total_authors = await store.messages.window_totals(guild_id, since, until, channel_id, readable)
+    scope = MessageScope(guild_id, since, until, channel_id, readable)
+    total_messages, total_authors = await store.messages.window_totals(scope)
     active = {a.id: a for a in await store.arguments.list(guild_id)}
-    current = _tagged_ids(await store.tags.accepted_in_window(guild_id, since, until, channel_id, readable), active)
-    previous = _tagged_ids(
-        await store.tags.accepted_in_window(guild_id, 2 * since - until, since, channel_id, readable), active
-    )
+    current = _tagged_ids(await store.tags.accepted_in_window(scope), active)
+    previous = _tagged_ids(await store.tags.accepted_in_window(scope.before()), active)
 
     shown = sorted(current, key=lambda aid: (-len(current[aid]), active[aid].slug))[:max_arguments]
     by_slug = {a.slug: a.id for a in active.values()}
@@ -296,10 +278,10 @@ async def build_digest(
         aid: [by_slug[slug] for slug in dict.fromkeys(active[aid].counters) if by_slug.get(slug) in current]
         for aid in shown
     }
-    candidates, by_id = await _candidates(store, guild_id, scope)
+    candidates, by_id = await _candidates(store, scope)
     described = set(shown) | {c for cs in raised.values() for c in cs}
     by_id.update(await store.messages.get(guild_id, sorted({i for aid in described for i in current[aid]})))
-    links = await store.messages.reply_links(guild_id, since, until, channel_id, readable)
+    links = await store.messages.reply_links(scope)
     withheld = await _unquotable(store, guild_id, {*by_id, *(link.id for link in links)}, current, active)
     pools = {aid: _pool([i for i in current[aid] if i not in withheld], by_id) for aid in described}
     pools.update({argument.id: _pool([i for i in ids if i not in withheld], by_id) for argument, ids in candidates})

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.markdown import shorten
+from bot.core.records import MessageScope
 from bot.store import Store
 
 # A shorter window has no trend worth drawing.
@@ -29,7 +30,7 @@ async def daily_counts(
 ) -> dict[str, dict[date, int]]:
     """Label -> {day -> tagged messages} for the ``top`` most tagged arguments of the window."""
     zone = ZoneInfo(tz)
-    tags = await store.tags.accepted_in_window(guild_id, since, until, channel_id, readable)
+    tags = await store.tags.accepted_in_window(MessageScope(guild_id, since, until, channel_id, readable))
     leaders = [aid for aid, _ in Counter(t.argument_id for t in tags).most_common(top)]
     labels = {a.id: a.label for a in await store.arguments.list(guild_id) if a.id in leaders}
     counts: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from bot.core.config import Settings
+from bot.core.records import MessageScope
 from bot.engine.embedding import Embedder
 from bot.engine.moderation import ModerationService, contexts_from_ingest, median_flag_ms, policy_map
 from bot.engine.wiring import open_engine
@@ -49,7 +50,7 @@ async def run_engine_benchmarks(settings: Settings, messages: int = 3000, digest
                 await engine.tagging.ingest(corpus[start : min(start + INGEST_BATCH * 4, digest_messages)])
             figures["digest_messages"] = await engine.store.messages.count(1)
             figures["digest_tagged_messages"] = len(
-                {t.message_id for t in await engine.store.tags.accepted_in_window(1, 0, float("inf"))}
+                {t.message_id for t in await engine.store.tags.accepted_in_window(MessageScope(1, 0, float("inf")))}
             )
             figures["digest_seconds"] = round(await _time_digest(engine, corpus), 3)
             figures["peak_rss_mb"] = round(peak_rss_mb(), 1)

@@ -3,6 +3,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from bot.core.records import MessageScope
 from bot.store.database import IntegrityError
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
 
@@ -66,24 +67,34 @@ async def test_deleting_from_another_guild_deletes_nothing(store):
     assert await store.messages.count(GUILD) == 1
 
 
-async def test_window_is_scoped_to_guild_channel_and_time(store):
+async def test_a_scope_is_one_guild_one_window_and_its_channels(store):
+    early, inside = make_message("early", created_at=100.0), make_message("inside", created_at=200.0)
+    reply = make_message("reply", created_at=250.0, author_id=9, reply_to_id=inside.id)
     await store.messages.upsert(
         [
-            make_message("early", created_at=100.0),
-            make_message("inside", created_at=200.0),
-            make_message("other channel", created_at=200.0, channel_id=1002),
+            early,
+            inside,
+            make_message("other channel", created_at=200.0, channel_id=1002, author_id=8),
             make_message("other guild", created_at=200.0, guild_id=OTHER_GUILD, channel_id=2001),
             make_message("late", created_at=300.0),
+            reply,
+            make_message("reply to the early one", created_at=260.0, reply_to_id=early.id),
         ]
     )
-    assert [m.content for m in await store.messages.window(GUILD, 150, 300)] == ["inside", "other channel"]
-    assert [m.content for m in await store.messages.window(GUILD, 150, 300, channel_id=1001)] == ["inside"]
+    totals = store.messages.window_totals
+    assert await totals(MessageScope(GUILD, 150, 300)) == (4, 3)
+    assert await totals(MessageScope(GUILD, 150, 300, channel_id=1001)) == (3, 2)
+    assert await totals(MessageScope(GUILD, 150, 300, readable={1002})) == (1, 1)
+    assert await totals(MessageScope(GUILD, 150, 300, readable=set())) == (0, 0)
+    links = await store.messages.reply_links(MessageScope(GUILD, 150, 300))
+    assert [(link.id, link.reply_to_id) for link in links] == [(inside.id, None), (reply.id, inside.id)]
+    assert await store.messages.reply_links(MessageScope(GUILD, 150, 300, readable={1002})) == []
 
 
 async def test_channel_delete_cascades_to_its_messages(store):
     await store.messages.upsert([make_message("a", channel_id=1001), make_message("b", channel_id=1002)])
     await store.messages.delete_channel(GUILD, 1001)
-    assert [m.content for m in await store.messages.window(GUILD, 0, 1e12)] == ["b"]
+    assert [text for _, text in await store.messages.texts(GUILD)] == ["b"]
 
 
 async def test_huge_and_empty_messages_are_stored_whole(store):
