@@ -170,6 +170,10 @@ class Database(ABC):
         """After rows were inserted with their ids given (a copy), make new ids continue after them."""
 
     @abstractmethod
+    async def analyze(self) -> None:
+        """Refresh the query planner's statistics (after a bulk load; PostgreSQL's autovacuum also does)."""
+
+    @abstractmethod
     async def size_bytes(self) -> int:
         """What the store occupies: its tables with their indexes (and, for SQLite, the WAL)."""
 

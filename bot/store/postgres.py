@@ -194,6 +194,10 @@ class PostgresDatabase(Database):
                     f" FROM {table}"
                 )
 
+    async def analyze(self) -> None:
+        async with self._pool.acquire() as conn:
+            await conn.execute("ANALYZE")
+
     async def size_bytes(self) -> int:
         return int(
             await self.fetchvalue(

@@ -160,6 +160,10 @@ class SqliteDatabase(Database):
     async def reset_id_sequences(self) -> None:
         """Nothing to do: SQLite's AUTOINCREMENT counters already follow the largest id inserted."""
 
+    async def analyze(self) -> None:
+        async with self.transaction() as conn:
+            await conn.execute("ANALYZE")
+
     async def size_bytes(self) -> int:
         files = [self.path, self.path.with_name(self.path.name + "-wal")]
         return sum(f.stat().st_size for f in files if f.exists())

@@ -157,6 +157,7 @@ async def run_scale_benchmark(settings: Settings, url: str, messages: int) -> di
         build_rate = await build_store(engine, messages)
         if build_rate:
             figures["build_messages_per_second"] = round(build_rate, 1)
+        await engine.store.db.analyze()  # planner statistics, as a store that grew gradually would have
         # Once per store (later processes read the catalogue's vectors from it), so not part of what
         # a digest or a discovery run costs.
         started = time.perf_counter()
