@@ -46,9 +46,10 @@ def first_value(row: Row | None) -> Any:
     return required(row)[0]
 
 
-def in_scope(sql: str, params: list, scope: MessageScope, alias: str = "m") -> tuple[str, list]:
-    """``sql`` (ending in a WHERE clause over messages ``alias``) narrowed to the scope's messages."""
-    sql += f" AND {alias}.guild_id = ? AND {alias}.created_at >= ? AND {alias}.created_at < ?"
+def in_scope(sql: str, params: list, scope: MessageScope, alias: str = "m", at: str = "created_at") -> tuple[str, list]:
+    """``sql`` (ending in a WHERE clause over ``alias``, messages or rows with their ``guild_id``,
+    ``channel_id`` and message time ``at``) narrowed to the scope's messages."""
+    sql += f" AND {alias}.guild_id = ? AND {alias}.{at} >= ? AND {alias}.{at} < ?"
     params = [*params, scope.guild_id, scope.since, scope.until]
     if scope.channel_id is not None:
         sql += f" AND {alias}.channel_id = ?"

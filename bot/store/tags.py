@@ -56,17 +56,19 @@ class TagStore:
                     [guild_id, *chunk],
                 )
             await conn.executemany(
-                "INSERT INTO tags(message_id, argument_id, guild_id, score, source, accepted, created_at)"
-                " VALUES (?, ?, ?, ?, 'model', 1, ?) ON CONFLICT(message_id, argument_id) DO NOTHING",
-                [(mid, aid, guild_id, score, now) for mid, pairs in tags.items() for aid, score in pairs],
+                "INSERT INTO tags(message_id, argument_id, guild_id, score, source, accepted, created_at,"
+                " message_at, channel_id) SELECT m.id, ?, m.guild_id, ?, 'model', 1, ?, m.created_at, m.channel_id"
+                " FROM messages m WHERE m.id = ? AND m.guild_id = ? ON CONFLICT(message_id, argument_id) DO NOTHING",
+                [(aid, score, now, mid, guild_id) for mid, pairs in tags.items() for aid, score in pairs],
             )
 
     async def set_by_moderator(
         self, guild_id: int, message_id: int, argument_id: int, accepted: bool, moderator_id: int | None
     ) -> None:
         await self.db.execute(
-            "INSERT INTO tags(message_id, argument_id, guild_id, score, source, accepted, set_by, created_at)"
-            " SELECT m.id, a.id, ?, ?, 'moderator', ?, ?, ? FROM messages m, arguments a"
+            "INSERT INTO tags(message_id, argument_id, guild_id, score, source, accepted, set_by, created_at,"
+            " message_at, channel_id)"
+            " SELECT m.id, a.id, ?, ?, 'moderator', ?, ?, ?, m.created_at, m.channel_id FROM messages m, arguments a"
             " WHERE m.id = ? AND m.guild_id = ? AND a.id = ? AND a.guild_id = ?"
             " ON CONFLICT(message_id, argument_id) DO UPDATE SET score = excluded.score,"
             " source = 'moderator', accepted = excluded.accepted, set_by = excluded.set_by,"
@@ -97,14 +99,10 @@ class TagStore:
         return found
 
     async def accepted_in_window(self, scope: MessageScope) -> list[WindowTag]:
-        """Accepted tags of the scope's messages."""
-        # From the window's messages to their tags, never from all of the guild's tags: the guild
-        # condition on m lets both databases start from the (guild_id, created_at) index.
-        sql = (
-            "SELECT t.message_id, t.argument_id, t.score, m.created_at FROM messages m"
-            " JOIN tags t ON t.message_id = m.id WHERE t.guild_id = ? AND t.accepted = 1"
-        )
-        sql, params = in_scope(sql, [scope.guild_id], scope)
+        """Accepted tags of the scope's messages, from the tags' own copy of their message's time and
+        channel (the (guild_id, message_at) index): no message of the window is read."""
+        sql = "SELECT t.message_id, t.argument_id, t.score, t.message_at FROM tags t WHERE t.accepted = 1"
+        sql, params = in_scope(sql, [], scope, alias="t", at="message_at")
         return [WindowTag(*row) for row in await self.db.fetchall(sql, params)]
 
     async def corrections(self, guild_id: int | None = None) -> list[Correction]:

@@ -163,3 +163,23 @@ def test_passwords_are_redacted_from_urls():
 def test_migration_files_are_numbered_without_gaps():
     versions = [m.version for m in bundled_migrations()]
     assert versions == list(range(1, len(versions) + 1))
+
+
+async def test_upgrading_gives_existing_tags_their_message_time_and_channel(database_url):
+    before = [m for m in bundled_migrations() if m.name < "0008"]
+    async with await Database.open(database_url, migrations=before) as db:
+        await db.execute("INSERT INTO guilds(id) VALUES (1)")
+        await db.execute("INSERT INTO channels(id, guild_id) VALUES (5, 1)")
+        await db.execute("INSERT INTO authors(guild_id, id) VALUES (1, 7)")
+        await db.execute(
+            "INSERT INTO messages(id, guild_id, channel_id, author_id, created_at, content) VALUES (9, 1, 5, 7, 123.5, 'x')"
+        )
+        await db.execute(
+            "INSERT INTO arguments(id, guild_id, slug, origin, claim, created_at, updated_at)"
+            " VALUES (3, 1, 'a', 'moderator', 'c', 0, 0)"
+        )
+        await db.execute(
+            "INSERT INTO tags(message_id, argument_id, guild_id, score, source, created_at) VALUES (9, 3, 1, 0.9, 'model', 0)"
+        )
+        assert await db.migrate(bundled_migrations()) == [m.version for m in bundled_migrations()][len(before) :]
+        assert tuple(required(await db.fetchone("SELECT message_at, channel_id FROM tags"))) == (123.5, 5)
