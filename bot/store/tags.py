@@ -99,11 +99,13 @@ class TagStore:
         return found
 
     async def accepted_in_window(self, scope: MessageScope) -> list[WindowTag]:
-        """Accepted tags of the scope's messages, from the tags' own copy of their message's time and
-        channel (the (guild_id, message_at) index): no message of the window is read."""
+        """Accepted tags of the scope's messages, most confident first (then by message id), from the
+        tags' own copy of their message's time and channel (the (guild_id, message_at) index): no
+        message of the window is read."""
         sql = "SELECT t.message_id, t.argument_id, t.score, t.message_at FROM tags t WHERE t.accepted = 1"
         sql, params = in_scope(sql, [], scope, alias="t", at="message_at")
-        return [WindowTag(*row) for row in await self.db.fetchall(sql, params)]
+        rows = await self.db.fetchall(sql + " ORDER BY t.score DESC, t.message_id, t.argument_id", params)
+        return [WindowTag._make(row) for row in rows]
 
     async def corrections(self, guild_id: int | None = None) -> list[Correction]:
         sql = (

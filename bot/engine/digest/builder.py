@@ -58,14 +58,15 @@ def trend(count: int, previous: int) -> str:
     return "up" if count > previous else "down" if count < previous else "flat"
 
 
-def _tagged_ids(tags: Iterable[WindowTag], arguments: dict[int, Argument]) -> dict[int, list[int]]:
-    """Argument id -> its tagged message ids, most confident first (moderator tags score 1).
+def _tagged_ids(ranked_tags: Iterable[WindowTag], arguments: dict[int, Argument]) -> dict[int, list[int]]:
+    """Argument id -> its tagged message ids, most confident first (moderator tags score 1), from tags
+    ranked so (as ``accepted_in_window`` returns them).
 
     A message counts for one side of a debate only: when it carries an argument and one of its counters
     (tags set before the matcher kept them apart, or by hand), the more confident tag wins, so no quote
     is shown under an argument and its counter at once.
     """
-    ranked = sorted((t for t in tags if t.argument_id in arguments), key=lambda t: (-t.score, t.message_id))
+    ranked = [t for t in ranked_tags if t.argument_id in arguments]
     slug_of = {argument_id: argument.slug for argument_id, argument in arguments.items()}
     counters = counter_pairs((argument.slug, argument.counters) for argument in arguments.values())
     tag_count = Counter(tag.message_id for tag in ranked)
