@@ -149,12 +149,11 @@ class ArgumentStore:
             assignments += ", edited = CASE WHEN " + " OR ".join(f"{name} IS DISTINCT FROM ?" for name, _ in content)
             assignments += " THEN 1 ELSE edited END"
             values += [value for _, value in content]
-        async with self.db.transaction() as conn:
-            changed = await conn.execute(
-                f"UPDATE arguments SET {assignments}, updated_at = ? WHERE guild_id = ? AND id = ?",
-                [*values, time.time(), guild_id, argument_id],
-            )
-            return changed == 1
+        changed = await self.db.execute(
+            f"UPDATE arguments SET {assignments}, updated_at = ? WHERE guild_id = ? AND id = ?",
+            [*values, time.time(), guild_id, argument_id],
+        )
+        return changed == 1
 
     async def list(self, guild_id: int, statuses: Sequence[str] = (ACTIVE,)) -> list[Argument]:
         rows = await self.db.fetchall(

@@ -123,9 +123,8 @@ class ScheduleStore:
         return Schedule(*row) if row else None
 
     async def remove(self, guild_id: int, schedule_id: int) -> bool:
-        async with self.db.transaction() as conn:
-            changed = await conn.execute("DELETE FROM schedules WHERE guild_id = ? AND id = ?", (guild_id, schedule_id))
-            return changed == 1
+        changed = await self.db.execute("DELETE FROM schedules WHERE guild_id = ? AND id = ?", (guild_id, schedule_id))
+        return changed == 1
 
     async def mark_run(self, schedule_id: int, until: float) -> None:
         """Record a successful run; the next digest starts where this one ended. Never moves back."""

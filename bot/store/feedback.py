@@ -63,8 +63,6 @@ class FalsePositiveStore:
         return await self._redact("guild_id = ? AND created_at < ?", (guild_id, cutoff))
 
     async def _redact(self, where: str, params: tuple) -> int:
-        async with self.db.transaction() as conn:
-            changed = await conn.execute(
-                f"UPDATE false_positives SET text = NULL WHERE {where} AND text IS NOT NULL", params
-            )
-            return changed
+        return await self.db.execute(
+            f"UPDATE false_positives SET text = NULL WHERE {where} AND text IS NOT NULL", params
+        )

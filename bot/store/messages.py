@@ -138,11 +138,10 @@ class MessageStore:
         deleted = 0
         async with self.db.transaction() as conn:
             for chunk in chunks(list(message_ids)):
-                changed = await conn.execute(
+                deleted += await conn.execute(
                     f"DELETE FROM messages WHERE guild_id = ? AND id IN ({placeholders(len(chunk))})",
                     [guild_id, *chunk],
                 )
-                deleted += changed
         return deleted
 
     async def delete_channel(self, guild_id: int, channel_id: int) -> None:
@@ -187,11 +186,7 @@ class MessageStore:
             return changed
 
     async def delete_older_than(self, guild_id: int, cutoff: float) -> int:
-        async with self.db.transaction() as conn:
-            changed = await conn.execute(
-                "DELETE FROM messages WHERE guild_id = ? AND created_at < ?", (guild_id, cutoff)
-            )
-            return changed
+        return await self.db.execute("DELETE FROM messages WHERE guild_id = ? AND created_at < ?", (guild_id, cutoff))
 
     async def get(self, guild_id: int, message_ids: Sequence[int]) -> dict[int, StoredMessage]:
         found: dict[int, StoredMessage] = {}

@@ -121,13 +121,11 @@ class FlagStore:
         """Move a flag from ``expected_status`` to ``new_status``. False if someone else got there first."""
         if new_status not in FLAG_STATUSES:
             raise ValueError(f"unknown flag status {new_status!r}; expected one of {sorted(FLAG_STATUSES)}")
-        async with self.db.transaction() as conn:
-            changed = await conn.execute(
-                "UPDATE flags SET status = ?, decided_by = ?, decided_at = ?"
-                " WHERE guild_id = ? AND id = ? AND status = ?",
-                (new_status, moderator_id, time.time() if now is None else now, guild_id, flag_id, expected_status),
-            )
-            return changed == 1
+        changed = await self.db.execute(
+            "UPDATE flags SET status = ?, decided_by = ?, decided_at = ? WHERE guild_id = ? AND id = ? AND status = ?",
+            (new_status, moderator_id, time.time() if now is None else now, guild_id, flag_id, expected_status),
+        )
+        return changed == 1
 
     async def set_queue_message(self, guild_id: int, flag_id: int, queue_message_id: int) -> None:
         """Remember the review-queue post of a flag, so its buttons can find it again."""
@@ -200,12 +198,10 @@ class FlagStore:
 
     async def redact_before(self, guild_id: int, cutoff: float) -> int:
         """Drop the quotes of flags raised before ``cutoff`` (the guild's retention)."""
-        async with self.db.transaction() as conn:
-            changed = await conn.execute(
-                "UPDATE flags SET quote = NULL WHERE guild_id = ? AND created_at < ? AND quote IS NOT NULL",
-                (guild_id, cutoff),
-            )
-            return changed
+        return await self.db.execute(
+            "UPDATE flags SET quote = NULL WHERE guild_id = ? AND created_at < ? AND quote IS NOT NULL",
+            (guild_id, cutoff),
+        )
 
     async def redact_message(self, guild_id: int, message_id: int) -> int:
         """Drop the quoted text of a deleted message; the flag and its decision stay. Returns flags changed."""
@@ -215,12 +211,10 @@ class FlagStore:
         return await self._redact("author_id", guild_id, author_id)
 
     async def _redact(self, column: str, guild_id: int, value: int) -> int:
-        async with self.db.transaction() as conn:
-            changed = await conn.execute(
-                f"UPDATE flags SET quote = NULL WHERE guild_id = ? AND {column} = ? AND quote IS NOT NULL",
-                (guild_id, value),
-            )
-            return changed
+        return await self.db.execute(
+            f"UPDATE flags SET quote = NULL WHERE guild_id = ? AND {column} = ? AND quote IS NOT NULL",
+            (guild_id, value),
+        )
 
 
 class CaseStore:
@@ -264,11 +258,10 @@ class CaseStore:
         return min(rows, key=lambda case: case.number, default=None)
 
     async def set_reason(self, guild_id: int, number: int, reason: str) -> bool:
-        async with self.db.transaction() as conn:
-            changed = await conn.execute(
-                "UPDATE cases SET reason = ? WHERE guild_id = ? AND number = ?", (reason, guild_id, number)
-            )
-            return changed == 1
+        changed = await self.db.execute(
+            "UPDATE cases SET reason = ? WHERE guild_id = ? AND number = ?", (reason, guild_id, number)
+        )
+        return changed == 1
 
     async def for_user(self, guild_id: int, user_id: int, limit: int = 50) -> list[Case]:
         """A member's history, newest first."""
@@ -294,18 +287,14 @@ class CaseStore:
 
     async def redact_before(self, guild_id: int, cutoff: float) -> int:
         """Drop the quoted content of cases opened before ``cutoff`` (the guild's retention)."""
-        async with self.db.transaction() as conn:
-            changed = await conn.execute(
-                "UPDATE cases SET content = NULL WHERE guild_id = ? AND created_at < ? AND content IS NOT NULL",
-                (guild_id, cutoff),
-            )
-            return changed
+        return await self.db.execute(
+            "UPDATE cases SET content = NULL WHERE guild_id = ? AND created_at < ? AND content IS NOT NULL",
+            (guild_id, cutoff),
+        )
 
     async def redact_user(self, guild_id: int, user_id: int) -> int:
         """Forget what a member wrote: quoted content goes, the record of moderation stays."""
-        async with self.db.transaction() as conn:
-            changed = await conn.execute(
-                "UPDATE cases SET content = NULL WHERE guild_id = ? AND user_id = ? AND content IS NOT NULL",
-                (guild_id, user_id),
-            )
-            return changed
+        return await self.db.execute(
+            "UPDATE cases SET content = NULL WHERE guild_id = ? AND user_id = ? AND content IS NOT NULL",
+            (guild_id, user_id),
+        )

@@ -28,13 +28,12 @@ class NoteStore:
 
     async def record(self, guild_id: int, channel_id: int, argument_id: int, message_id: int, posted_at: float) -> bool:
         """Claim a message for a note before posting it; False when it already has one."""
-        async with self.db.transaction() as conn:
-            changed = await conn.execute(
-                "INSERT INTO context_notes(guild_id, channel_id, argument_id, message_id, posted_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT(message_id) DO NOTHING",
-                (guild_id, channel_id, argument_id, message_id, posted_at),
-            )
-            return changed == 1
+        changed = await self.db.execute(
+            "INSERT INTO context_notes(guild_id, channel_id, argument_id, message_id, posted_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT(message_id) DO NOTHING",
+            (guild_id, channel_id, argument_id, message_id, posted_at),
+        )
+        return changed == 1
 
     async def forget(self, guild_id: int, message_id: int) -> None:
         """Undo ``record`` when the note could not be posted, so the cooldown does not start."""
@@ -44,12 +43,10 @@ class NoteStore:
         """Drop the notes posted on these messages (their author was forgotten)."""
         removed = 0
         for chunk in chunks(list(message_ids)):
-            async with self.db.transaction() as conn:
-                changed = await conn.execute(
-                    f"DELETE FROM context_notes WHERE guild_id = ? AND message_id IN ({_marks(len(chunk))})",
-                    [guild_id, *chunk],
-                )
-                removed += changed
+            removed += await self.db.execute(
+                f"DELETE FROM context_notes WHERE guild_id = ? AND message_id IN ({_marks(len(chunk))})",
+                [guild_id, *chunk],
+            )
         return removed
 
     async def last_posted(

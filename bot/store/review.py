@@ -45,11 +45,7 @@ class FlaggedEdits:
         return await self._delete("edited_at < ?", guild_id, cutoff)
 
     async def _delete(self, condition: str, guild_id: int, value: float) -> int:
-        async with self.db.transaction() as conn:
-            changed = await conn.execute(
-                f"DELETE FROM flagged_edits WHERE guild_id = ? AND {condition}", (guild_id, value)
-            )
-            return changed
+        return await self.db.execute(f"DELETE FROM flagged_edits WHERE guild_id = ? AND {condition}", (guild_id, value))
 
 
 # -- escalation proposals ------------------------------------------------------------------------
@@ -112,13 +108,12 @@ class EscalationStore:
         expected: str = PROPOSED,
         now: float | None = None,
     ) -> bool:
-        async with self.db.transaction() as conn:
-            changed = await conn.execute(
-                "UPDATE escalations SET status = ?, decided_by = ?, decided_at = ?"
-                " WHERE guild_id = ? AND id = ? AND status = ?",
-                (status, moderator_id, time.time() if now is None else now, guild_id, escalation_id, expected),
-            )
-            return changed == 1
+        changed = await self.db.execute(
+            "UPDATE escalations SET status = ?, decided_by = ?, decided_at = ?"
+            " WHERE guild_id = ? AND id = ? AND status = ?",
+            (status, moderator_id, time.time() if now is None else now, guild_id, escalation_id, expected),
+        )
+        return changed == 1
 
     async def set_fields(self, guild_id: int, escalation_id: int, **values: int) -> None:
         """``message_id`` (the proposal's post) or ``case_number`` (the timeout it led to)."""
