@@ -58,6 +58,27 @@ def clio_intents() -> discord.Intents:
     return intents
 
 
+def skip_malformed_events(state) -> None:
+    """Log and skip a gateway event whose payload discord.py cannot parse (a message without an
+    author, a non-numeric id), instead of letting the error end the connection and so the bot.
+
+    discord.py runs every dispatch through the ``parsers`` table of its connection state (the gateway
+    looks each event up there on every connect), so wrapping its entries covers every event.
+    """
+    for event, parse in list(state.parsers.items()):
+        state.parsers[event] = _skipping_errors(event, parse)
+
+
+def _skipping_errors(event: str, parse):
+    def parse_or_skip(data) -> None:
+        try:
+            parse(data)
+        except Exception:
+            log.warning("skipped a malformed %s event", event, exc_info=True)
+
+    return parse_or_skip
+
+
 class ClioBot(commands.Bot):
     """Slash commands only: prefix commands are never parsed."""
 
@@ -74,7 +95,9 @@ class ClioBot(commands.Bot):
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._resources = AsyncExitStack()
         self._engine: Engine | None = None
+        self._shutdown: asyncio.Future | None = None
         self.tree.on_error = self.on_app_command_error
+        skip_malformed_events(self._connection)
 
     @property
     def engine(self) -> Engine:
@@ -108,6 +131,13 @@ class ClioBot(commands.Bot):
         """Listeners in the cogs see every message; there are no prefix commands to look for."""
 
     async def close(self) -> None:
+        """Shut down once, whoever asks (a signal, ``async with``, discord.py): every caller waits for
+        the whole shutdown, so the process never exits while the cogs are still writing."""
+        if self._shutdown is None:
+            self._shutdown = asyncio.ensure_future(self._shut_down())
+        await asyncio.shield(self._shutdown)
+
+    async def _shut_down(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         # Commands being answered finish while HTTP is up; discord.py names their tasks.
@@ -218,6 +248,9 @@ async def run_bot_async(settings: Settings, *, handle_signals: bool = True) -> i
     try:
         async with bot:
             await bot.start(token)
+            # start returns as soon as the gateway closes, maybe while a signal's shutdown is still
+            # writing: wait for all of it, or the store would be left open.
+            await bot.close()
     except discord.LoginFailure:
         return _fail(EXIT_BAD_TOKEN, "Discord rejected DISCORD_TOKEN. Copy the token again from the Developer Portal.")
     except discord.PrivilegedIntentsRequired:
