@@ -1,25 +1,28 @@
 """Keeps the store in step with the watched channels: new, edited and deleted messages, and a
 backfill of what was said while the bot was away.
 
-Messages go through :class:`bot.engine.ingest_queue.IngestQueue` in batches. After each batch, every
-``on_clio_ingested(messages, result)`` listener runs: a cog that reacts to tags (moderation,
-context notes) declares ``@commands.Cog.listener() async def on_clio_ingested(self, messages, result)``.
+Messages are stored first, in batches (:class:`bot.engine.ingest_queue.IngestQueue`), then embedded
+and tagged from the store (:class:`bot.engine.processing.MessageProcessor`). After each processed
+batch, every ``on_clio_ingested(messages, result)`` listener is awaited before the batch counts as
+done: a cog that reacts to tags (moderation, context notes) declares
+``@commands.Cog.listener() async def on_clio_ingested(self, messages, result)`` and should hand
+anything slow (posting to Discord) to a task of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 
 import discord
 from discord.ext import commands
 
 from bot.adapter.client import ClioBot
-from bot.core.records import IncomingMessage
+from bot.core.records import IncomingMessage, storable_text
+from bot.engine.backfill import Backfill, BackfillReport
 from bot.engine.ingest_queue import IngestQueue
-from bot.engine.tagging import IngestResult
-from bot.engine.watching import INITIAL_BACKFILL, is_watched, without_channel
+from bot.engine.processing import MessageProcessor
+from bot.engine.watching import is_watched, without_channel
 from cogs.common import MessageChannel
 
 log = logging.getLogger(__name__)
@@ -40,7 +43,7 @@ def to_incoming(message: discord.Message) -> IncomingMessage:
         channel_id=message.channel.id,
         author_id=message.author.id,
         created_at=message.created_at.timestamp(),
-        content=message.content,
+        content=storable_text(message.content),
         edited_at=message.edited_at.timestamp() if message.edited_at else None,
         reply_to_id=reference.message_id if reference and message.type is discord.MessageType.reply else None,
         attachments=len(message.attachments),
@@ -56,13 +59,20 @@ class Ingest(commands.Cog):
     def __init__(self, bot: ClioBot) -> None:
         self.bot = bot
         self.store = bot.engine.store
-        self.queue = IngestQueue(bot.engine.tagging, on_ingested=self._ingested)
+        settings = bot.settings
+        self.processor = MessageProcessor(
+            bot.engine.tagging,
+            lambda: self.bot.extra_events.get("on_clio_ingested", ()),
+            shard_ids=settings.shard_id_list,
+            shard_count=settings.shard_count or 1,
+        )
+        self.queue = IngestQueue(self.store, on_stored=self.processor.wake)
         self._backfilling: set[int] = set()
         self._backfills: set[asyncio.Task] = set()
-        self._listeners: set[asyncio.Task] = set()
 
     async def cog_load(self) -> None:
         self.queue.start()
+        self.processor.start()
 
     async def cog_unload(self) -> None:
         for task in self._backfills:
@@ -72,26 +82,15 @@ class Ingest(commands.Cog):
             await self.queue.close()
         except Exception:  # commands.Bot.close swallows errors from unloading: say it here
             log.exception("could not write the pending messages")
-        # The listeners of the last batches finish while the store is still open.
-        await asyncio.gather(*self._listeners, return_exceptions=True)
+        # What is not processed yet stays marked in the store, for the next start.
+        await self.processor.close()
 
     async def idle(self) -> None:
-        """Wait for backfills, queued writes and the listeners they trigger (tests, commands)."""
-        while self._backfills or self.queue.busy or self._listeners:
-            await asyncio.gather(*self._backfills, *self._listeners, return_exceptions=True)
+        """Wait for backfills, queued writes and their processing (tests, commands)."""
+        while self._backfills or self.queue.busy:
+            await asyncio.gather(*self._backfills, return_exceptions=True)
             await self.queue.drain()
-
-    def _ingested(self, messages: Sequence[IncomingMessage], result: IngestResult) -> None:
-        # Like bot.dispatch, but the tasks are kept so that shutdown can wait for them.
-        for listener in self.bot.extra_events.get("on_clio_ingested", ()):
-            self._track(self._listeners, asyncio.create_task(self._notify(listener, messages, result)))
-
-    @staticmethod
-    async def _notify(listener, messages: Sequence[IncomingMessage], result: IngestResult) -> None:
-        try:
-            await listener(messages, result)
-        except Exception:
-            log.exception("on_clio_ingested listener %s failed", getattr(listener, "__qualname__", listener))
+        await self.processor.drain()
 
     @staticmethod
     def _track(tasks: set[asyncio.Task], task: asyncio.Task) -> asyncio.Task:
@@ -112,13 +111,13 @@ class Ingest(commands.Cog):
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         if await self._wanted(message):
-            self.queue.put(to_incoming(message))
+            await self.queue.put(to_incoming(message))
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         # Since discord.py 2.5 the payload carries the whole updated message, cached or not.
         if await self._wanted(payload.message):
-            self.queue.put(to_incoming(payload.message))
+            await self.queue.put(to_incoming(payload.message))
 
     @commands.Cog.listener()
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
@@ -141,6 +140,7 @@ class Ingest(commands.Cog):
 
     async def _forget_channel(self, guild_id: int, channel_id: int) -> None:
         self.queue.delete_channel(guild_id, channel_id)
+        await self.store.backfill.forget(guild_id, channel_id)
         await self.store.settings.update(guild_id, lambda config: without_channel(config, channel_id))
 
     async def red_delete_data_for_user(self, *, requester: str, user_id: int, guild_id: int | None = None) -> None:
@@ -152,8 +152,7 @@ class Ingest(commands.Cog):
     @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
         # At start-up and after a session is lost (not after a RESUME, which replays what was missed).
-        # It fires as the guild arrives, before live messages of the session (which wait out the
-        # queue's batch window) are written, so the newest stored message is still the gap's start.
+        # Backfill re-reads the newest stored messages too, so a live message stored first hides no gap.
         config = await self.store.settings.get(guild.id)
         for channel_id in config.watched_channels:
             channel = guild.get_channel_or_thread(channel_id)
@@ -163,30 +162,34 @@ class Ingest(commands.Cog):
                 log.info("watched channel %d of guild %d is gone or hidden", channel_id, guild.id)
 
     def start_backfill(self, channel: MessageChannel) -> asyncio.Task:
-        """Fetch, in the background, what the channel got since the newest stored message."""
+        """Read, in the background, what the channel's history holds that the store lacks."""
         return self._track(self._backfills, asyncio.create_task(self.backfill(channel)))
 
-    async def backfill(self, channel: MessageChannel) -> int:
+    async def backfill(self, channel: MessageChannel) -> BackfillReport | None:
+        """The channel's backfill (:mod:`bot.engine.backfill`); None when one is already running."""
         if channel.id in self._backfilling:
-            return 0
+            return None
         self._backfilling.add(channel.id)
-        try:
-            latest = await self.store.messages.latest_id(channel.guild.id, channel.id)
-            history = (
-                channel.history(limit=None, after=discord.Object(latest), oldest_first=True)
-                if latest
-                else channel.history(limit=INITIAL_BACKFILL)
+
+        async def history(after: int | None, before: int | None):
+            pages = channel.history(
+                limit=None,
+                after=discord.Object(after) if after is not None else None,
+                before=discord.Object(before) if before is not None else None,
+                oldest_first=after is not None,
             )
-            fetched = 0
-            async for message in history:
-                if await self._wanted(message):
-                    self.queue.put(to_incoming(message))
-                    fetched += 1
-            log.info("backfilled %d messages of #%s (guild %d)", fetched, channel, channel.guild.id)
-            return fetched
+            async for message in pages:
+                yield message.id, (to_incoming(message) if await self._wanted(message) else None)
+
+        try:
+            report = await Backfill(
+                self.store, channel.guild.id, channel.id, history, self.queue.put, self.queue.drain
+            ).run()
+            log.info("backfill of #%s (guild %d): %s", channel, channel.guild.id, report.describe())
+            return report
         except discord.Forbidden:
             log.warning("cannot read the history of #%s (guild %d)", channel, channel.guild.id)
-            return 0
+            return None
         finally:
             self._backfilling.discard(channel.id)
 

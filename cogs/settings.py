@@ -119,7 +119,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
             await self._done(interaction, f"{channel.mention} is already watched.")
             return
         await self._toggle(interaction, "watched_channels", channel.id, True)
-        await self._done(interaction, f"Now watching {channel.mention}; fetching its recent messages.")
+        await self._done(interaction, f"Now watching {channel.mention}; reading its history.")
         ingest = self.bot.get_cog("Ingest")
         if isinstance(ingest, Ingest):
             ingest.start_backfill(channel)

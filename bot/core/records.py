@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
@@ -24,6 +25,16 @@ class IncomingMessage:
     author_is_bot: bool = False
     channel_name: str = ""
     guild_name: str = ""
+
+
+# A str never holds a surrogate pair (those decode to one code point), so any surrogate is a lone one.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """Text every database can store: a NUL or a lone surrogate (JSON allows ``\\ud800``) becomes U+FFFD.
+    For live messages, which cannot be refused; imports refuse such text instead."""
+    return _UNSTORABLE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True, slots=True)

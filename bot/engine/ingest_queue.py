@@ -1,9 +1,11 @@
-"""Live ingest in batches: messages wait here briefly, then go to the tagging service together.
+"""Live ingest, store first: messages wait here a moment, then are written together.
 
-One batch is one transaction and one model call, which is what lets a burst of thousands of
-messages through. Deletes travel through the same queue so they apply in arrival order: a message
-created then deleted within one batch window ends up deleted, and no delete races a batch that is
-still embedding the message.
+Nothing slow happens before a message is stored: one batch is one transaction with no model call,
+and the text is marked unprocessed in it, so embedding, tagging and flagging catch up from the store
+(:mod:`bot.engine.processing`) and a crash loses at most the batch window. The queue is bounded:
+past ``max_pending`` items, :meth:`IngestQueue.put` waits for the writer. Deletes travel through the
+same queue so they apply in arrival order: a message created then deleted within one batch window
+ends up deleted.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.core.records import IncomingMessage
-from bot.engine.tagging import IngestResult, TaggingService
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -33,25 +35,25 @@ class _DeleteChannel:
     channel_id: int
 
 
-IngestListener = Callable[[Sequence[IncomingMessage], IngestResult], None]
-
-
 class IngestQueue:
     def __init__(
         self,
-        tagging: TaggingService,
+        store: Store,
         *,
         max_batch: int = 128,
         interval: float = 0.2,
-        on_ingested: IngestListener | None = None,
+        max_pending: int = 10_000,
+        on_stored: Callable[[], None] | None = None,
     ) -> None:
-        self.tagging = tagging
-        self.store = tagging.store
+        self.store = store
         self.max_batch = max_batch
         self.interval = interval
-        self.on_ingested = on_ingested
+        self.max_pending = max_pending
+        self.on_stored = on_stored
         self.ingested = 0  # messages written since start, for benchmarks and logs
         self._pending: deque = deque()
+        self._room = asyncio.Event()
+        self._room.set()
         self._waiting_upserts = 0
         self._has_items = asyncio.Event()
         self._batch_full = asyncio.Event()
@@ -64,7 +66,9 @@ class IngestQueue:
         if self._worker is None:
             self._worker = asyncio.create_task(self._run(), name="clio-ingest")
 
-    def put(self, message: IncomingMessage) -> None:
+    async def put(self, message: IncomingMessage) -> None:
+        """Queue a new or edited message; waits while the queue is full."""
+        await self._room.wait()
         self._push(message)
         self._waiting_upserts += 1
         if self._waiting_upserts >= self.max_batch:
@@ -100,6 +104,8 @@ class IngestQueue:
             log.warning("ingest queue is closed; dropped %r", type(item).__name__)
             return
         self._pending.append(item)
+        if len(self._pending) >= self.max_pending:
+            self._room.clear()
         self._idle.clear()
         self._has_items.set()
 
@@ -126,6 +132,8 @@ class IngestQueue:
             self._batch_full.clear()
         if not self._pending:
             self._has_items.clear()
+        if len(self._pending) < self.max_pending:
+            self._room.set()
         return batch
 
     async def _apply(self, batch: list) -> None:
@@ -149,10 +157,10 @@ class IngestQueue:
         if not messages:
             return
         try:
-            result = await self.tagging.ingest(messages)
+            await self.store.messages.upsert(messages, review=True)
         except Exception:
             if len(messages) == 1:
-                log.exception("could not ingest message %d", messages[0].id)
+                log.exception("could not store message %d", messages[0].id)
                 return
             # One bad message must not cost the whole batch: it would leave a gap backfill never fills.
             log.warning("batch of %d failed; retrying one by one", len(messages), exc_info=True)
@@ -160,5 +168,5 @@ class IngestQueue:
                 await self._ingest([message])
             return
         self.ingested += len(messages)
-        if self.on_ingested is not None:
-            self.on_ingested(messages, result)
+        if self.on_stored is not None:
+            self.on_stored()

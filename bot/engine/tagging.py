@@ -172,11 +172,19 @@ class TaggingService:
             self._stored_texts.update(unsaved)
 
     async def ingest(self, messages: Sequence[IncomingMessage]) -> IngestResult:
-        """Store, embed and tag one batch. Safe to repeat: unchanged messages cost only the upsert."""
-        result = IngestResult()
-        changed = set(await self.store.messages.upsert(messages))
+        """Store, embed and tag one batch at once (imports, benchmarks). Safe to repeat: an unchanged
+        message costs only the upsert, and one whose processing a crash cut short is finished now."""
+        await self.store.messages.upsert(messages)
+        unprocessed = await self.store.pending.of([m.id for m in messages])
+        result = await self.process([u.message for u in unprocessed])
+        await self.store.pending.done(unprocessed)
         result.stored = len(messages)
-        fresh = {m.id: m for m in messages if m.id in changed and m.content.strip()}
+        return result
+
+    async def process(self, messages: Sequence[IncomingMessage]) -> IngestResult:
+        """Embed and tag stored messages (the unprocessed ones of :mod:`bot.store.pending`)."""
+        result = IngestResult(stored=len(messages))
+        fresh = {m.id: m for m in messages if m.content.strip()}
         if not fresh:
             return result
         ids = list(fresh)

@@ -6,9 +6,6 @@ from typing import Any
 
 from bot.core.guild_config import GuildConfig
 
-# A channel seen for the first time is backfilled this far back, not to its beginning.
-INITIAL_BACKFILL = 1000
-
 
 def is_watched(config: GuildConfig, channel_id: int, parent_id: int | None = None) -> bool:
     """Watched channels, and the threads inside them."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.store.arguments import ArgumentStore
+from bot.store.backfill import BackfillStore
 from bot.store.database import Database
 from bot.store.digests import DigestStore, ScheduleStore
 from bot.store.embeddings import EmbeddingStore, TextEmbeddingStore
@@ -19,6 +20,7 @@ from bot.store.moderation import CaseStore, FlagStore
 from bot.store.moderation_reports import DigestSlots, ModerationReportStore
 from bot.store.notes import NoteStore
 from bot.store.packs import PackStore
+from bot.store.pending import PendingStore
 from bot.store.tags import TagStore
 
 
@@ -42,6 +44,8 @@ class Store:
     moderation_reports: ModerationReportStore
     digest_slots: DigestSlots
     packs: PackStore
+    pending: PendingStore
+    backfill: BackfillStore
 
     @classmethod
     async def open(cls, url: str | Path) -> Store:
@@ -64,6 +68,8 @@ class Store:
             moderation_reports=ModerationReportStore(db),
             digest_slots=DigestSlots(db),
             packs=PackStore(db),
+            pending=PendingStore(db),
+            backfill=BackfillStore(db),
         )
 
     async def close(self) -> None:

@@ -51,10 +51,12 @@ class EmbeddingStore:
         """Cache vectors; returns them as stored, which is what :meth:`get` will return later, so a
         caller using them now gets the same results as one reading the cache."""
         blobs = {mid: encode_vector(vec) for mid, vec in vectors.items()}
+        # A message deleted while it was being embedded is skipped, not an error.
         await self.db.executemany(
-            "INSERT INTO message_embeddings(message_id, model_id, vector) VALUES (?, ?, ?)"
+            "INSERT INTO message_embeddings(message_id, model_id, vector)"
+            " SELECT id, ?, ? FROM messages WHERE id = ?"
             " ON CONFLICT(message_id) DO UPDATE SET model_id = excluded.model_id, vector = excluded.vector",
-            [(mid, model_id, blob) for mid, blob in blobs.items()],
+            [(model_id, blob, mid) for mid, blob in blobs.items()],
         )
         return {mid: decode_vector(blob) for mid, blob in blobs.items()}
 

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from bot.core.errors import UserError
 from bot.core.records import IncomingMessage, MessageScope, StoredMessage
 from bot.store.database import Database
+from bot.store.pending import MARK_UNPROCESSED
 from bot.store.sql import BY_ID_IN_GUILD, ENSURE_GUILD, chunks, in_scope, placeholders
 
 _UPSERT_GUILD = """
@@ -76,10 +77,12 @@ class MessageStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def upsert(self, messages: Sequence[IncomingMessage]) -> list[int]:
+    async def upsert(self, messages: Sequence[IncomingMessage], review: bool = False) -> list[int]:
         """Store a batch in one transaction. Returns the ids that are new or whose text changed.
 
-        A changed text invalidates the message's embedding and model tags; moderator tags stay.
+        A changed text invalidates the message's embedding and model tags (moderator tags stay) and is
+        marked unprocessed in the same transaction (see :mod:`bot.store.pending`); ``review`` asks for
+        the flaggers as well as the tagger.
         """
         if not messages:
             return []
@@ -131,6 +134,11 @@ class MessageStore:
                 marks = placeholders(len(chunk))
                 await conn.execute(f"DELETE FROM message_embeddings WHERE message_id IN ({marks})", chunk)
                 await conn.execute(f"DELETE FROM tags WHERE source = 'model' AND message_id IN ({marks})", chunk)
+            fresh = set(changed)
+            await conn.executemany(
+                MARK_UNPROCESSED,
+                [(m.id, m.guild_id, int(review)) for m in accepted if m.id in fresh and m.content.strip()],
+            )
         return changed
 
     async def delete(self, guild_id: int, message_ids: Sequence[int]) -> int:
@@ -249,11 +257,48 @@ class MessageStore:
         return [tuple(row) for row in await self.db.fetchall(sql, params)]
 
     async def latest_id(self, guild_id: int, channel_id: int) -> int | None:
-        """The newest stored message of a channel: backfill resumes after it."""
+        """The newest stored message of a channel."""
         row = await self.db.fetchone(
             "SELECT MAX(id) FROM messages WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
         )
         return row[0] if row else None
+
+    async def guilds_of(self, message_ids: Sequence[int]) -> dict[int, int]:
+        """message id -> the guild it is stored under, for the ids that are stored."""
+        found: dict[int, int] = {}
+        for chunk in chunks(sorted(set(message_ids))):
+            rows = await self.db.fetchall(
+                f"SELECT id, guild_id FROM messages WHERE id IN ({placeholders(len(chunk))})", chunk
+            )
+            found.update({row[0]: row[1] for row in rows})
+        return found
+
+    async def channel_guilds(self, channel_ids: Sequence[int]) -> dict[int, int]:
+        """channel id -> the guild it is stored under, for the channels that are stored."""
+        found: dict[int, int] = {}
+        for chunk in chunks(sorted(set(channel_ids))):
+            rows = await self.db.fetchall(
+                f"SELECT id, guild_id FROM channels WHERE id IN ({placeholders(len(chunk))})", chunk
+            )
+            found.update({row[0]: row[1] for row in rows})
+        return found
+
+    async def nth_newest_id(self, guild_id: int, channel_id: int, n: int) -> int | None:
+        """The id of a channel's n-th newest stored message (its oldest when it has fewer); None when empty."""
+        row = await self.db.fetchone(
+            "SELECT MIN(id) FROM (SELECT id FROM messages WHERE guild_id = ? AND channel_id = ?"
+            " ORDER BY id DESC LIMIT ?) newest",
+            (guild_id, channel_id, n),
+        )
+        return row[0] if row else None
+
+    async def ids_between(self, guild_id: int, channel_id: int, first: int, last: int) -> set[int]:
+        """The stored ids of a channel from ``first`` to ``last``, both included."""
+        rows = await self.db.fetchall(
+            "SELECT id FROM messages WHERE guild_id = ? AND channel_id = ? AND id >= ? AND id <= ?",
+            (guild_id, channel_id, first, last),
+        )
+        return {row[0] for row in rows}
 
     async def count(self, guild_id: int) -> int:
         return await self.db.fetchvalue("SELECT COUNT(*) FROM messages WHERE guild_id = ?", (guild_id,))

@@ -128,3 +128,45 @@ async def test_sharded_bot_ingests_too(clio_world):
     assert bot.shard_count == 1  # asked GET /gateway/bot, as AutoShardedClient does
     sent = await clio_world.say("alice", "hello from shard zero")
     assert await clio_world.wait_stored(1) == [int(sent["id"])]
+
+
+async def test_a_3000_message_gap_in_an_empty_channel_is_read_whole(clio):
+    # Watched, then the bot went down before storing anything: the whole history is the gap.
+    await clio.stop()
+    general, bob = clio.channels["general"], clio.users["bob"]
+    missed = [clio.fake.seed_history(general, bob, f"said while down {n}", None) for n in range(3000)]
+    await clio.start()
+    await clio.idle()
+    stored = await clio.stored_ids()
+    expected = sorted(int(m["id"]) for m in missed)
+    untagged = await clio.store.embeddings.missing(int(clio.guild_id), clio.bot.engine.embedder.model_id)
+    print(f"gap of {len(expected)}: {len(set(stored) & set(expected))} stored, {len(untagged)} not embedded")
+    assert stored == expected and untagged == []
+    assert await clio.store.pending.count() == 0
+    cursor = await clio.store.backfill.get(int(clio.guild_id), int(general))
+    assert cursor.complete
+
+
+async def test_edits_and_deletions_made_while_down_are_applied_after_a_restart(clio):
+    sent = [await clio.say("alice", f"message {n}") for n in range(4)]
+    await clio.wait_stored(4)
+    await clio.stop()
+    general = clio.channels["general"]
+    await clio.fake.edit_user_message(general, sent[0]["id"], "message 0, corrected while the bot was down")
+    await clio.fake.delete_user_message(general, sent[1]["id"])
+    await clio.start()
+    await clio.idle()
+    assert await clio.stored_ids() == [int(sent[n]["id"]) for n in (0, 2, 3)]
+    assert await _content(clio, int(sent[0]["id"])) == "message 0, corrected while the bot was down"
+
+
+async def test_malformed_gateway_events_are_skipped(clio, caplog):
+    guild, general = clio.guild_id, clio.channels["general"]
+    alice = {"id": clio.users["alice"], "username": "alice", "discriminator": "0", "avatar": None}
+    base = {"channel_id": general, "guild_id": guild, "content": "x", "timestamp": "2026-11-30T10:00:00+00:00"}
+    clio.fake.gateway.dispatch("MESSAGE_CREATE", {**base, "id": clio.fake.new_snowflake()})  # no author
+    clio.fake.gateway.dispatch("MESSAGE_CREATE", {**base, "id": "not-a-number", "author": alice})
+    await clio.fake.gateway.flush()
+    sent = await clio.say("alice", "still listening")
+    assert await clio.wait_stored(1) == [int(sent["id"])]
+    assert sum("skipped a malformed MESSAGE_CREATE event" in r.getMessage() for r in caplog.records) == 2

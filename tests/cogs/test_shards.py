@@ -7,18 +7,14 @@ The fake routes each guild's events to the session whose IDENTIFY shard covers i
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
-import sys
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from bot.store import Store
 from bot.tooling.fakediscord import FakeDiscord
+from tests.cogs.clio_process import ClioProcess
 from tests.cogs.conftest import eventually
 from tests.conftest import postgres_schema
 
@@ -55,54 +51,6 @@ def one_guild_per_shard(fake: FakeDiscord) -> list[ShardGuild]:
     raise AssertionError("could not place a guild on every shard")
 
 
-class ClioProcess:
-    """`clio run --shard-ids N --shard-count 2` as a real child process."""
-
-    def __init__(self, shard: int, fake: FakeDiscord, database: str, logs: Path) -> None:
-        self.shard, self.log = shard, logs / f"shard{shard}.log"
-        self.env = {
-            **os.environ,
-            "DISCORD_TOKEN": fake.token,
-            "CLIO_DISCORD_API": fake.api_url,
-            "CLIO_DISCORD_GATEWAY": fake.gateway_url,
-            "CLIO_DATABASE": database,
-            "CLIO_DEFAULT_PACKS": "nazi-soviet-pact",
-            "CLIO_LOG_LEVEL": "INFO",
-        }
-        self.process: subprocess.Popen | None = None
-        self.starts = 0
-
-    def start(self) -> None:
-        self.starts += 1
-        with self.log.open("a") as log:
-            log.write(f"--- start {self.starts}\n")
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", "from bot.cli import main; main()", "run", "--shard-ids", str(self.shard)]
-            + ["--shard-count", str(SHARDS)],
-            env=self.env,
-            stdout=self.log.open("a"),
-            stderr=subprocess.STDOUT,
-        )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> int | None:
-        if self.process is None or self.process.poll() is not None:
-            return self.process.returncode if self.process else None
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            return self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            return None
-
-    def errors(self) -> list[str]:
-        return [line for line in self.log.read_text().splitlines() if " ERROR " in line or "Traceback" in line]
-
-
 async def stored_ids(url: str, guild: ShardGuild) -> list[int]:
     async with await Store.open(url) as store:
         return sorted(store_id for store_id, _ in await store.messages.texts(int(guild.id)))
@@ -125,7 +73,10 @@ async def test_two_shard_processes_share_one_database(fake_discord: FakeDiscord,
             for guild in (first, second):
                 await store.settings.set(int(guild.id), watched_channels=[int(guild.general)])
             await store.schedules.add(int(first.id), int(first.digests), "* * * * *")
-        processes = [ClioProcess(shard, fake, url, tmp_path) for shard in range(SHARDS)]
+        processes = [
+            ClioProcess(f"shard{shard}", fake, url, tmp_path, "--shard-ids", str(shard), "--shard-count", str(SHARDS))
+            for shard in range(SHARDS)
+        ]
         try:
             for process in processes:
                 process.start()
@@ -133,7 +84,7 @@ async def test_two_shard_processes_share_one_database(fake_discord: FakeDiscord,
         finally:
             for process in processes:
                 process.stop()
-        problems = [f"shard {p.shard}: {line}" for p in processes for line in p.errors()]
+        problems = [f"{p.name}: {line}" for p in processes for line in p.errors()]
         assert not problems, "\n".join(problems) + "\n" + processes[0].log.read_text()[-3000:]
 
 

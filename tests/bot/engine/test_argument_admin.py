@@ -24,7 +24,7 @@ from bot.engine.argument_admin import (
 from bot.engine.embedding import shared_embedder
 from bot.engine.tagging import TaggingService
 from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
-from tests.bot.engine.test_tagging import PACK
+from tests.bot.engine.conftest import PACK
 
 FORM = ArgumentForm(
     title="Appeasement bought time",

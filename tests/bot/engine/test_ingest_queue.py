@@ -4,76 +4,68 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import cast
 
 import pytest
 
 from bot.engine.ingest_queue import IngestQueue
-from bot.engine.tagging import IngestResult, TaggingService
 from tests.bot.conftest import GUILD, make_message
-
-
-class _Tagging:
-    """Stores like TaggingService.ingest; a message whose text is "boom" breaks its batch.
-
-    IngestQueue calls nothing else, so the tests cast it to the TaggingService it stands in for."""
-
-    def __init__(self, store):
-        self.store = store
-        self.batches: list[int] = []
-
-    async def ingest(self, messages):
-        if any(m.content == "boom" for m in messages):
-            raise RuntimeError("bad message")
-        self.batches.append(len(messages))
-        await self.store.messages.upsert(messages)
-        return IngestResult(stored=len(messages))
 
 
 async def _ids(store) -> list[int]:
     return [row[0] for row in await store.db.fetchall("SELECT id FROM messages ORDER BY id")]
 
 
-async def test_messages_are_written_in_batches_and_listeners_told(store):
-    tagging = _Tagging(store)
-    told = []
-    queue = IngestQueue(
-        cast(TaggingService, tagging),
-        max_batch=128,
-        interval=0.05,
-        on_ingested=lambda batch, result: told.append(len(batch)),
-    )
+async def test_messages_are_stored_in_batches_and_marked_for_processing(store):
+    batches = []
+    queue = IngestQueue(store, max_batch=128, interval=0.05, on_stored=lambda: batches.append(queue.ingested))
     queue.start()
-    messages = [make_message(f"m{n}") for n in range(300)]
+    messages = [make_message(f"m{n}") for n in range(300)] + [make_message("", attachments=1)]
     for message in messages:
-        queue.put(message)
+        await queue.put(message)
     await queue.drain()
     assert await _ids(store) == sorted(m.id for m in messages)
-    assert tagging.batches == [128, 128, 44] and told == tagging.batches
+    assert batches == [128, 256, 301]
+    # Every text waits for the tagger and the flaggers; an empty message has nothing to process.
+    unprocessed = await store.pending.of([m.id for m in messages])
+    assert [u.message.id for u in unprocessed] == [m.id for m in messages[:-1]]
+    assert all(u.review for u in unprocessed)
     await queue.close()
 
 
+async def test_a_full_queue_makes_producers_wait(store):
+    queue = IngestQueue(store, max_batch=4, interval=0.05, max_pending=8)
+    messages = [make_message(f"m{n}") for n in range(20)]
+    producer = asyncio.gather(*(queue.put(m) for m in messages))
+    await asyncio.sleep(0.1)
+    assert not producer.done()  # the writer has not started: the queue holds 8 and the rest wait
+    queue.start()
+    await producer
+    await queue.close()
+    assert await _ids(store) == sorted(m.id for m in messages)
+
+
 async def test_deletes_apply_in_arrival_order(store):
-    queue = IngestQueue(cast(TaggingService, _Tagging(store)), interval=0.05)
+    queue = IngestQueue(store, interval=0.05)
     queue.start()
     kept, gone, bulk = make_message("kept"), make_message("gone"), make_message("bulk")
     for message in (kept, gone, bulk):
-        queue.put(message)
+        await queue.put(message)
     queue.delete(GUILD, [gone.id])
     queue.delete(GUILD, [bulk.id])
-    queue.put(make_message("other channel", channel_id=2002))
+    await queue.put(make_message("other channel", channel_id=2002))
     queue.delete_channel(GUILD, 2002)
     await queue.close()  # close writes everything queued first
     assert await _ids(store) == [kept.id]
+    assert [u.message.id for u in await store.pending.next_batch(10)] == [kept.id]
 
 
 async def test_a_bad_message_costs_only_itself(store, caplog):
-    queue = IngestQueue(cast(TaggingService, _Tagging(store)), interval=0.05)
+    queue = IngestQueue(store, interval=0.05)
     queue.start()
     good = [make_message("fine"), make_message("also fine")]
-    queue.put(good[0])
-    queue.put(make_message("boom"))
-    queue.put(good[1])
+    await queue.put(good[0])
+    await queue.put(make_message("a lone surrogate \ud800 no database can store"))
+    await queue.put(good[1])
     with caplog.at_level(logging.ERROR, logger="bot.engine.ingest_queue"):
         await queue.close()
     assert await _ids(store) == [m.id for m in good]
