@@ -63,6 +63,8 @@ from cogs.moderation_views import DYNAMIC_ITEMS, ReportModal, entry_view, escala
 log = logging.getLogger(__name__)
 
 DAILY_JOB = "moderation-daily"
+OUTBOX_JOB = "moderation-outbox"
+OUTBOX_SECONDS = 30
 
 
 class AuthorRoles:
@@ -150,11 +152,21 @@ class Moderation(commands.Cog):
             max_instances=1,
             misfire_grace_time=3600,
         )
+        self.bot.scheduler.add_job(
+            self.repost_unposted,
+            "interval",
+            seconds=OUTBOX_SECONDS,
+            id=OUTBOX_JOB,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
         self._spawn(self._retention())
 
     async def cog_unload(self) -> None:
-        if self.bot.scheduler.get_job(DAILY_JOB) is not None:
-            self.bot.scheduler.remove_job(DAILY_JOB)
+        for job in (DAILY_JOB, OUTBOX_JOB):
+            if self.bot.scheduler.get_job(job) is not None:
+                self.bot.scheduler.remove_job(job)
         clio = self.bot.tree.get_command("clio")
         if isinstance(clio, app_commands.Group):
             for command in self.clio_commands:
@@ -240,6 +252,19 @@ class Moderation(commands.Cog):
                 return
             for flag in entry.flags:
                 await self.store.flags.set_queue_message(guild_id, flag.id, posted.id)
+
+    async def repost_unposted(self) -> None:
+        """The review queue's outbox: an open flag that no entry shows (its post failed, say to a 429
+        storm, or the bot stopped between recording and posting) is posted again, until it is."""
+        await self.bot.wait_until_ready()
+        for guild in self.bot.guilds:
+            try:
+                if await self._modlog(guild.id) is None:
+                    continue
+                for message_id in await self.store.flags.unposted_messages(guild.id):
+                    await self.publish(guild.id, message_id)
+            except Exception:
+                log.exception("re-posting the unposted flags of guild %d failed", guild.id)
 
     async def _refresh(self, guild_id: int, anchor_id: int) -> None:
         """Re-render a posted entry from the database. Entries live in the current mod-log channel."""

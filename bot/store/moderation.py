@@ -148,6 +148,23 @@ class FlagStore:
         )
         return [StoredFlag(*row) for row in rows]
 
+    async def unposted_messages(self, guild_id: int, limit: int = 100) -> list[int]:
+        """Messages with an open flag that no mod-log entry shows yet: the review queue's outbox."""
+        rows = await self.db.fetchall(
+            "SELECT DISTINCT message_id FROM flags WHERE guild_id = ? AND status = ? AND queue_message_id IS NULL"
+            " ORDER BY message_id LIMIT ?",
+            (guild_id, OPEN, limit),
+        )
+        return [row[0] for row in rows]
+
+    async def latest_open(self, guild_id: int, author_id: int, flagger: str) -> float | None:
+        """When the author's newest open flag of this kind was raised (from the author index)."""
+        row = await self.db.fetchone(
+            "SELECT MAX(created_at) FROM flags WHERE guild_id = ? AND author_id = ? AND flagger = ? AND status = ?",
+            (guild_id, author_id, flagger, OPEN),
+        )
+        return row[0] if row else None
+
     async def for_message(self, guild_id: int, message_id: int) -> list[StoredFlag]:
         rows = await self.db.fetchall(
             f"SELECT {_FLAG_COLUMNS} FROM flags WHERE guild_id = ? AND message_id = ? ORDER BY id",

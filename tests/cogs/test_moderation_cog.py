@@ -582,3 +582,19 @@ async def test_warn_and_timeout_by_hand_open_cases(clio):
     assert "at most 28 days" in too_long["content"]
     bot_member = await answer(clio, "warn", {"member": clio.users["otherbot"], "reason": "x"})
     assert "Bots are not warned" in bot_member["content"]
+
+
+async def test_a_429_storm_on_the_mod_log_posts_every_flag_once(clio):
+    modlog = clio.channels["modlog"]
+    # 30 rate-limited posts: discord.py gives up on a request after five 429s, so some posts fail.
+    clio.fake.fail_next("POST", rf"^/channels/{modlog}/messages$", status=429, retry_after=0.01, count=30)
+    said = [await clio.say("alice" if n % 2 else "bob", f"{ABUSE} number {n}") for n in range(40)]
+    await settled(clio)
+    posted_first = len(entries(clio))
+    await clio.bot.get_cog("Moderation").repost_unposted()  # what the outbox job does every 30 s
+    await settled(clio)
+    shown = [fields(e)["Message"] for e in entries(clio)]
+    per_message = [sum(f"/{m['id']})" in text for text in shown) for m in said]
+    print(f"429 storm: {len(said)} flags, {posted_first} posted at first, {len(shown)} after the outbox ran")
+    assert per_message == [1] * len(said)
+    assert await clio.store.flags.unposted_messages(int(clio.guild_id)) == []

@@ -50,23 +50,13 @@ def _when(at: float, style: str = "f") -> str:
 # -- recording ---------------------------------------------------------------------------------------
 
 
-def is_repeat_flood(flag: Flag, author_id: int, open_flags: Sequence[StoredFlag], now: float) -> bool:
-    """A flood flag for an author who already has an open one from the same burst."""
-    return flag.flagger == "flood" and any(
-        f.flagger == "flood" and f.author_id == author_id and now - f.created_at < FLOOD_BURST for f in open_flags
-    )
-
-
 async def record_flags(store: Store, message, flags: Sequence[Flag], now: float | None = None) -> list[int]:
     """Record what fired on a message (anything with id, guild_id, channel_id, author_id, content).
     Returns the ids of flags that are new: the message needs its entry posted or refreshed."""
     now = time.time() if now is None else now
-    open_flags = (
-        await store.flags.list_open(message.guild_id, limit=200) if any(f.flagger == "flood" for f in flags) else []
-    )
     created = []
     for flag in flags:
-        if is_repeat_flood(flag, message.author_id, open_flags, now):
+        if flag.flagger == "flood" and await _in_flagged_flood(store, message, now):
             continue
         flag_id, new = await store.flags.record(
             message.guild_id,
@@ -82,6 +72,12 @@ async def record_flags(store: Store, message, flags: Sequence[Flag], now: float 
         if new:
             created.append(flag_id)
     return created
+
+
+async def _in_flagged_flood(store: Store, message, now: float) -> bool:
+    """The author already has an open flood flag from this burst: one entry per burst is enough."""
+    latest = await store.flags.latest_open(message.guild_id, message.author_id, "flood")
+    return latest is not None and now - latest < FLOOD_BURST
 
 
 async def open_entry_of(store: Store, guild_id: int, message_id: int) -> StoredFlag | None:
