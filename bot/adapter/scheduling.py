@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -155,9 +156,6 @@ def to_datetime(unix_seconds: float) -> datetime:
 
 # -- running schedules -------------------------------------------------------------------------------
 
-# A slot that fires later than this (event loop stalled, machine asleep) waits for the catch-up logic.
-MISFIRE_GRACE = timedelta(minutes=30)
-
 
 class DigestScheduler:
     """Runs each stored schedule on its trigger, through an APScheduler owned by the caller.
@@ -165,6 +163,13 @@ class DigestScheduler:
     Jobs live in memory; schedules live in the database. At start-up every schedule that missed
     slots while the bot was down owes ONE catch-up digest, for the newest missed slot, covering
     everything since its last successful run.
+
+    Clock jumps: a slot is owed only when it is newer than the end of the last posted window (the
+    schedule's ``last_run_at``), and a schedule's slots run one at a time, each window starting where
+    the last posted one ended. After a backward jump the slots the clock repeats were posted already
+    and are skipped; the schedule goes on with the first slot past the last window. After a forward
+    jump (or a stalled event loop) the late job still runs, however late, and the skipped slots
+    collapse into one digest. So no slot is posted twice and no two windows overlap.
 
     A digest runs in a task of its own, not in the APScheduler job: stopping APScheduler cancels
     its jobs, and a digest cut off between posting a message and recording it would post that
@@ -178,6 +183,7 @@ class DigestScheduler:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._triggers: dict[int, CronTrigger] = {}
         self._last_slot: dict[int, datetime] = {}
+        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._running: set[asyncio.Task] = set()
 
     async def restore(self) -> int:
@@ -206,7 +212,7 @@ class DigestScheduler:
             id=self._job_id(schedule.id),
             replace_existing=True,
             coalesce=True,
-            misfire_grace_time=int(MISFIRE_GRACE.total_seconds()),
+            misfire_grace_time=None,  # a late slot still runs: _fire works out which slots it owes
         )
         return trigger
 
@@ -233,13 +239,15 @@ class DigestScheduler:
         return f"digest-{schedule_id}"
 
     async def _fire(self, schedule_id: int) -> None:
-        # APScheduler does not say which slot fired: it is the newest one not after now.
+        # APScheduler does not say which slot fired: it is the newest one past the last posted window.
         trigger = self._triggers.get(schedule_id)
-        if trigger is None:
+        schedule = await self.schedules.get_by_id(schedule_id)
+        if trigger is None or schedule is None:
             return
-        now = self._clock()
-        after = max(now - MISFIRE_GRACE, self._last_slot.get(schedule_id, now - MISFIRE_GRACE))
-        slot = latest_slot(trigger, after, now)
+        after = to_datetime(schedule.last_run_at or schedule.created_at)
+        if schedule_id in self._last_slot:
+            after = max(after, self._last_slot[schedule_id])
+        slot = latest_slot(trigger, after, self._clock())
         if slot is not None:
             self._start(schedule_id, slot)
 
@@ -250,7 +258,9 @@ class DigestScheduler:
         task.add_done_callback(self._running.discard)
 
     async def run_slot(self, schedule_id: int, slot: datetime) -> None:
-        schedule = await self.schedules.get_by_id(schedule_id)  # re-read: it may be gone or have run
-        if schedule is None or (schedule.last_run_at or 0) >= slot.timestamp():
-            return
-        await self._run(job_for_slot(schedule, slot))
+        # One slot at a time per schedule, so the next window starts where this one is recorded to end.
+        async with self._locks[schedule_id]:
+            schedule = await self.schedules.get_by_id(schedule_id)  # re-read: it may be gone or have run
+            if schedule is None or (schedule.last_run_at or 0) >= slot.timestamp():
+                return
+            await self._run(job_for_slot(schedule, slot))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
@@ -16,6 +17,7 @@ from bot.adapter.scheduling import (
     latest_slot,
     min_interval,
     slot_key,
+    to_datetime,
 )
 from bot.core.errors import ScheduleError
 
@@ -144,3 +146,63 @@ async def test_restore_owes_one_catch_up_per_schedule_and_fires_later_slots():
     await scheduler._fire(2)
     await scheduler.close()
     assert jobs[-1].slot_key == "schedule:2:2026-11-24T07:00:00Z"
+
+
+class _Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _posting(schedule, windows: list[tuple[datetime, datetime]]):
+    """A digest run that takes a moment, then records its window as the schedule's last run."""
+
+    async def run(job):
+        await asyncio.sleep(0.01)
+        windows.append((to_datetime(job.since), to_datetime(job.until)))
+        schedule.last_run_at = job.until
+
+    return run
+
+
+def _at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, 24, hour, minute, tzinfo=UTC)
+
+
+async def test_clock_jumps_post_every_slot_once_with_no_overlap():
+    schedule = _schedule(last_run_at=_at(10).timestamp())
+    windows: list[tuple[datetime, datetime]] = []
+    clock = _Clock(_at(10, 30))
+    scheduler = DigestScheduler(_FakeAPScheduler(), _Schedules(schedule), _posting(schedule, windows), clock=clock)
+    scheduler.add(schedule)
+
+    # Back two hours: the 09:00 and 10:00 slots come round again, but were posted already.
+    for hour in (9, 10):
+        clock.now = _at(hour)
+        await scheduler._fire(schedule.id)
+    await scheduler.close(timeout=5)
+    assert windows == []
+    scheduler.add(schedule)
+    clock.now = _at(11)
+    await scheduler._fire(schedule.id)
+    # Forward three hours and more: one late digest covers the slots the clock skipped.
+    clock.now = _at(14, 20)
+    await scheduler._fire(schedule.id)
+    clock.now = _at(15)
+    await scheduler._fire(schedule.id)
+    await scheduler.close(timeout=5)
+    assert windows == [(_at(10), _at(11)), (_at(11), _at(14)), (_at(14), _at(15))]
+
+
+async def test_a_catch_up_and_the_next_slot_never_overlap():
+    schedule = _schedule(last_run_at=_at(6).timestamp())
+    windows: list[tuple[datetime, datetime]] = []
+    clock = _Clock(_at(9, 59))
+    scheduler = DigestScheduler(_FakeAPScheduler(), _Schedules(schedule), _posting(schedule, windows), clock=clock)
+    await scheduler.restore()  # owes the 09:00 catch-up, which is still posting when 10:00 fires
+    clock.now = _at(10)
+    await scheduler._fire(schedule.id)
+    await scheduler.close(timeout=5)
+    assert windows == [(_at(6), _at(9)), (_at(9), _at(10))]
