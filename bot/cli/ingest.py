@@ -9,6 +9,7 @@ import click
 
 from bot.cli.common import emit_json, json_option, progress, run_async
 from bot.core.records import IncomingMessage
+from bot.engine.import_checks import check_ids_against_other_guilds
 from bot.engine.importers import ExportFormatError, read_export
 from bot.engine.wiring import Engine, open_engine
 
@@ -32,6 +33,7 @@ async def ingest_messages(engine: Engine, messages: Sequence[IncomingMessage], d
 async def import_files(engine: Engine, paths: Sequence[Path], include_bots: bool, guild: str | None) -> list[dict]:
     # Validate every file before storing any, so a bad file in a batch of exports changes nothing.
     exports = [read_export(path, include_bots=include_bots, guild=guild) for path in paths]
+    await check_ids_against_other_guilds(engine.store, exports)
     reports = []
     for export in exports:
         totals = await ingest_messages(engine, export.messages, desc=export.path.name)

@@ -6,19 +6,29 @@ import json
 from pathlib import Path
 
 from bot.core.records import IncomingMessage
-from bot.engine.importers.common import ExportFormatError, ParsedExport, RecordErrors, parse_snowflake, parse_timestamp
+from bot.engine.importers.common import (
+    ExportFormatError,
+    ParsedExport,
+    RecordErrors,
+    parse_content,
+    parse_name,
+    parse_snowflake,
+    parse_timestamp,
+)
 
 
 def _load(path: Path) -> dict:
     try:
         with path.open(encoding="utf-8") as handle:
             data = json.load(handle)
-    except FileNotFoundError:
-        raise ExportFormatError(f"{path}: no such file") from None
+    except OSError as exc:  # missing, a directory, unreadable
+        raise ExportFormatError(f"{path}: cannot read it: {exc.strerror or exc}") from None
     except UnicodeDecodeError as exc:
         raise ExportFormatError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise ExportFormatError(f"{path}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except RecursionError:
+        raise ExportFormatError(f"{path}: JSON nested too deeply to be an export") from None
     if not isinstance(data, dict):
         raise ExportFormatError(f"{path}: expected a JSON object with 'guild', 'channel' and 'messages'")
     for key, kind in (("guild", dict), ("channel", dict), ("messages", list)):
@@ -43,16 +53,17 @@ def read_dce_export(path: Path, *, include_bots: bool = False) -> ParsedExport:
     except ValueError as exc:
         errors.add("channel", "id", str(exc))
         channel_id = 0
-    guild_name = str(data["guild"].get("name") or "")
-    channel_name = str(data["channel"].get("name") or "")
+    guild_name = _name(data["guild"], "guild", errors)
+    channel_name = _name(data["channel"], "channel", errors)
 
     parsed = ParsedExport(path)
+    first_seen: dict[int, str] = {}
     for index, raw in enumerate(data["messages"]):
         record = f"messages[{index}]"
         if not isinstance(raw, dict):
             errors.add(record, "(record)", "not an object")
             continue
-        record = f"messages[{index}] (id {raw.get('id', '?')})"
+        record = f"messages[{index}] (id {str(raw.get('id', '?'))[:30]})"
         author = raw.get("author")
         if not isinstance(author, dict):
             errors.add(record, "author", "missing or not an object")
@@ -61,10 +72,23 @@ def read_dce_export(path: Path, *, include_bots: bool = False) -> ParsedExport:
             parsed.skipped_bots += 1
             continue
         message = _message(raw, author, record, errors, guild_id, channel_id, guild_name, channel_name)
-        if message is not None:
-            parsed.messages.append(message)
+        if message is None:
+            continue
+        if message.id in first_seen:
+            errors.add(record, "id", f"the same id as {first_seen[message.id]}")
+            continue
+        first_seen[message.id] = record
+        parsed.messages.append(message)
     errors.raise_if_any()
     return parsed
+
+
+def _name(owner: dict, record: str, errors: RecordErrors) -> str:
+    try:
+        return parse_name(owner.get("name")) or ""
+    except ValueError as exc:
+        errors.add(record, "name", str(exc))
+        return ""
 
 
 def _message(raw, author, record, errors, guild_id, channel_id, guild_name, channel_name) -> IncomingMessage | None:
@@ -72,30 +96,21 @@ def _message(raw, author, record, errors, guild_id, channel_id, guild_name, chan
     checks = {
         "id": lambda: parse_snowflake(raw.get("id")),
         "timestamp": lambda: parse_timestamp(raw.get("timestamp")),
+        "timestampEdited": lambda: (
+            None if raw.get("timestampEdited") is None else parse_timestamp(raw["timestampEdited"])
+        ),
         "author.id": lambda: parse_snowflake(author.get("id")),
+        "author.name": lambda: parse_name(author.get("name")) or "",
+        "author.nickname": lambda: parse_name(author.get("nickname")),
+        "content": lambda: parse_content(raw.get("content", "")),
+        "reference.messageId": lambda: _reply_to(raw.get("reference")),
     }
     for name, parse in checks.items():
         try:
             fields[name] = parse()
         except ValueError as exc:
             errors.add(record, name, str(exc))
-    content = raw.get("content", "")
-    if not isinstance(content, str):
-        errors.add(record, "content", f"expected text, got {type(content).__name__}")
-    edited = raw.get("timestampEdited")
-    if edited is not None:
-        try:
-            fields["timestampEdited"] = parse_timestamp(edited)
-        except ValueError as exc:
-            errors.add(record, "timestampEdited", str(exc))
-    reply_to = None
-    reference = raw.get("reference")
-    if isinstance(reference, dict) and reference.get("messageId") is not None:
-        try:
-            reply_to = parse_snowflake(reference["messageId"])
-        except ValueError as exc:
-            errors.add(record, "reference.messageId", str(exc))
-    if len(fields) < 3 or not isinstance(content, str):
+    if len(fields) < len(checks):
         return None
     attachments = raw.get("attachments")
     return IncomingMessage(
@@ -104,13 +119,19 @@ def _message(raw, author, record, errors, guild_id, channel_id, guild_name, chan
         channel_id=channel_id,
         author_id=fields["author.id"],
         created_at=fields["timestamp"],
-        edited_at=fields.get("timestampEdited"),
-        content=content,
-        reply_to_id=reply_to,
+        edited_at=fields["timestampEdited"],
+        content=fields["content"],
+        reply_to_id=fields["reference.messageId"],
         attachments=len(attachments) if isinstance(attachments, list) else 0,
-        author_name=str(author.get("name") or ""),
-        author_display_name=author.get("nickname") or None,
+        author_name=fields["author.name"],
+        author_display_name=fields["author.nickname"],
         author_is_bot=bool(author.get("isBot")),
         channel_name=channel_name,
         guild_name=guild_name,
     )
+
+
+def _reply_to(reference: object) -> int | None:
+    if isinstance(reference, dict) and reference.get("messageId") is not None:
+        return parse_snowflake(reference["messageId"])
+    return None

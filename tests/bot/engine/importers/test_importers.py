@@ -91,10 +91,13 @@ def test_broken_json_and_wrong_shapes_are_clear_errors(tmp_path):
         read_export(tmp_path / "x.txt")
 
 
-def test_huge_message_is_kept_whole(tmp_path):
-    text = "lipetsk " * 100_000
+def test_a_message_up_to_discords_limit_is_kept_whole_and_a_longer_one_refused(tmp_path):
+    text = "lipetsk " * 500  # 4,000 characters, the most Discord allows
     path = write_dce(tmp_path, [dce_message(1, text)])
     assert read_export(path).messages[0].content == text
+    path = write_dce(tmp_path, [dce_message(1, text + "!")])
+    with pytest.raises(ExportFormatError, match=r"messages\[0\] \(id 1\): field 'content': 4,001 characters; Discord"):
+        read_export(path)
 
 
 def write_csv(tmp_path, body, name="export.csv"):
