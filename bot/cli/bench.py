@@ -26,6 +26,9 @@ BARS = {
     "discover_seconds": (5.0, False),
     "backfill_resume_ms": (10.0, False),
     "bytes_per_message": (1200.0, False),
+    # A flood through the real bot (--flood): issue 14's bars.
+    "flood_peak_rss_mb": (500.0, False),
+    "flood_ack_p99_ms": (300.0, False),
 }
 
 
@@ -58,16 +61,36 @@ def verdicts(figures: dict) -> dict[str, str]:
     show_default=True,
     help="Also send this many MESSAGE_CREATE events to the real bot through a local fake Discord.",
 )
+@click.option(
+    "--flood",
+    default=0,
+    show_default=True,
+    help="Only flood the real bot with this many messages from --authors members at once (alone: no other figure).",
+)
+@click.option("--authors", default=5000, show_default=True, help="Members posting in the --flood.")
 @json_option
 @run_async
 async def bench_command(
-    messages: int | None, database_url: str | None, digest_messages: int, burst: int, as_json: bool
+    messages: int | None,
+    database_url: str | None,
+    digest_messages: int,
+    burst: int,
+    flood: int,
+    authors: int,
+    as_json: bool,
 ) -> None:
     """Ingest throughput, digest time over a large store, flagging cost and peak memory.
 
     With --database: digests, discovery, backfill resume, ingest and size on a store of --messages.
     """
     settings = get_settings()
+    if flood:
+        # Alone, so its peak memory is its own.
+        from bot.tooling.benchmarks.flood import run_flood_benchmark
+
+        report = (await run_flood_benchmark(settings, count=flood, authors=authors)).figures()
+        _show({f"flood_{name}": value for name, value in report.items()}, as_json)
+        return
     if database_url:
         from bot.tooling.benchmarks.scale import run_scale_benchmark
 
@@ -79,9 +102,13 @@ async def bench_command(
 
         report = (await run_burst_benchmark(settings, count=burst)).figures()
         figures.update({f"burst_{name}": value for name, value in report.items()})
-    if as_json:
-        emit_json({"figures": figures, "bars": verdicts(figures)})
-        return
+    _show(figures, as_json)
+
+
+def _show(figures: dict, as_json: bool) -> None:
     bars = verdicts(figures)
+    if as_json:
+        emit_json({"figures": figures, "bars": bars})
+        return
     for name, value in figures.items():
-        click.echo(f"{name:>22}: {value}  {bars.get(name, '')}".rstrip())
+        click.echo(f"{name:>26}: {value}  {bars.get(name, '')}".rstrip())
