@@ -59,7 +59,7 @@ from cogs.arguments_views import (
     decision_text,
     tag_view,
 )
-from cogs.common import MODERATOR_PERMISSIONS, NO_MENTIONS, clio_of, guild_id_of, require_moderator
+from cogs.common import MODERATOR_PERMISSIONS, NO_MENTIONS, answer, clio_of, guild_id_of, require_moderator
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,7 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
     @app_commands.command(name="list", description="The arguments Clio recognises in this server")
     async def list_(self, interaction: discord.Interaction) -> None:
         guild_id = guild_id_of(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # counts a month of tags
         await self.tagging.ensure_guild(guild_id)
         arguments = sorted(await self.store.arguments.list(guild_id), key=lambda a: a.label.casefold())
         usage = await self._usage(guild_id, arguments)
@@ -159,7 +160,7 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
             description=bullet_list(lines, 4096) or "None yet. Moderators add them with `/arguments add`.",
         )
         embed.set_footer(text="Details of one: /arguments show")
-        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await answer(interaction, embed=embed)
 
     @app_commands.command(name="show", description="An argument's claim, examples, sources and counter-arguments")
     @app_commands.describe(argument="Start typing its name")

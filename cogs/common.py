@@ -144,6 +144,16 @@ def files_of(files: dict[str, bytes]) -> list[discord.File]:
     return [discord.File(io.BytesIO(data), filename=name) for name, data in files.items()]
 
 
+async def answer(interaction: discord.Interaction, content: str | None = None, *, embed: discord.Embed | None = None):
+    """Answer only the user, whether or not the command deferred first: a command whose answer could
+    take more than two seconds (a DM, a call to Discord, a heavy query) defers before doing it."""
+    extra = {"embed": embed} if embed is not None else {}
+    if interaction.response.is_done():
+        await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
+    else:
+        await interaction.response.send_message(content, ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
+
+
 async def answer_error(interaction: discord.Interaction, error: Exception) -> None:
     """What the bot's app-command error handler does, for components and modals, whose errors discord.py
     would otherwise only log."""

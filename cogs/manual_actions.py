@@ -18,7 +18,7 @@ from bot.core.markdown import escape_inline
 from bot.core.times import duration_text, parse_duration
 from bot.engine.moderation import queue
 from bot.store.moderation import WARN
-from cogs.common import NO_MENTIONS, guild_id_of, guild_of, require_moderator, send_dm
+from cogs.common import answer, guild_id_of, guild_of, require_moderator, send_dm
 from cogs.moderation import Moderation
 
 # Discord's longest timeout.
@@ -41,6 +41,7 @@ class ManualActions(commands.Cog):
     async def warn(self, interaction: discord.Interaction, member: discord.Member, reason: str) -> None:
         guild_id, reason = guild_id_of(interaction), reason.strip()[:REASON_LIMIT]
         self._check_target(interaction, member)
+        await interaction.response.defer(ephemeral=True, thinking=True)  # the DM may be slow or rate-limited
         case = await self.store.cases.add_case(guild_id, member.id, WARN, reason, interaction.user.id)
         dm = (
             f"The moderators of **{escape_inline(guild_of(interaction).name)}** warned you: "
@@ -51,9 +52,7 @@ class ManualActions(commands.Cog):
             if await send_dm(self.bot, member.id, dm)
             else "I could not DM them: they do not accept my messages."
         )
-        await interaction.response.send_message(
-            f"Warned {member.mention} (case #{case.number}). {delivered}", ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
+        await answer(interaction, f"Warned {member.mention} (case #{case.number}). {delivered}")
         moderation = self.bot.get_cog("Moderation")
         if isinstance(moderation, Moderation):
             await moderation.propose_escalation(guild_id, member.id)
@@ -70,6 +69,7 @@ class ManualActions(commands.Cog):
         length = parse_duration(duration)
         if length > MAX_TIMEOUT:
             raise UserError("Discord allows timeouts of at most 28 days.")
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a call to Discord comes first
         try:
             await member.timeout(length, reason=f"Clio /timeout by {interaction.user}: {reason}"[:512])
         except discord.Forbidden:
@@ -78,11 +78,7 @@ class ManualActions(commands.Cog):
         case = await self.store.cases.add_case(
             guild_id, member.id, queue.TIMEOUT, f"{spoken}. {reason}", interaction.user.id
         )
-        await interaction.response.send_message(
-            f"Timed out {member.mention} for {spoken} (case #{case.number}).",
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
-        )
+        await answer(interaction, f"Timed out {member.mention} for {spoken} (case #{case.number}).")
 
     @staticmethod
     def _check_target(interaction: discord.Interaction, member: discord.Member) -> None:

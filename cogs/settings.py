@@ -18,7 +18,15 @@ from bot.core.guild_config import GuildConfig
 from bot.core.markdown import escape_inline
 from bot.engine.moderation import FLAGGER_NAMES
 from bot.engine.moderation.spam import allowlist_domain, allowlist_invite
-from cogs.common import NO_MENTIONS, ensure_postable, ensure_readable, guild_id_of, require_moderator, timezone_choices
+from cogs.common import (
+    NO_MENTIONS,
+    answer,
+    ensure_postable,
+    ensure_readable,
+    guild_id_of,
+    require_moderator,
+    timezone_choices,
+)
 from cogs.ingest import Ingest
 
 log = logging.getLogger(__name__)
@@ -104,7 +112,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
             raise UserError(f"That value is not allowed ({problems}).") from None
 
     async def _done(self, interaction: discord.Interaction, text: str) -> None:
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await answer(interaction, text)
 
     @config.command(name="show", description="Show this server's settings")
     async def show(self, interaction: discord.Interaction) -> None:
@@ -293,6 +301,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
 
     @packs.command(name="list", description="Every topic pack, and whether this server uses it")
     async def packs_list(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a guild's first use syncs its packs
         await self.engine.tagging.ensure_guild(guild_id_of(interaction))
         packs = await self.engine.tagging.packs.list(guild_id_of(interaction))
         lines = [
@@ -303,7 +312,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         embed.set_footer(
             text="/clio packs enable or disable a pack. A disabled pack stops tagging; its past tags stay."
         )
-        await interaction.response.send_message(embed=embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+        await answer(interaction, embed=embed)
 
     async def _pack_names(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         packs = await self.engine.tagging.packs.list(guild_id_of(interaction))
@@ -314,6 +323,8 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         ][:25]
 
     async def _set_pack(self, interaction: discord.Interaction, pack: str, enabled: bool) -> None:
+        # Waits for any matcher being rebuilt for the guild, and may sync its packs first.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         changed = await self.engine.tagging.set_pack_enabled(guild_id_of(interaction), pack, enabled)
         state = "on" if enabled else "off"
         if not changed:

@@ -598,3 +598,13 @@ async def test_a_429_storm_on_the_mod_log_posts_every_flag_once(clio):
     print(f"429 storm: {len(said)} flags, {posted_first} posted at first, {len(shown)} after the outbox ran")
     assert per_message == [1] * len(said)
     assert await clio.store.flags.unposted_messages(int(clio.guild_id)) == []
+
+
+async def test_a_rate_limited_dm_does_not_delay_the_warn_acknowledgement(clio):
+    dm = clio.fake.open_dm(clio.users["bob"])["id"]
+    clio.fake.fail_next("POST", rf"^/channels/{dm}/messages$", status=429, retry_after=1.0, count=3)
+    record = await clio.slash("warn", {"member": clio.users["bob"], "reason": "calm down"})
+    acknowledged = await record.response(timeout=2)
+    assert acknowledged["type"] == 5, "deferred at once, before the DM"
+    warned = await record.wait_original(timeout=30)
+    assert "Warned <@" in warned["content"] and "They were told by DM." in warned["content"]
