@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ class ModelInfo:
 
 class ModelNotFound(FileNotFoundError):
     pass
+
+
+class EmbeddingInterrupted(RuntimeError):
+    """Model work stopped by :meth:`Embedder.interrupt` (a shutdown that cannot wait for it)."""
 
 
 class Embedder:
@@ -61,6 +66,9 @@ class Embedder:
         )
         self._input_names = {i.name for i in self._session.get_inputs()}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clio-embed")
+        # When the job on the worker thread was submitted, and when model work was last interrupted.
+        self._job_submitted: float | None = None
+        self._interrupted_at = 0.0
 
     @property
     def model_id(self) -> str:
@@ -76,6 +84,8 @@ class Embedder:
         encodings = self._tokenizer.encode_batch([prefix + (t or " ") for t in texts])
         order = np.argsort([len(e.ids) for e in encodings], kind="stable")
         for start in range(0, len(order), self.batch_size):
+            if self._job_submitted is not None and self._interrupted_at > self._job_submitted:
+                raise EmbeddingInterrupted("model work interrupted")
             batch_idx = order[start : start + self.batch_size]
             out[batch_idx] = self._run([encodings[i] for i in batch_idx])
         return out
@@ -85,7 +95,22 @@ class Embedder:
 
     async def in_worker(self, func, *args):
         """Run model work on the embedder's own thread: off the event loop, one inference at a time."""
-        return await asyncio.get_running_loop().run_in_executor(self._executor, func, *args)
+        submitted = time.monotonic()
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._job, submitted, func, args)
+
+    def interrupt(self) -> None:
+        """Stop the worker thread's model work at its next batch (its caller gets EmbeddingInterrupted).
+
+        For shutdown: cancelling the awaiting task does not stop a thread, and the process cannot exit
+        before its threads do. Work submitted afterwards runs normally."""
+        self._interrupted_at = time.monotonic()
+
+    def _job(self, submitted: float, func, args):
+        self._job_submitted = submitted
+        try:
+            return func(*args)
+        finally:
+            self._job_submitted = None
 
     def _run(self, encodings: list, pad_to: int = 0) -> np.ndarray:
         width = max(pad_to, *(len(e.ids) for e in encodings))

@@ -67,7 +67,7 @@ class MessageProcessor:
         self._wake.set()
         await done
 
-    async def close(self, timeout: float = 5.0) -> None:
+    async def close(self, timeout: float = 3.0) -> None:
         """Finish the batch in hand, then stop; the rest stays in the store for the next start.
 
         A batch not finished within ``timeout`` (its listeners stuck on Discord's rate limits, say) is
@@ -78,6 +78,7 @@ class MessageProcessor:
         if self._worker is not None:
             _done, late = await asyncio.wait({self._worker}, timeout=timeout)
             for task in late:
+                self.tagging.embedder.interrupt()  # the model thread would otherwise finish its batch first
                 task.cancel()
                 log.info("processing stopped mid-batch; the next start resumes it")
             await asyncio.gather(self._worker, return_exceptions=True)

@@ -70,6 +70,14 @@ class EmbeddingStore:
         )
         return [(row[0], row[1]) for row in rows]
 
+    async def count_unembedded(self, guild_id: int) -> int:
+        """Messages with text and no embedding from any model (benchmarks: should be none)."""
+        return await self.db.fetchvalue(
+            "SELECT COUNT(*) FROM messages m WHERE m.guild_id = ? AND m.content != ''"
+            " AND NOT EXISTS (SELECT 1 FROM message_embeddings e WHERE e.message_id = m.id)",
+            (guild_id,),
+        )
+
 
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -14,7 +14,7 @@ import pytest
 
 from bot.store import Store
 from bot.tooling.fakediscord import FakeDiscord
-from tests.cogs.clio_process import ClioProcess
+from bot.tooling.process import ClioProcess
 from tests.cogs.conftest import eventually
 from tests.conftest import postgres_schema
 

@@ -1,4 +1,5 @@
-"""`clio run` as a real child process against the fake Discord: for tests that kill it or run several."""
+"""`clio run` as a real child process against the fake Discord: for tests and benchmarks that kill it,
+signal it, measure its memory or run several."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.tooling.fakediscord import FakeDiscord
 
 class ClioProcess:
     def __init__(self, name: str, fake: FakeDiscord, database: str, logs: Path, *run_options: str) -> None:
+        """``logs``: the folder of its log file; ``run_options``: more options for ``clio run``."""
         self.name, self.log = name, logs / f"{name}.log"
         self.run_options = run_options
         self.env = {
@@ -52,6 +54,13 @@ class ClioProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             return None
+
+    def peak_rss_mb(self) -> float:
+        """The child's peak resident memory so far (Linux: VmHWM), while it runs."""
+        assert self.process is not None
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+        return int(line.split()[1]) / 1024
 
     def errors(self) -> list[str]:
         return [line for line in self.log.read_text().splitlines() if " ERROR " in line or "Traceback" in line]
