@@ -5,8 +5,8 @@ Messages are stored first, in batches (:class:`bot.engine.ingest_queue.IngestQue
 and tagged from the store (:class:`bot.engine.processing.MessageProcessor`). After each processed
 batch, every ``on_clio_ingested(messages, result)`` listener is awaited before the batch counts as
 done: a cog that reacts to tags (moderation, context notes) declares
-``@commands.Cog.listener() async def on_clio_ingested(self, messages, result)`` and should hand
-anything slow (posting to Discord) to a task of its own.
+``@commands.Cog.listener() async def on_clio_ingested(self, messages, result)``. A batch cut short
+by a crash is processed again, so a listener records what it decides before it posts about it.
 """
 
 from __future__ import annotations
