@@ -265,20 +265,17 @@ class MessageStore:
 
     async def guilds_of(self, message_ids: Sequence[int]) -> dict[int, int]:
         """message id -> the guild it is stored under, for the ids that are stored."""
-        found: dict[int, int] = {}
-        for chunk in chunks(sorted(set(message_ids))):
-            rows = await self.db.fetchall(
-                f"SELECT id, guild_id FROM messages WHERE id IN ({placeholders(len(chunk))})", chunk
-            )
-            found.update({row[0]: row[1] for row in rows})
-        return found
+        return await self._owners("messages", message_ids)
 
     async def channel_guilds(self, channel_ids: Sequence[int]) -> dict[int, int]:
         """channel id -> the guild it is stored under, for the channels that are stored."""
+        return await self._owners("channels", channel_ids)
+
+    async def _owners(self, table: str, ids: Sequence[int]) -> dict[int, int]:
         found: dict[int, int] = {}
-        for chunk in chunks(sorted(set(channel_ids))):
+        for chunk in chunks(sorted(set(ids))):
             rows = await self.db.fetchall(
-                f"SELECT id, guild_id FROM channels WHERE id IN ({placeholders(len(chunk))})", chunk
+                f"SELECT id, guild_id FROM {table} WHERE id IN ({placeholders(len(chunk))})", chunk
             )
             found.update({row[0]: row[1] for row in rows})
         return found

@@ -27,6 +27,16 @@ SELECT
 """
 
 
+async def _watched_guild(fake: FakeDiscord, url: str, members: int):
+    """A guild whose #general Clio watches, and its members' ids."""
+    guild = fake.add_guild("Crash Club")
+    general = fake.add_channel(guild.id, "general")["id"]
+    ids = [fake.add_member(guild.id, f"member{n}")["user"]["id"] for n in range(members)]
+    async with await Store.open(url) as store:
+        await store.settings.set(int(guild.id), watched_channels=[int(general)])
+    return guild, general, ids
+
+
 async def _stored(url: str, guild_id: int) -> int:
     async with await Store.open(url) as store:
         return await store.messages.count(guild_id)
@@ -36,11 +46,7 @@ async def test_kill_9_at_random_points_of_ingest_leaves_nothing_half_done(
     fake_discord: FakeDiscord, database_url: str, tmp_path
 ):
     fake = fake_discord
-    guild = fake.add_guild("Crash Club")
-    general = fake.add_channel(guild.id, "general")["id"]
-    members = [fake.add_member(guild.id, f"member{n}")["user"]["id"] for n in range(12)]
-    async with await Store.open(database_url) as store:
-        await store.settings.set(int(guild.id), watched_channels=[int(general)])
+    guild, general, members = await _watched_guild(fake, database_url, 12)
     clio = ClioProcess("crash", fake, database_url, tmp_path)
     rng = random.Random(2026)
     said = 0
@@ -110,11 +116,7 @@ async def test_sigterm_during_a_flood_exits_promptly_and_loses_nothing(
     fake_discord: FakeDiscord, database_url, tmp_path
 ):
     fake = fake_discord
-    guild = fake.add_guild("Flood Club")
-    general = fake.add_channel(guild.id, "general")["id"]
-    members = [fake.add_member(guild.id, f"member{n}")["user"]["id"] for n in range(50)]
-    async with await Store.open(database_url) as store:
-        await store.settings.set(int(guild.id), watched_channels=[int(general)])
+    guild, general, members = await _watched_guild(fake, database_url, 50)
     clio = ClioProcess("flood", fake, database_url, tmp_path)
     clio.start()
     try:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bot.core.records import IncomingMessage
 from bot.core.times import iso_to_unix
@@ -23,6 +25,15 @@ class ParsedExport:
     path: Path
     messages: list[IncomingMessage] = field(default_factory=list)
     skipped_bots: int = 0
+    _first_seen: dict[int, str] = field(default_factory=dict, repr=False)  # message id -> its record
+
+    def keep(self, message: IncomingMessage, record: str, errors: RecordErrors, id_field: str) -> None:
+        """Add a parsed message, unless an earlier record had its id: an error, not an overwrite."""
+        if message.id in self._first_seen:
+            errors.add(record, id_field, f"the same id as {self._first_seen[message.id]}")
+            return
+        self._first_seen[message.id] = record
+        self.messages.append(message)
 
 
 class RecordErrors:
@@ -34,6 +45,16 @@ class RecordErrors:
 
     def add(self, record: str, field_name: str, problem: str) -> None:
         self.errors.append(f"{record}: field '{field_name}': {problem}")
+
+    def parse_fields(self, record: str, parsers: dict[str, Callable[[], Any]]) -> dict[str, Any] | None:
+        """Each field's value from its parser, every failure recorded; None when any field failed."""
+        values: dict[str, Any] = {}
+        for name, parse in parsers.items():
+            try:
+                values[name] = parse()
+            except ValueError as exc:
+                self.add(record, name, str(exc))
+        return values if len(values) == len(parsers) else None
 
     def raise_if_any(self) -> None:
         """One line naming the file, the first bad record and its field; further ones listed below it."""

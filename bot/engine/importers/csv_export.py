@@ -66,7 +66,6 @@ def read_csv_export(path: Path, *, guild: str = "csv-import") -> ParsedExport:
 
     errors = RecordErrors(path)
     parsed = ParsedExport(path)
-    first_seen: dict[int, str] = {}
     for line, row in rows:
         record = f"line {line}"
         if None in row:
@@ -77,32 +76,24 @@ def read_csv_export(path: Path, *, guild: str = "csv-import") -> ParsedExport:
             errors.add(record, short[0], f"missing: the row has fewer values than the header's {len(header)} columns")
             continue
         message = _message(row, record, errors, guild, guild_id, guild_name)
-        if message is None:
-            continue
-        if message.id in first_seen:
-            errors.add(record, "message_id", f"the same id as {first_seen[message.id]}")
-            continue
-        first_seen[message.id] = record
-        parsed.messages.append(message)
+        if message is not None:
+            parsed.keep(message, record, errors, "message_id")
     errors.raise_if_any()
     return parsed
 
 
 def _message(row: dict, record: str, errors: RecordErrors, guild: str, guild_id: int, guild_name: str):
-    values: dict = {}
-    checks = {
-        "message_id": lambda: parse_snowflake(row["message_id"]),
-        "timestamp": lambda: parse_timestamp(row["timestamp"]),
-        "channel": lambda: _channel_id(guild, _required(row["channel"])),
-        "author": lambda: id_or_stable("author", _required(row["author"])),
-        "text": lambda: parse_content(row["text"]),
-    }
-    for name, parse in checks.items():
-        try:
-            values[name] = parse()
-        except ValueError as exc:
-            errors.add(record, name, str(exc))
-    if len(values) < len(checks):
+    values = errors.parse_fields(
+        record,
+        {
+            "message_id": lambda: parse_snowflake(row["message_id"]),
+            "timestamp": lambda: parse_timestamp(row["timestamp"]),
+            "channel": lambda: _channel_id(guild, _required(row["channel"])),
+            "author": lambda: id_or_stable("author", _required(row["author"])),
+            "text": lambda: parse_content(row["text"]),
+        },
+    )
+    if values is None:
         return None
     channel, author = row["channel"].strip(), row["author"].strip()
     return IncomingMessage(

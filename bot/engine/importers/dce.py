@@ -57,7 +57,6 @@ def read_dce_export(path: Path, *, include_bots: bool = False) -> ParsedExport:
     channel_name = _name(data["channel"], "channel", errors)
 
     parsed = ParsedExport(path)
-    first_seen: dict[int, str] = {}
     for index, raw in enumerate(data["messages"]):
         record = f"messages[{index}]"
         if not isinstance(raw, dict):
@@ -72,13 +71,8 @@ def read_dce_export(path: Path, *, include_bots: bool = False) -> ParsedExport:
             parsed.skipped_bots += 1
             continue
         message = _message(raw, author, record, errors, guild_id, channel_id, guild_name, channel_name)
-        if message is None:
-            continue
-        if message.id in first_seen:
-            errors.add(record, "id", f"the same id as {first_seen[message.id]}")
-            continue
-        first_seen[message.id] = record
-        parsed.messages.append(message)
+        if message is not None:
+            parsed.keep(message, record, errors, "id")
     errors.raise_if_any()
     return parsed
 
@@ -92,25 +86,22 @@ def _name(owner: dict, record: str, errors: RecordErrors) -> str:
 
 
 def _message(raw, author, record, errors, guild_id, channel_id, guild_name, channel_name) -> IncomingMessage | None:
-    fields: dict = {}
-    checks = {
-        "id": lambda: parse_snowflake(raw.get("id")),
-        "timestamp": lambda: parse_timestamp(raw.get("timestamp")),
-        "timestampEdited": lambda: (
-            None if raw.get("timestampEdited") is None else parse_timestamp(raw["timestampEdited"])
-        ),
-        "author.id": lambda: parse_snowflake(author.get("id")),
-        "author.name": lambda: parse_name(author.get("name")) or "",
-        "author.nickname": lambda: parse_name(author.get("nickname")),
-        "content": lambda: parse_content(raw.get("content", "")),
-        "reference.messageId": lambda: _reply_to(raw.get("reference")),
-    }
-    for name, parse in checks.items():
-        try:
-            fields[name] = parse()
-        except ValueError as exc:
-            errors.add(record, name, str(exc))
-    if len(fields) < len(checks):
+    fields = errors.parse_fields(
+        record,
+        {
+            "id": lambda: parse_snowflake(raw.get("id")),
+            "timestamp": lambda: parse_timestamp(raw.get("timestamp")),
+            "timestampEdited": lambda: (
+                None if raw.get("timestampEdited") is None else parse_timestamp(raw["timestampEdited"])
+            ),
+            "author.id": lambda: parse_snowflake(author.get("id")),
+            "author.name": lambda: parse_name(author.get("name")) or "",
+            "author.nickname": lambda: parse_name(author.get("nickname")),
+            "content": lambda: parse_content(raw.get("content", "")),
+            "reference.messageId": lambda: _reply_to(raw.get("reference")),
+        },
+    )
+    if fields is None:
         return None
     attachments = raw.get("attachments")
     return IncomingMessage(
