@@ -255,3 +255,35 @@ async def test_a_digest_cut_short_is_finished_after_a_restart(clio, clio_errors)
     done = await eventually(finished, what="digest finished")
     assert done.message_ids[0] == cut.message_ids[0]
     assert len(_posts(clio, "digests")) == len(done.message_ids) >= 2
+
+
+async def test_clock_jumps_post_every_slot_once_without_overlap(clio):
+    """The bot's clock jumps back two hours, then forward three: each slot is posted once and the
+    windows follow each other exactly. (Only the clock is simulated: posting is real.)"""
+    await _talk(clio)
+    top = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    schedule = await clio.store.schedules.add(int(clio.guild_id), int(clio.channels["digests"]), "0 * * * *")
+    await clio.store.schedules.mark_run(schedule.id, (top - timedelta(hours=1)).timestamp())
+    scheduler = clio.bot.get_cog("Digests").scheduler
+    scheduler.add(schedule)
+    now = [top]
+    scheduler._clock = lambda: now[0]
+
+    async def at(moment: datetime) -> None:
+        now[0] = moment
+        await scheduler._fire(schedule.id)
+        await asyncio.gather(*scheduler._running)
+
+    await at(top + timedelta(minutes=5))
+    for back in (timedelta(hours=-2, minutes=1), timedelta(hours=-1), timedelta(0)):  # the clock repeats them
+        await at(top + back)
+    await at(top + timedelta(hours=3, minutes=10))  # forward: the 01:00 and 02:00 slots were skipped
+    await at(top + timedelta(hours=4))
+    digests = sorted(await clio.store.digests.recent(int(clio.guild_id)), key=lambda d: d.window_start)
+    windows = [(d.window_start, d.window_end) for d in digests]
+    hours = [(round((s - top.timestamp()) / 3600), round((e - top.timestamp()) / 3600)) for s, e in windows]
+    print(f"clock jumps: {len(digests)} digests, windows in hours from the first slot {hours}")
+    assert hours == [(-1, 0), (0, 3), (3, 4)]
+    assert all(d.posted for d in digests) and len({d.slot_key for d in digests}) == len(digests)
+    firsts = [s for s in _posts(clio, "digests") if str(s.payload.get("nonce", "")).endswith("-0")]
+    assert len(firsts) == len(digests)
