@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 
 # Errors after which posting is worth another try; a 429 never gets here (discord.py waits it out).
 _TRANSIENT = (discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError)
+# Scheduled digests that could not be posted are tried again this often, for this long.
+RETRY_JOB, RETRY_EVERY_MINUTES, RETRY_FOR_SECONDS = "digests-outbox", 5, 86400.0
 
 
 def _thread_name(page: Page, until: float) -> str:
@@ -161,13 +163,25 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         self.engine = bot.engine
         self.scheduler = DigestScheduler(bot.scheduler, self.engine.store.schedules, self.run_job)
         self._tasks: set[asyncio.Task] = set()
+        self._told: set[str] = set()  # digests moderators were told about
         super().__init__()
 
     async def cog_load(self) -> None:
         await self.scheduler.restore()
         self._spawn(self._resume_unfinished())
+        self.bot.scheduler.add_job(
+            self._resume_unfinished,
+            "interval",
+            minutes=RETRY_EVERY_MINUTES,
+            id=RETRY_JOB,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
 
     async def cog_unload(self) -> None:
+        if self.bot.scheduler.get_job(RETRY_JOB) is not None:
+            self.bot.scheduler.remove_job(RETRY_JOB)
         await self.scheduler.close()
         for task in self._tasks:
             task.cancel()
@@ -193,6 +207,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         channel = self.bot.get_channel(job.target_channel_id)
         if not isinstance(channel, discord.TextChannel) or channel.guild.id != job.guild_id:
             log.warning("digest %s: channel %d is gone; not posted", job.slot_key, job.target_channel_id)
+            await self._tell_moderators(job, "its channel is gone or hidden from me")
             return None
         try:
             await publish(
@@ -203,10 +218,28 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
                 backoff=self.retry_backoff,
                 readable=readable_by_audience(channel),
             )
-        except Exception:
+        except Exception as exc:
             log.exception("digest %s could not be posted", job.slot_key)
+            await self._tell_moderators(job, f"Discord refused it ({exc})")
             return None
         return channel
+
+    async def _tell_moderators(self, job: DigestJob, reason: str) -> None:
+        """Once per digest, in the mod-log: a scheduled digest is retried for a day, then given up."""
+        if job.slot_key in self._told or not is_scheduled_slot(job.slot_key):
+            return
+        config = await self.engine.store.settings.get(job.guild_id)
+        modlog = self.bot.get_channel(config.modlog_channel) if config.modlog_channel else None
+        if not isinstance(modlog, MessageChannel):
+            return
+        self._told.add(job.slot_key)
+        text = (
+            f"The digest due <t:{int(job.until)}:f> for <#{job.target_channel_id}> could not be posted: {reason}."
+            f" I try again every {RETRY_EVERY_MINUTES} minutes for a day; the next scheduled digest covers its"
+            " messages too."
+        )
+        with contextlib.suppress(discord.HTTPException):
+            await modlog.send(text, allowed_mentions=NO_MENTIONS)
 
     def _poster(self, channel: discord.TextChannel, job: DigestJob):
         async def post(index: int, page: Page, first_id: int | None, nonce: str) -> int:
@@ -235,8 +268,10 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         return await channel.get_partial_message(first_id).create_thread(name=_thread_name(page, job.until))
 
     async def _resume_unfinished(self) -> None:
+        """The digests' outbox: at start-up and every few minutes, scheduled digests of the last day
+        that are not fully posted are posted, resuming after their last posted page."""
         # Only scheduled slots: a run-now that failed was answered as failed, and is not owed.
-        for record in await self.engine.store.digests.unfinished():
+        for record in await self.engine.store.digests.unfinished(since=time.time() - RETRY_FOR_SECONDS):
             schedule = await self.engine.store.schedules.get_by_id(record.schedule_id) if record.schedule_id else None
             if schedule is None or not is_scheduled_slot(record.slot_key):
                 continue

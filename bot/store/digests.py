@@ -218,9 +218,12 @@ class DigestStore:
         )
         return _digest(row) if row else None
 
-    async def unfinished(self) -> list[DigestRecord]:
-        """Digests left pending or failed (a crash, or Discord down): retried at start-up."""
-        rows = await self.db.fetchall(f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE status != 'posted' ORDER BY id")
+    async def unfinished(self, since: float = 0.0) -> list[DigestRecord]:
+        """Digests created since then and left pending or failed (a crash, or Discord down): retried."""
+        rows = await self.db.fetchall(
+            f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE status != 'posted' AND created_at >= ? ORDER BY id",
+            (since,),
+        )
         return [_digest(row) for row in rows]
 
     async def recent(self, guild_id: int, limit: int = 10) -> list[DigestRecord]:

@@ -287,3 +287,27 @@ async def test_clock_jumps_post_every_slot_once_without_overlap(clio):
     assert all(d.posted for d in digests) and len({d.slot_key for d in digests}) == len(digests)
     firsts = [s for s in _posts(clio, "digests") if str(s.payload.get("nonce", "")).endswith("-0")]
     assert len(firsts) == len(digests)
+
+
+async def test_a_failed_digest_is_retried_by_the_outbox_and_moderators_are_told(clio, clio_errors):
+    await clio.seed_sample()
+    guild, digests = int(clio.guild_id), clio.channels["digests"]
+    modlog = clio.fake.add_channel(clio.guild_id, "modlog")["id"]
+    await clio.store.settings.set(guild, modlog_channel=int(modlog))
+    digest_cog = clio.bot.get_cog("Digests")
+    digest_cog.retry_backoff = 0.01
+    schedule = await clio.store.schedules.add(guild, int(digests), "0 0 1 1 *")
+    await clio.store.schedules.mark_run(schedule.id, time.time() - 21 * 86400)
+    clio.fake.fail_next("POST", rf"^/channels/{digests}/messages$", status=503, count=3)
+    await digest_cog.scheduler.run_slot(schedule.id, datetime.now(UTC).replace(microsecond=0))
+    [failed] = await clio.store.digests.recent(guild)
+    assert failed.status == "failed" and failed.message_ids == ()
+    clio_errors.clear()  # giving up is logged as an error; here it is the point
+    [told] = [s for s in clio.fake.sent if s.channel_id == modlog]
+    assert "could not be posted" in told.payload["content"] and f"<#{digests}>" in told.payload["content"]
+
+    await digest_cog._resume_unfinished()  # what the retry job does every five minutes
+    done = await clio.store.digests.get(guild, failed.slot_key)
+    assert done is not None and done.posted
+    assert len(_posts(clio, "digests")) == len(done.message_ids)
+    assert len([s for s in clio.fake.sent if s.channel_id == modlog]) == 1  # told once
