@@ -48,6 +48,8 @@ def main() -> None:
         problems = "; ".join(f"CLIO_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
         raise click.ClickException(f"invalid settings: {problems}") from None
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Two lines at INFO for every run of the outboxes' and the daily jobs: noise; their failures still show.
+    logging.getLogger("apscheduler.executors.default").setLevel(max(logging.WARNING, logging.root.level))
 
 
 for module_name, attributes in COMMANDS.items():
