@@ -17,6 +17,8 @@ log = logging.getLogger(__name__)
 NO_MENTIONS = discord.AllowedMentions.none()
 # A server channel that holds messages: a text channel, a thread, or a voice or stage channel's chat.
 MessageChannel = discord.TextChannel | discord.Thread | discord.VoiceChannel | discord.StageChannel
+# What can be watched: a channel that holds messages, or a forum, whose posts are threads.
+WatchableChannel = MessageChannel | discord.ForumChannel
 MODERATOR_PERMISSIONS = discord.Permissions(manage_messages=True)
 
 
@@ -147,11 +149,12 @@ def files_of(files: dict[str, bytes]) -> list[discord.File]:
 async def answer(interaction: discord.Interaction, content: str | None = None, *, embed: discord.Embed | None = None):
     """Answer only the user, whether or not the command deferred first: a command whose answer could
     take more than two seconds (a DM, a call to Discord, a heavy query) defers before doing it."""
-    extra = {"embed": embed} if embed is not None else {}
+    embeds = [embed] if embed is not None else []
     if interaction.response.is_done():
-        await interaction.followup.send(content, ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
+        text = content if content is not None else discord.utils.MISSING
+        await interaction.followup.send(text, embeds=embeds, ephemeral=True, allowed_mentions=NO_MENTIONS)
     else:
-        await interaction.response.send_message(content, ephemeral=True, allowed_mentions=NO_MENTIONS, **extra)
+        await interaction.response.send_message(content, embeds=embeds, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
 
 async def answer_error(interaction: discord.Interaction, error: Exception) -> None:

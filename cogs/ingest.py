@@ -23,7 +23,7 @@ from bot.engine.backfill import Backfill, BackfillReport
 from bot.engine.ingest_queue import IngestQueue
 from bot.engine.processing import MessageProcessor
 from bot.engine.watching import is_watched, without_channel
-from cogs.common import MessageChannel
+from cogs.common import MessageChannel, WatchableChannel
 
 log = logging.getLogger(__name__)
 
@@ -156,14 +156,37 @@ class Ingest(commands.Cog):
         config = await self.store.settings.get(guild.id)
         for channel_id in config.watched_channels:
             channel = guild.get_channel_or_thread(channel_id)
-            if isinstance(channel, discord.abc.Messageable):
+            if isinstance(channel, WatchableChannel):
                 self.start_backfill(channel)
             else:
                 log.info("watched channel %d of guild %d is gone or hidden", channel_id, guild.id)
 
-    def start_backfill(self, channel: MessageChannel) -> asyncio.Task:
-        """Read, in the background, what the channel's history holds that the store lacks."""
-        return self._track(self._backfills, asyncio.create_task(self.backfill(channel)))
+    def start_backfill(self, channel: WatchableChannel) -> asyncio.Task[list[BackfillReport]]:
+        """Read, in the background, what the history of a channel and of its threads (archived ones
+        too) holds that the store lacks. A forum channel is its threads."""
+        return self._track(self._backfills, asyncio.create_task(self._backfill_with_threads(channel)))
+
+    async def _backfill_with_threads(self, channel: WatchableChannel) -> list[BackfillReport]:
+        channels = [channel] if isinstance(channel, MessageChannel) else []
+        channels += await self._threads_of(channel)
+        reports = []
+        for each in channels:
+            report = await self.backfill(each)
+            if report is not None:
+                reports.append(report)
+        return reports
+
+    @staticmethod
+    async def _threads_of(channel: WatchableChannel) -> list[discord.Thread]:
+        if not isinstance(channel, discord.TextChannel | discord.ForumChannel):
+            return []
+        threads = {thread.id: thread for thread in channel.threads}  # the active ones Discord sent
+        try:
+            async for thread in channel.archived_threads(limit=None):
+                threads[thread.id] = thread
+        except discord.Forbidden:
+            log.warning("cannot list the archived threads of #%s (guild %d)", channel, channel.guild.id)
+        return [threads[key] for key in sorted(threads)]
 
     async def backfill(self, channel: MessageChannel) -> BackfillReport | None:
         """The channel's backfill (:mod:`bot.engine.backfill`); None when one is already running."""

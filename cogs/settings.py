@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable
 from typing import TypeVar
@@ -77,6 +78,10 @@ def describe(config: GuildConfig) -> discord.Embed:
     return embed
 
 
+# Follow-ups to an interaction expire after 15 minutes: a longer import answers before then.
+IMPORT_ANSWER_WITHIN = 14 * 60
+
+
 # No default_member_permissions here: Discord takes them per top-level command only, and members need
 # `/clio forget-me`. Every `/clio config` subcommand is checked server-side instead (interaction_check).
 @app_commands.guild_only()
@@ -119,21 +124,55 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         config = await self.engine.store.settings.get(guild_id_of(interaction))
         await interaction.response.send_message(embed=describe(config), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
-    @config.command(name="watch", description="Store and tag the messages of a channel")
-    async def watch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    @config.command(name="watch", description="Store and tag the messages of a channel or forum, threads included")
+    async def watch(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | discord.ForumChannel
+    ) -> None:
         ensure_readable(channel)
         config = await self.engine.store.settings.get(guild_id_of(interaction))
         if channel.id in config.watched_channels:
             await self._done(interaction, f"{channel.mention} is already watched.")
             return
         await self._toggle(interaction, "watched_channels", channel.id, True)
-        await self._done(interaction, f"Now watching {channel.mention}; reading its history.")
+        await self._done(interaction, f"Now watching {channel.mention}; reading its history and its threads'.")
+        self._ingest().start_backfill(channel)
+
+    @app_commands.command(
+        name="import-history", description="Read a watched channel's whole history, threads included, now"
+    )
+    @app_commands.describe(channel="A watched channel or forum")
+    async def import_history(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | discord.ForumChannel
+    ) -> None:
+        ensure_readable(channel)
+        config = await self.engine.store.settings.get(guild_id_of(interaction))
+        if channel.id not in config.watched_channels:
+            raise UserError(f"{channel.mention} is not watched: `/clio config watch` it first.")
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        reading = self._ingest().start_backfill(channel)
+        try:
+            reports = await asyncio.wait_for(asyncio.shield(reading), IMPORT_ANSWER_WITHIN)
+        except TimeoutError:
+            await answer(interaction, f"Still reading {channel.mention}: a long history. It goes on in the background.")
+            return
+        read = sum(r.fetched for r in reports)
+        whole = all(r.complete for r in reports)
+        await answer(
+            interaction,
+            f"Read {read:,} messages of {channel.mention} in {len(reports)} channel(s) and thread(s)."
+            + ("" if whole else " Part of it is still being read from an earlier start; it resumes on its own."),
+        )
+
+    def _ingest(self) -> Ingest:
         ingest = self.bot.get_cog("Ingest")
-        if isinstance(ingest, Ingest):
-            ingest.start_backfill(channel)
+        if not isinstance(ingest, Ingest):
+            raise UserError("Message storing is switched off in this bot (its ingest cog is not loaded).")
+        return ingest
 
     @config.command(name="unwatch", description="Stop storing a channel's new messages")
-    async def unwatch(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    async def unwatch(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | discord.ForumChannel
+    ) -> None:
         config = await self.engine.store.settings.get(guild_id_of(interaction))
         if channel.id not in config.watched_channels:
             raise UserError(f"{channel.mention} is not watched.")

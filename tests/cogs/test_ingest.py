@@ -170,3 +170,41 @@ async def test_malformed_gateway_events_are_skipped(clio, caplog):
     sent = await clio.say("alice", "still listening")
     assert await clio.wait_stored(1) == [int(sent["id"])]
     assert sum("skipped a malformed MESSAGE_CREATE event" in r.getMessage() for r in caplog.records) == 2
+
+
+async def test_a_5000_message_channel_with_an_archived_thread_is_backfilled_once(clio):
+    await clio.stop()
+    general, bob = clio.channels["general"], clio.users["bob"]
+    history = [clio.fake.seed_history(general, bob, f"said while down {n}", None) for n in range(5000)]
+    thread = clio.fake.add_thread(general, "a side debate")
+    in_thread = [clio.fake.seed_history(thread["id"], bob, f"in the thread {n}", None) for n in range(120)]
+    clio.fake.archive_thread(thread["id"])
+    await clio.start()
+    await clio.idle()
+    expected = sorted(int(m["id"]) for m in history + in_thread)
+    stored = await clio.stored_ids()
+    print(f"backfill: {len(expected)} in history ({len(in_thread)} in an archived thread), {len(stored)} stored")
+    assert stored == expected
+    await clio.restart()
+    assert await clio.stored_ids() == expected  # nothing twice
+
+
+async def test_a_forum_is_watched_with_its_posts_old_and_new(clio):
+    forum = clio.fake.add_forum(clio.guild_id, "debates")
+    post = clio.fake.add_thread(forum["id"], "was the pact defensive?", clio.users["alice"])
+    old = clio.fake.add_thread(forum["id"], "an old post", clio.users["bob"])
+    said = [clio.fake.seed_history(t["id"], clio.users["bob"], f"in {t['name']}", None) for t in (post, old)]
+    clio.fake.archive_thread(old["id"])
+    record = await clio.slash("clio config watch", {"channel": forum["id"]})
+    assert "Now watching" in await clio.reply_text(record)
+    await clio.wait_stored(2)
+    live = await clio.fake.post_user_message(post["id"], clio.users["alice"], "and a live reply in the post")
+    await clio.wait_stored(3)
+    assert await clio.stored_ids() == sorted(int(m["id"]) for m in [*said, live])
+
+    refused = await clio.slash("clio import-history", {"channel": forum["id"]}, user="alice")
+    assert "Manage Messages" in await clio.reply_text(refused)
+    record = await clio.slash("clio import-history", {"channel": forum["id"]})
+    answer = await clio.reply_text(record, timeout=30)
+    assert "Read 3 messages" in answer and "2 channel(s) and thread(s)" in answer  # re-read, stored once
+    assert len(await clio.stored_ids()) == 3

@@ -292,7 +292,8 @@ class Gateway:
             "joined_at": guild.joined_at,
             "member_count": len(guild.members),
             "channels": [c for c in channels if c["type"] != 11],
-            "threads": [c for c in channels if c["type"] == 11],
+            # Discord sends only the active threads; archived ones are listed on request.
+            "threads": [c for c in channels if c["type"] == 11 and not c["thread_metadata"]["archived"]],
             "members": members,
             "presences": [],
             "voice_states": [],

@@ -144,6 +144,7 @@ class RestApi:
             ("DELETE", "/channels/{channel_id}", self.delete_channel),
             ("POST", "/channels/{channel_id}/typing", self.typing),
             ("POST", "/channels/{channel_id}/threads", self.create_thread),
+            ("GET", "/channels/{channel_id}/threads/archived/public", self.archived_threads),
             ("GET", "/channels/{channel_id}/messages", self.get_messages),
             ("POST", "/channels/{channel_id}/messages", self.create_message),
             ("POST", "/channels/{channel_id}/messages/bulk-delete", self.bulk_delete),
@@ -344,6 +345,12 @@ class RestApi:
         message["thread"] = thread
         message["flags"] |= 1 << 5  # HAS_THREAD
         return json_response(thread)
+
+    async def archived_threads(self, request: web.Request) -> web.Response:
+        channel = self._channel(request)
+        limit = max(1, min(100, int(request.query.get("limit", 50))))
+        threads, has_more = self.state.archived_threads(channel["id"], request.query.get("before"), limit)
+        return json_response({"threads": threads, "members": [], "has_more": has_more})
 
     async def create_thread(self, request: web.Request) -> web.Response:
         return json_response(self._new_thread(request))

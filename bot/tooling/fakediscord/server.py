@@ -28,7 +28,7 @@ from .interactions import (
 from .messages import apply_edit, build_message, require_message, without_content
 from .records import GatewayFrame, Log, RequestRecord, SentMessage, UploadedFile
 from .rest import build_app
-from .state import EPHEMERAL_FLAG, Guild, State, Timestamp
+from .state import EPHEMERAL_FLAG, FORUM_CHANNEL, Guild, State, Timestamp, iso
 
 # Application flags Discord reports for a bot whose privileged intents are switched on.
 _FLAG_PRESENCE, _FLAG_MEMBERS, _FLAG_MESSAGE_CONTENT = 1 << 12, 1 << 14, 1 << 18
@@ -157,6 +157,19 @@ class FakeDiscord:
         channel = self.state.add_channel(str(guild_id), name, overwrites)
         self.gateway.dispatch("CHANNEL_CREATE", channel)
         return channel
+
+    def add_forum(self, guild_id: str, name: str) -> dict[str, Any]:
+        """A forum channel: its posts are threads (``add_thread`` with the forum as parent)."""
+        channel = self.state.add_channel(str(guild_id), name, kind=FORUM_CHANNEL)
+        self.gateway.dispatch("CHANNEL_CREATE", channel)
+        return channel
+
+    def archive_thread(self, thread_id: str) -> dict[str, Any]:
+        """Archive a thread now, as Discord does after its auto-archive duration of silence."""
+        thread = self.state.channels[str(thread_id)]
+        thread["thread_metadata"].update(archived=True, archive_timestamp=iso())
+        self.gateway.dispatch("THREAD_UPDATE", thread)
+        return thread
 
     def add_thread(
         self,

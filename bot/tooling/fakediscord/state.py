@@ -46,7 +46,7 @@ MODERATOR_PERMISSIONS = MANAGE_MESSAGES
 # What an invite with sensible scopes would grant the bot's managed role.
 BOT_PERMISSIONS = EVERYONE_PERMISSIONS | MANAGE_MESSAGES | MANAGE_THREADS | MODERATE_MEMBERS
 
-TEXT_CHANNEL, DM_CHANNEL, PUBLIC_THREAD = 0, 1, 11
+TEXT_CHANNEL, DM_CHANNEL, PUBLIC_THREAD, FORUM_CHANNEL = 0, 1, 11, 15
 MESSAGE_DEFAULT, MESSAGE_REPLY, MESSAGE_CHAT_INPUT, MESSAGE_CONTEXT_MENU = 0, 19, 20, 23
 EPHEMERAL_FLAG, LOADING_FLAG = 1 << 6, 1 << 7
 
@@ -238,12 +238,14 @@ class State:
 
     # -- channels ---------------------------------------------------------------------------------
 
-    def add_channel(self, guild_id: str, name: str, overwrites: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-        """A text channel; ``overwrites`` as Discord sends them (see :func:`overwrite`)."""
+    def add_channel(
+        self, guild_id: str, name: str, overwrites: list[dict[str, Any]] | None = None, kind: int = TEXT_CHANNEL
+    ) -> dict[str, Any]:
+        """A text (or forum) channel; ``overwrites`` as Discord sends them (see :func:`overwrite`)."""
         guild = self.guild(guild_id)
         channel = {
             "id": self.snowflakes.new(),
-            "type": TEXT_CHANNEL,
+            "type": kind,
             "guild_id": guild.id,
             "name": name,
             "position": sum(1 for c in guild.channel_ids if self.channels[c]["type"] == TEXT_CHANNEL),
@@ -255,7 +257,26 @@ class State:
             "permission_overwrites": list(overwrites or []),
             "flags": 0,
         }
+        if kind == FORUM_CHANNEL:
+            channel.update(
+                available_tags=[], default_reaction_emoji=None, default_sort_order=None, default_forum_layout=0
+            )
         return self._register_channel(guild, channel)
+
+    def archived_threads(self, parent_id: str, before: str | None, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        """A parent's archived threads, newest archived first, archived before ``before`` (ISO time)."""
+        archived = [
+            c
+            for c in self.channels.values()
+            if c.get("parent_id") == parent_id and c["type"] == PUBLIC_THREAD and c["thread_metadata"]["archived"]
+        ]
+        archived.sort(key=lambda c: c["thread_metadata"]["archive_timestamp"], reverse=True)
+        if before:
+            cutoff = to_datetime(datetime.fromisoformat(before))
+            archived = [
+                c for c in archived if datetime.fromisoformat(c["thread_metadata"]["archive_timestamp"]) < cutoff
+            ]
+        return archived[:limit], len(archived) > limit
 
     def add_thread(self, parent_id: str, name: str, owner_id: str, thread_id: str | None = None) -> dict[str, Any]:
         parent = self.channels[parent_id]
