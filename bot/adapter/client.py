@@ -8,6 +8,8 @@ scheduler and closes the store. ``run_bot`` is what ``clio run`` calls.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import signal
 import sys
@@ -39,6 +41,26 @@ EXTENSIONS: tuple[str, ...] = (
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_NO_TOKEN, EXIT_BAD_TOKEN, EXIT_NO_INTENT = 0, 1, 2, 3, 4
+
+
+# What Clio asks for when invited (README, "Running the bot"): reading, posting digests in channels and
+# threads, attaching charts, and the moderators' actions (deleting messages, timing members out).
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    create_public_threads=True,
+    embed_links=True,
+    attach_files=True,
+    read_message_history=True,
+    manage_messages=True,
+    moderate_members=True,
+)
+
+
+def invite_url(client_id: int) -> str:
+    """The link that adds Clio to a server with its slash commands and exactly INVITE_PERMISSIONS."""
+    return discord.utils.oauth_url(client_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands"))
 
 
 def configure_endpoints(settings: Settings) -> None:
@@ -110,7 +132,19 @@ class ClioBot(commands.Bot):
         self.scheduler.start()
         for extension in self.extensions_to_load:
             await self.load_extension(extension)
+        await self._sync_commands()
+
+    async def _sync_commands(self) -> None:
+        """Sync the slash commands only when they changed since the last sync: Discord rate-limits
+        syncing, and with several shard processes every start would sync the same tree again."""
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+        key = f"command_tree:{self.application_id}"
+        if await self.engine.store.app_state.get(key) == digest:
+            log.info("application commands unchanged; not synced")
+            return
         synced = await self.tree.sync()
+        await self.engine.store.app_state.set(key, digest)
         log.info("synced %d application commands", len(synced))
 
     async def delete_user_data(self, user_id: int, *, requester: str, guild_id: int | None = None) -> Removed:

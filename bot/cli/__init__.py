@@ -28,6 +28,7 @@ COMMANDS = {
     "bot.cli.export": "export_group",
     "bot.cli.db": "db_group",
     "bot.cli.run": "run_command",
+    "bot.cli.invite": "invite_command",
     "bot.cli.sandbox": "sandbox_command",
     "bot.cli.packs": ("pack_group", "packs_group"),
     # Add `eval sample`, `eval corpus` and `eval packs` to the eval group on import.

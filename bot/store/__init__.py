@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.store.app_state import AppStateStore
 from bot.store.arguments import ArgumentStore
 from bot.store.backfill import BackfillStore
 from bot.store.database import Database
@@ -46,6 +47,7 @@ class Store:
     packs: PackStore
     pending: PendingStore
     backfill: BackfillStore
+    app_state: AppStateStore
 
     @classmethod
     async def open(cls, url: str | Path) -> Store:
@@ -70,6 +72,7 @@ class Store:
             packs=PackStore(db),
             pending=PendingStore(db),
             backfill=BackfillStore(db),
+            app_state=AppStateStore(db),
         )
 
     async def close(self) -> None:

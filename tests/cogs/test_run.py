@@ -56,3 +56,17 @@ async def test_sigterm_stops_gracefully_and_writes_pending_messages(clio_world):
     assert await asyncio.wait_for(running, 30) == EXIT_OK
     async with await Store.open(clio_world.database) as store:
         assert await store.messages.get(int(clio_world.guild_id), [int(sent["id"])])
+
+
+async def test_commands_are_synced_only_when_they_changed(clio_world):
+    def syncs() -> int:
+        return sum(1 for r in clio_world.fake.requests if r.method == "PUT" and r.path.endswith("/commands"))
+
+    await clio_world.start()
+    assert syncs() == 1  # a new database: the tree was never synced
+    await clio_world.restart()
+    assert syncs() == 1  # the same tree: nothing to sync
+    async with clio_world.bot.engine.store.db.transaction() as conn:
+        await conn.execute("UPDATE app_state SET value = 'an older tree' WHERE key LIKE 'command_tree:%'")
+    await clio_world.restart()
+    assert syncs() == 2
