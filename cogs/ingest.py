@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import discord
 from discord.ext import commands
@@ -21,6 +22,7 @@ from bot.adapter.client import ClioBot
 from bot.core.records import IncomingMessage, storable_text
 from bot.engine.backfill import Backfill, BackfillReport
 from bot.engine.ingest_queue import IngestQueue
+from bot.engine.privacy import LEFT_GUILD_GRACE_DAYS
 from bot.engine.processing import MessageProcessor
 from bot.engine.watching import is_watched, without_channel
 from cogs.common import MessageChannel, WatchableChannel
@@ -150,7 +152,18 @@ class Ingest(commands.Cog):
     # -- backfill -----------------------------------------------------------------------------------
 
     @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        # Kicked, banned or the server deleted: its data goes after a grace period (bot.engine.privacy).
+        await self.store.guilds.mark_left(guild.id, time.time())
+        log.info("removed from guild %d; its data is purged in %d days", guild.id, LEFT_GUILD_GRACE_DAYS)
+
+    @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        await self.store.guilds.mark_present(guild.id)
+
+    @commands.Cog.listener()
     async def on_guild_available(self, guild: discord.Guild) -> None:
+        await self.store.guilds.mark_present(guild.id)  # invited back while the bot was down
         # At start-up and after a session is lost (not after a RESUME, which replays what was missed).
         # Backfill re-reads the newest stored messages too, so a live message stored first hides no gap.
         config = await self.store.settings.get(guild.id)

@@ -604,6 +604,7 @@ class Moderation(commands.Cog):
 
     async def _retention(self, now: float | None = None) -> None:
         try:
+            await privacy.purge_departed(self.store, now)
             await privacy.purge_all(self.store, now)
         except Exception:
             log.exception("retention failed")

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 # What a discovered argument says when every word of it came from members who were forgotten.
 FORGOTTEN_CLAIM = "(text removed: its author asked to be forgotten)"
+# A server Clio is removed from keeps its data this long, in case it is invited back.
+LEFT_GUILD_GRACE_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,18 @@ async def purge_expired(store: Store, guild_id: int, now: float | None = None) -
             false_positives=await store.false_positives.redact_before(guild_id, cutoff),
             edits=await FlaggedEdits(store.db).delete_before(guild_id, cutoff),
         )
+
+
+async def purge_departed(store: Store, now: float | None = None) -> list[int]:
+    """Purge the servers Clio left more than LEFT_GUILD_GRACE_DAYS ago and was not invited back to."""
+    cutoff = (time.time() if now is None else now) - LEFT_GUILD_GRACE_DAYS * 86400
+    purged = await store.guilds.left_before(cutoff)
+    for guild_id in purged:
+        await store.guilds.purge(guild_id)
+        log.info("purged guild %d: Clio left it more than %d days ago", guild_id, LEFT_GUILD_GRACE_DAYS)
+    if purged:
+        await store.db.scrub()
+    return purged
 
 
 async def purge_all(store: Store, now: float | None = None) -> Removed:

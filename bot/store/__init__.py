@@ -16,6 +16,7 @@ from bot.store.digests import DigestStore, ScheduleStore
 from bot.store.embeddings import EmbeddingStore, TextEmbeddingStore
 from bot.store.feedback import FalsePositiveStore
 from bot.store.guild_settings import GuildSettingsStore
+from bot.store.guilds import GuildStore
 from bot.store.messages import MessageStore
 from bot.store.moderation import CaseStore, FlagStore
 from bot.store.moderation_reports import DigestSlots, ModerationReportStore
@@ -48,6 +49,7 @@ class Store:
     pending: PendingStore
     backfill: BackfillStore
     app_state: AppStateStore
+    guilds: GuildStore
 
     @classmethod
     async def open(cls, url: str | Path) -> Store:
@@ -73,6 +75,7 @@ class Store:
             pending=PendingStore(db),
             backfill=BackfillStore(db),
             app_state=AppStateStore(db),
+            guilds=GuildStore(db),
         )
 
     async def close(self) -> None:

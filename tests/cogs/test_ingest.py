@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
@@ -208,3 +209,11 @@ async def test_a_forum_is_watched_with_its_posts_old_and_new(clio):
     answer = await clio.reply_text(record, timeout=30)
     assert "Read 3 messages" in answer and "2 channel(s) and thread(s)" in answer  # re-read, stored once
     assert len(await clio.stored_ids()) == 3
+
+
+async def test_a_server_that_removes_clio_is_marked_for_purging(clio):
+    await clio.say("alice", "soon to be forgotten")
+    await clio.wait_stored(1)
+    await clio.fake.remove_bot(clio.guild_id)
+    await eventually(lambda: clio.store.guilds.left_before(time.time() + 1), what="the departure recorded")
+    assert await clio.stored_ids() != []  # kept through the grace period, in case Clio is invited back

@@ -164,6 +164,11 @@ class FakeDiscord:
         self.gateway.dispatch("CHANNEL_CREATE", channel)
         return channel
 
+    async def remove_bot(self, guild_id: str) -> None:
+        """The bot is kicked from a guild (or the guild deleted): GUILD_DELETE without ``unavailable``."""
+        self.gateway.dispatch("GUILD_DELETE", {"id": str(guild_id)}, guild_id=str(guild_id))
+        await self.gateway.flush()
+
     def archive_thread(self, thread_id: str) -> dict[str, Any]:
         """Archive a thread now, as Discord does after its auto-archive duration of silence."""
         thread = self.state.channels[str(thread_id)]

@@ -6,7 +6,7 @@ import pytest
 from bot.engine import privacy
 from bot.engine.matcher_inputs import MatcherInputs
 from bot.store.review import FlaggedEdits
-from tests.bot.conftest import GUILD, OTHER_GUILD, make_message
+from tests.bot.conftest import CHANNEL, GUILD, OTHER_GUILD, make_message
 from tests.conftest import required
 
 NOW = 1_760_000_000.0
@@ -14,9 +14,9 @@ DAY = 86400.0
 ALICE, BOB = 7, 8
 
 
-async def seed(store, guild_id: int, author_id: int, text: str, created_at: float = NOW):
+async def seed(store, guild_id: int, author_id: int, text: str, created_at: float = NOW, channel_id: int = CHANNEL):
     """A stored, embedded, tagged and scored message with a flag, a false positive, an edit and a case."""
-    message = make_message(text, guild_id=guild_id, author_id=author_id, created_at=created_at)
+    message = make_message(text, guild_id=guild_id, author_id=author_id, created_at=created_at, channel_id=channel_id)
     await store.messages.upsert([message])
     await store.embeddings.put({message.id: np.ones(4, np.float32)}, "m")
     argument = await store.arguments.by_slug(guild_id, "a") or await store.arguments.get(
@@ -193,3 +193,32 @@ async def test_a_forget_that_fails_midway_forgets_nothing(store, monkeypatch):
     with pytest.raises(OSError):
         await privacy.forget_member(store, GUILD, ALICE, now=NOW + 60)
     assert await snapshot(store, GUILD, ALICE) == before
+
+
+async def test_a_server_clio_left_is_purged_after_the_grace_period_unless_it_came_back(store):
+    from bot.store.backfill import BackfillCursor
+
+    came_back = OTHER_GUILD + 1
+    for guild_id in (GUILD, OTHER_GUILD, came_back):
+        channel_id = guild_id * 10  # channel ids are global in Discord: each server has its own
+        await seed(store, guild_id, ALICE, f"said in {guild_id}", channel_id=channel_id)
+        await store.settings.set(guild_id, watched_channels=[channel_id])
+        await store.backfill.save(guild_id, channel_id, BackfillCursor(5, 9, True))
+        await store.schedules.add(guild_id, 55, "09:00")
+    await store.guilds.mark_left(GUILD, NOW - 31 * DAY)
+    await store.guilds.mark_left(OTHER_GUILD, NOW - 10 * DAY)  # still within the grace period
+    await store.guilds.mark_left(came_back, NOW - 40 * DAY)
+    await store.guilds.mark_present(came_back)
+
+    assert await privacy.purge_departed(store, NOW) == [GUILD]
+    left_behind = {}
+    for table in await store.db.tables():
+        if "guild_id" in await store.db.columns(table):
+            count = required(await store.db.fetchone(f"SELECT COUNT(*) FROM {table} WHERE guild_id = ?", (GUILD,)))[0]
+            if count:
+                left_behind[table] = count
+    assert left_behind == {}
+    assert required(await store.db.fetchone("SELECT COUNT(*) FROM guilds WHERE id = ?", (GUILD,)))[0] == 0
+    embeddings = required(await store.db.fetchone("SELECT COUNT(*) FROM message_embeddings"))[0]
+    assert embeddings == 2  # the other two servers' messages are untouched
+    assert await privacy.purge_departed(store, NOW + 21 * DAY) == [OTHER_GUILD]
