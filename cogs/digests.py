@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -128,18 +129,20 @@ async def summarise(
 
 
 class Summary(commands.Cog):
+    cooldown_seconds = 10.0  # per member and server
+
     def __init__(self, bot: ClioBot) -> None:
         self.bot = bot
         self.engine = bot.engine
+        self._started: dict[tuple[int, int], float] = {}  # (guild, member) -> their last /summary's start
 
     @app_commands.command(name="summary", description="Summarise recent discussion, with quotes and sources")
     @app_commands.guild_only()
     @app_commands.describe(
         channel="Only this channel (default: every watched channel)",
-        since="How far back: 90m, 12h, 3d, 1w (default 24h)",
+        since="How far back: 90m, 12h, 3d, 2 weeks, 1y (default 24h)",
         post="Moderators: post it in this channel for everyone (default: only you see it)",
     )
-    @app_commands.checks.cooldown(1, 10.0, key=lambda i: (i.guild_id, i.user.id))
     async def summary(
         self,
         interaction: discord.Interaction,
@@ -147,8 +150,23 @@ class Summary(commands.Cog):
         since: str = "24h",
         post: bool = False,
     ) -> None:
-        readable = await quotable_channels(interaction, channel, post)
-        await summarise(self.engine, interaction, since, channel, not post, readable)
+        key, now = (guild_id_of(interaction), interaction.user.id), time.monotonic()
+        previous = self._started.get(key)
+        if previous is not None and now - previous < self.cooldown_seconds:
+            raise UserError(f"Slow down: try again in {math.ceil(self.cooldown_seconds - (now - previous))} s.")
+        # Taken at the start, so two at once cannot both run; given back when it fails, so a typo costs nothing.
+        self._started[key] = now
+        try:
+            readable = await quotable_channels(interaction, channel, post)
+            await summarise(self.engine, interaction, since, channel, not post, readable)
+        except Exception:
+            if previous is None:
+                self._started.pop(key, None)
+            else:
+                self._started[key] = previous
+            raise
+        if len(self._started) > 10_000:  # forget cooldowns that are over
+            self._started = {k: t for k, t in self._started.items() if now - t < self.cooldown_seconds}
 
 
 @app_commands.guild_only()
@@ -343,7 +361,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         )
 
     @app_commands.command(name="preview", description="See a digest privately before scheduling it")
-    @app_commands.describe(channel="Only this channel", since="How far back: 90m, 12h, 3d, 1w")
+    @app_commands.describe(channel="Only this channel", since="How far back: 90m, 12h, 3d, 2 weeks, 1y")
     async def preview(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None, since: str = "24h"
     ) -> None:

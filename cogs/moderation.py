@@ -612,7 +612,7 @@ class Moderation(commands.Cog):
     # -- moderators' digest and the daily job -------------------------------------------------------
 
     @modlog_group.command(name="digest", description="Post the moderators' digest in the mod-log channel now")
-    @app_commands.describe(since="How far back: 12h, 3d, 1w (default 24h)")
+    @app_commands.describe(since="How far back: 12h, 3d, 2 weeks (default 24h)")
     async def modlog_digest(self, interaction: discord.Interaction, since: str = "24h") -> None:
         window = parse_duration(since)
         channel = await self._modlog(guild_id_of(interaction))

@@ -42,6 +42,10 @@ EXTENSIONS: tuple[str, ...] = (
 
 EXIT_OK, EXIT_ERROR, EXIT_NO_TOKEN, EXIT_BAD_TOKEN, EXIT_NO_INTENT = 0, 1, 2, 3, 4
 
+# Clio never joins voice: discord.py's warnings about missing voice libraries are noise at every start.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
 
 # What Clio asks for when invited (README, "Running the bot"): reading, posting digests in channels and
 # threads, attaching charts, and the moderators' actions (deleting messages, timing members out).

@@ -1,7 +1,8 @@
 """The one reader of the times and durations people type, and the one way Clio says a duration.
 
-A duration is one or more ``<number><unit>`` parts, summed: ``90m``, ``1.5h``, ``1d12h``, ``2w``, with
-units ``s``, ``m``/``min``, ``h``, ``d`` and ``w``. A time is ``now``, a duration before now, or ISO 8601
+A duration is one or more ``<number><unit>`` parts, summed: ``90m``, ``1.5h``, ``1d12h``, ``2 weeks``,
+``1y``, with units ``s``, ``m``/``min``, ``h``, ``d``, ``w``, ``mo`` (30 days) and ``y`` (365 days), each
+also spelled out (``minutes``, ``hours``, ``days``, ``weeks``, ``months``, ``years``). A time is ``now``, a duration before now, or ISO 8601
 (UTC unless it says otherwise, as Discord's own timestamps are).
 """
 
@@ -12,18 +13,28 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.errors import BadTime
 
-_PART = re.compile(r"(\d+(?:\.\d+)?)(min|s|m|h|d|w)", re.IGNORECASE)
-_UNIT_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_UNIT_SECONDS = {
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
+    **dict.fromkeys(("d", "day", "days"), 86400),
+    **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), 7 * 86400),
+    **dict.fromkeys(("mo", "month", "months"), 30 * 86400),
+    **dict.fromkeys(("y", "yr", "yrs", "year", "years"), 365 * 86400),
+}
+# Longest units first, so "min" is not read as "m" followed by "in".
+_PART = re.compile(r"(\d+(?:\.\d+)?)(" + "|".join(sorted(_UNIT_SECONDS, key=len, reverse=True)) + ")", re.IGNORECASE)
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPOKEN_UNITS = (("week", 7 * 86400), ("day", 86400), ("hour", 3600), ("minute", 60))
 
 
 def parse_duration(text: str) -> timedelta:
-    """``90m``, ``12h``, ``3d``, ``1w`` or sums such as ``1d12h`` -> a positive timedelta; BadTime otherwise."""
+    """``90m``, ``12h``, ``3d``, ``2 weeks``, ``1y`` or sums such as ``1d12h`` -> a positive timedelta;
+    BadTime otherwise."""
     compact = "".join(text.split())
     parts = list(_PART.finditer(compact))
     if not parts or "".join(p.group(0) for p in parts) != compact:
-        raise BadTime(f"`{text}` is not a duration: try `90m`, `12h`, `3d` or `1w`.")
+        raise BadTime(f"`{text}` is not a duration: try `90m`, `12h`, `3d`, `2 weeks` or `1y`.")
     seconds = sum(float(p.group(1)) * _UNIT_SECONDS[p.group(2).lower()] for p in parts)
     if seconds <= 0:
         raise BadTime("A duration must be longer than zero.")

@@ -111,9 +111,14 @@ async def test_a_private_channel_is_quoted_only_where_all_its_readers_can_read_i
     assert "you can't read it" in await clio.reply_text(asked)
 
 
-async def test_summary_refuses_a_bad_duration(clio):
+async def test_summary_refuses_a_bad_duration_without_using_up_the_cooldown(clio):
     record = await clio.slash("summary", {"since": "yesterday-ish"}, user="alice")
     assert "not a duration" in await clio.reply_text(record)
+    await _talk(clio)
+    fixed = await clio.slash("summary", {"since": "2 weeks"}, user="alice")  # at once: the typo cost nothing
+    assert (await fixed.wait_original(timeout=30))["embeds"], "answered with a digest"
+    again = await clio.slash("summary", user="alice")
+    assert "Slow down: try again in" in await clio.reply_text(again)
 
 
 async def test_schedule_fires_and_posts_exactly_once(clio):

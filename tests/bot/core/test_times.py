@@ -14,7 +14,13 @@ def test_durations():
     assert parse_duration("2w") == timedelta(days=14)
     assert parse_duration("1.5h") == timedelta(minutes=90)
     assert parse_duration("30s") == timedelta(seconds=30)
-    for bad in ("", "3", "soon", "0h", "5 parsecs", "2026-10-01"):
+    # Spelled-out units, months and years, as people type them.
+    assert parse_duration("2 weeks") == parse_duration("2 Weeks") == timedelta(days=14)
+    assert parse_duration("1y") == parse_duration("1 year") == timedelta(days=365)
+    assert parse_duration("3 days 12 hours") == timedelta(hours=84)
+    assert parse_duration("2mo") == parse_duration("2 months") == timedelta(days=60)
+    assert parse_duration("45 minutes") == parse_duration("45mins") == timedelta(minutes=45)
+    for bad in ("", "3", "soon", "0h", "5 parsecs", "2026-10-01", "2 weeksago", "1 yearly"):
         with pytest.raises(BadTime):
             parse_duration(bad)
 
