@@ -352,6 +352,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         )
 
     @app_commands.command(name="remove", description="Delete a digest schedule")
+    @app_commands.describe(schedule="The schedule's number (see /digest list); start typing to pick one")
     async def remove(self, interaction: discord.Interaction, schedule: int) -> None:
         if not await self.engine.store.schedules.remove(guild_id_of(interaction), schedule):
             raise UserError(f"There is no digest schedule #{schedule} in this server. See `/digest list`.")
@@ -359,6 +360,18 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         await interaction.response.send_message(
             f"Digest schedule #{schedule} removed.", ephemeral=True, allowed_mentions=NO_MENTIONS
         )
+
+    @remove.autocomplete("schedule")
+    async def _schedule_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        """The server's schedules, as `#3 → #digests, 09:00 UTC`: the number alone means little."""
+        guild = interaction.guild
+        choices = []
+        for schedule in await self.engine.store.schedules.list(guild_id_of(interaction)):
+            channel = guild.get_channel(schedule.target_channel_id) if guild else None
+            label = f"#{schedule.id} → #{channel.name if channel else schedule.target_channel_id}, {schedule.cron} {schedule.timezone}"
+            if current.strip().lower().lstrip("#") in label.lower():
+                choices.append(app_commands.Choice(name=label[:100], value=schedule.id))
+        return choices[:25]
 
     @app_commands.command(name="preview", description="See a digest privately before scheduling it")
     @app_commands.describe(channel="Only this channel", since="How far back: 90m, 12h, 3d, 2 weeks, 1y")

@@ -125,6 +125,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         await interaction.response.send_message(embed=describe(config), ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @config.command(name="watch", description="Store and tag the messages of a channel or forum, threads included")
+    @app_commands.describe(channel="A text channel (its threads too) or a forum (its posts)")
     async def watch(
         self, interaction: discord.Interaction, channel: discord.TextChannel | discord.ForumChannel
     ) -> None:
@@ -170,6 +171,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         return ingest
 
     @config.command(name="unwatch", description="Stop storing a channel's new messages")
+    @app_commands.describe(channel="A watched channel or forum")
     async def unwatch(
         self, interaction: discord.Interaction, channel: discord.TextChannel | discord.ForumChannel
     ) -> None:
@@ -182,12 +184,14 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         )
 
     @config.command(name="digest-channel", description="Where scheduled digests go by default")
+    @app_commands.describe(channel="The channel digests are posted in; everyone who reads it sees them")
     async def digest_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         ensure_postable(channel)
         await self._update(interaction, digest_channel=channel.id)
         await self._done(interaction, f"Digests will go to {channel.mention}.")
 
     @config.command(name="modlog-channel", description="Where flags and moderation cases are posted")
+    @app_commands.describe(channel="A channel only moderators can read")
     async def modlog_channel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
         ensure_postable(channel)
         await self._update(interaction, modlog_channel=channel.id)
@@ -206,6 +210,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         )
 
     @config.command(name="notes", description="Turn context notes on or off in a channel")
+    @app_commands.describe(channel="Where Clio may reply to a recurring argument", enabled="On or off there")
     async def notes(self, interaction: discord.Interaction, channel: discord.TextChannel, enabled: bool) -> None:
         if enabled:
             ensure_postable(channel)
@@ -213,6 +218,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         await self._done(interaction, f"Context notes {'on' if enabled else 'off'} in {channel.mention}.")
 
     @config.command(name="retention", description="Delete stored messages older than this many days")
+    @app_commands.describe(days="From 1 to 3650; older messages, their tags and scores are deleted daily")
     async def retention(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650]) -> None:
         await self._update(interaction, retention_days=days)
         await self._done(interaction, f"Stored messages are kept for {days} days.")
@@ -220,6 +226,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
     # --- moderation ------------------------------------------------------------------------------
 
     @config.command(name="flagger", description="Turn one kind of flagging on or off")
+    @app_commands.describe(name="abuse, spam, flood or policy (rule-breaking arguments)", enabled="On or off")
     @app_commands.choices(name=[app_commands.Choice(name=n, value=n) for n in FLAGGER_NAMES])
     async def flagger(self, interaction: discord.Interaction, name: app_commands.Choice[str], enabled: bool) -> None:
         await self._toggle(interaction, "flaggers", name.value, enabled)
@@ -258,6 +265,11 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         )
 
     @config.command(name="exempt", description="Exempt a channel or a role from flagging, or end the exemption")
+    @app_commands.describe(
+        exempt="On exempts it; off ends the exemption",
+        channel="A channel whose messages are never flagged (give this or a role)",
+        role="A role whose members are never flagged (give this or a channel)",
+    )
     async def exempt(
         self,
         interaction: discord.Interaction,
@@ -320,6 +332,11 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         await self._done(interaction, f"Digests will {shown} the messages of rule-breaking arguments.")
 
     @config.command(name="escalation", description="When warnings lead to a proposed timeout")
+    @app_commands.describe(
+        warnings="This many warnings...",
+        days="...within this many days...",
+        timeout_minutes="...propose a timeout this long (a moderator confirms it)",
+    )
     async def escalation(
         self,
         interaction: discord.Interaction,

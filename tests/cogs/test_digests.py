@@ -160,6 +160,11 @@ async def test_list_and_remove(clio):
     await clio.fake.wait_for_sent(lambda s: "scheduled" in s.content)
     listing = await clio.reply_text(await clio.slash("digest list"))
     assert "`09:30` UTC" in listing and "**#1**" in listing
+    typed = await clio.fake.autocomplete(
+        clio.guild_id, clio.channels["general"], clio.users["mod"], "digest remove", {"schedule": "1"}, "schedule"
+    )
+    choices = (await typed.response())["data"]["choices"]
+    assert choices == [{"name": "#1 → #digests, 09:30 UTC", "value": 1}]
     assert "removed" in await clio.reply_text(await clio.slash("digest remove", {"schedule": 1}))
     assert "no digest schedule #1" in await clio.reply_text(await clio.slash("digest remove", {"schedule": 1}))
     assert not [job for job in clio.bot.scheduler.get_jobs() if job.id.startswith("digest-")]

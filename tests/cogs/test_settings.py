@@ -89,6 +89,21 @@ async def test_commands_are_marked_moderator_only_for_discord(clio):
     assert synced[("summary", 1)]["default_member_permissions"] is None
 
 
+async def test_every_synced_option_has_a_real_description(clio):
+    """discord.py shows "…" for a parameter nobody described: a member reading it learns nothing."""
+
+    def undescribed(options, path):
+        for option in options or []:
+            where = [*path, option["name"]]
+            if option["type"] in (1, 2):  # a subcommand or a group: look inside
+                yield from undescribed(option.get("options"), where)
+            elif option.get("description", "").strip(" .…") == "":
+                yield " ".join(where)
+
+    commands = clio.fake.state.commands[None].values()
+    assert [o for command in commands for o in undescribed(command.get("options"), [command["name"]])] == []
+
+
 async def test_channel_the_bot_cannot_see_is_refused(clio):
     # A channel the bot was never told about, as with one whose permissions hide it from the bot.
     hidden = clio.fake.state.add_channel(clio.guild_id, "staff-only")
