@@ -42,7 +42,7 @@ class BackfillStore:
             )
 
     async def forget(self, guild_id: int, channel_id: int) -> None:
-        """A channel no longer watched (or deleted) is read from the start if it is watched again."""
+        """A deleted channel's cursor goes with it."""
         await self.db.execute(
             "DELETE FROM backfill_cursors WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
         )

@@ -77,12 +77,15 @@ class MessageStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def upsert(self, messages: Sequence[IncomingMessage], review: bool = False) -> list[int]:
+    async def upsert(
+        self, messages: Sequence[IncomingMessage], review: bool = False, mark_unprocessed: bool = True
+    ) -> list[int]:
         """Store a batch in one transaction. Returns the ids that are new or whose text changed.
 
         A changed text invalidates the message's embedding and model tags (moderator tags stay) and is
         marked unprocessed in the same transaction (see :mod:`bot.store.pending`); ``review`` asks for
-        the flaggers as well as the tagger.
+        the flaggers as well as the tagger. Only a caller that writes the embeddings and tags itself
+        (the scale benchmark) turns ``mark_unprocessed`` off.
         """
         if not messages:
             return []
@@ -134,7 +137,7 @@ class MessageStore:
                 marks = placeholders(len(chunk))
                 await conn.execute(f"DELETE FROM message_embeddings WHERE message_id IN ({marks})", chunk)
                 await conn.execute(f"DELETE FROM tags WHERE source = 'model' AND message_id IN ({marks})", chunk)
-            fresh = set(changed)
+            fresh = set(changed) if mark_unprocessed else set()
             await conn.executemany(
                 MARK_UNPROCESSED,
                 [(m.id, m.guild_id, int(review)) for m in accepted if m.id in fresh and m.content.strip()],
@@ -255,13 +258,6 @@ class MessageStore:
         if limit is not None:
             sql, params = sql + " LIMIT ?", [*params, limit]
         return [tuple(row) for row in await self.db.fetchall(sql, params)]
-
-    async def latest_id(self, guild_id: int, channel_id: int) -> int | None:
-        """The newest stored message of a channel."""
-        row = await self.db.fetchone(
-            "SELECT MAX(id) FROM messages WHERE guild_id = ? AND channel_id = ?", (guild_id, channel_id)
-        )
-        return row[0] if row else None
 
     async def guilds_of(self, message_ids: Sequence[int]) -> dict[int, int]:
         """message id -> the guild it is stored under, for the ids that are stored."""

@@ -22,6 +22,7 @@ import numpy as np
 
 from bot.core.config import Settings
 from bot.core.records import IncomingMessage
+from bot.engine.backfill import RECONCILE_MESSAGES
 from bot.engine.digest import build_digest, render_embeds, render_markdown
 from bot.engine.discovery import service as discovery
 from bot.engine.wiring import Engine, open_engine
@@ -98,7 +99,7 @@ async def build_store(engine: Engine, total: int) -> float:
     started = time.perf_counter()
     for first in range(0, total, BATCH):
         batch = _batch(first, min(BATCH, total - first), total)
-        await store.messages.upsert(batch)
+        await store.messages.upsert(batch, mark_unprocessed=False)  # embedded and tagged right here
         vectors = vectors_rng.normal(size=(len(batch), DIMENSIONS)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         await store.embeddings.put({m.id: v for m, v in zip(batch, vectors)}, engine.embedder.model_id)
@@ -122,11 +123,13 @@ async def _digest(engine: Engine, days: int) -> tuple[float, float]:
 
 
 async def _backfill_resume_ms(engine: Engine, rounds: int = 20) -> float:
+    """What a channel's backfill reads before asking Discord: where to reconcile from, and its cursor."""
     channels = [GUILD * 100 + n for n in range(CHANNELS)]
     started = time.perf_counter()
     for _ in range(rounds):
         for channel in channels:
-            await engine.store.messages.latest_id(GUILD, channel)
+            await engine.store.messages.nth_newest_id(GUILD, channel, RECONCILE_MESSAGES)
+            await engine.store.backfill.get(GUILD, channel)
     return round((time.perf_counter() - started) * 1000 / (rounds * len(channels)), 3)
 
 
