@@ -25,6 +25,7 @@ from bot.adapter.scheduling import (
     is_scheduled_slot,
     job_for_slot,
     min_interval,
+    repeat,
 )
 from bot.core.errors import UserError
 from bot.core.times import parse_duration
@@ -187,15 +188,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
     async def cog_load(self) -> None:
         await self.scheduler.restore()
         self._spawn(self._resume_unfinished())
-        self.bot.scheduler.add_job(
-            self._resume_unfinished,
-            "interval",
-            minutes=RETRY_EVERY_MINUTES,
-            id=RETRY_JOB,
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-        )
+        repeat(self.bot.scheduler, RETRY_JOB, self._resume_unfinished, minutes=RETRY_EVERY_MINUTES)
 
     async def cog_unload(self) -> None:
         if self.bot.scheduler.get_job(RETRY_JOB) is not None:

@@ -37,7 +37,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.client import ClioBot
-from bot.adapter.scheduling import UTC, build_trigger, latest_slot
+from bot.adapter.scheduling import UTC, build_trigger, latest_slot, repeat
 from bot.core.errors import ScheduleError, UserError
 from bot.core.markdown import escape_inline
 from bot.core.records import IncomingMessage, jump_url
@@ -152,15 +152,7 @@ class Moderation(commands.Cog):
             max_instances=1,
             misfire_grace_time=3600,
         )
-        self.bot.scheduler.add_job(
-            self.repost_unposted,
-            "interval",
-            seconds=OUTBOX_SECONDS,
-            id=OUTBOX_JOB,
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-        )
+        repeat(self.bot.scheduler, OUTBOX_JOB, self.repost_unposted, seconds=OUTBOX_SECONDS)
         self._spawn(self._retention())
 
     async def cog_unload(self) -> None:

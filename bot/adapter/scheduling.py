@@ -150,6 +150,12 @@ def job_for_slot(schedule, slot: datetime) -> DigestJob:
     )
 
 
+def repeat(scheduler, job_id: str, func, **interval: float) -> None:
+    """Run ``func`` every ``interval`` (APScheduler's seconds=, minutes=...), one run at a time, and a
+    run missed while the loop was busy only once: for the outboxes' retries."""
+    scheduler.add_job(func, "interval", **interval, id=job_id, replace_existing=True, coalesce=True, max_instances=1)
+
+
 def to_datetime(unix_seconds: float) -> datetime:
     return datetime.fromtimestamp(unix_seconds, UTC)
 
