@@ -43,7 +43,6 @@ class MessageProcessor:
         self.batch_size = batch_size
         self.shard_ids = shard_ids
         self.shard_count = shard_count
-        self.processed = 0  # since start, for benchmarks and logs
         self._wake = asyncio.Event()
         self._drained: list[asyncio.Future] = []
         self._closing = False
@@ -122,7 +121,6 @@ class MessageProcessor:
         if reviewed:
             await self._notify(reviewed, result)
         await self.pending.done(batch)
-        self.processed += len(batch)
 
     async def _notify(self, messages: Sequence[IncomingMessage], result: IngestResult) -> None:
         for listener in self.listeners():
