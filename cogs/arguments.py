@@ -1,13 +1,12 @@
-"""``/arguments``: the server's recurring arguments. Everyone can list and read them; moderators add,
-edit and remove them, review discovered candidates and turn context notes off per argument.
+"""``/arguments``: the server's recurring arguments, which everyone can list and read. Moderators add,
+edit and remove them, review discovered candidates and turn context notes off per argument with
+``/clio arguments`` (``cogs.arguments_upkeep``), which this cog attaches to the moderators' ``/clio``.
 
 Also here: context notes (replies to messages that clearly make an argument, in opted-in channels;
 decided by :mod:`bot.engine.notes`) and two message menus, "Tag argument" (moderators correct a message's
 tags) and "Why this tag?" (the scores behind a message's tags).
 
-``/arguments`` mixes public and moderator subcommands, and Discord only takes
-``default_member_permissions`` on a whole top-level command, so the moderator subcommands are guarded
-server-side (``require_moderator``) only; the "Tag argument" menu has both.
+The "Tag argument" menu is for moderators: hidden by default permissions and checked server-side.
 """
 
 from __future__ import annotations
@@ -27,17 +26,11 @@ from bot.core.markdown import escape_inline, shorten
 from bot.core.records import IncomingMessage, jump_url
 from bot.engine import discovery
 from bot.engine.argument_admin import (
-    ArgumentForm,
-    add_argument,
-    check_new_name,
     correct_tag,
-    edit_argument,
     explain_message,
     explanation_lines,
-    find_argument,
     message_vector,
     rank_arguments,
-    remove_argument,
 )
 from bot.engine.matcher import Calibration
 from bot.engine.notes import (
@@ -50,41 +43,22 @@ from bot.engine.notes import (
     note_embed,
 )
 from bot.engine.tagging import IngestResult
-from bot.store.arguments import CANDIDATE, Argument
-from cogs.arguments_views import (
-    DYNAMIC_ITEMS,
-    ArgumentModal,
-    candidate_embed,
-    candidate_view,
-    decision_text,
-    tag_view,
+from bot.store.arguments import Argument
+from cogs.arguments_upkeep import ArgumentOption, ArgumentUpkeep
+from cogs.arguments_views import DYNAMIC_ITEMS, candidate_embed, decision_text, tag_view
+from cogs.common import (
+    MODERATOR_PERMISSIONS,
+    NO_MENTIONS,
+    add_to_clio,
+    answer,
+    guild_id_of,
+    remove_from_clio,
+    require_moderator,
 )
-from cogs.common import MODERATOR_PERMISSIONS, NO_MENTIONS, answer, clio_of, guild_id_of, require_moderator
 
 log = logging.getLogger(__name__)
 
-# One message per candidate, so a review stays readable; the most frequent come first.
-MAX_CANDIDATES = 10
 ARGUMENT_COLOUR = 0x5B7DB1
-
-
-class ArgumentName(app_commands.Transformer):
-    """An active argument of this server: autocomplete offers them, the value is the short name."""
-
-    async def transform(self, interaction: discord.Interaction, value: str) -> Argument:
-        engine = clio_of(interaction).engine
-        await engine.tagging.ensure_guild(guild_id_of(interaction))
-        return await find_argument(engine.store, guild_id_of(interaction), value)
-
-    async def autocomplete(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
-        engine = clio_of(interaction).engine
-        await engine.tagging.ensure_guild(guild_id_of(interaction))
-        found = await engine.store.arguments.search(guild_id_of(interaction), value.strip())
-        return [app_commands.Choice(name=shorten(f"{a.label} ({a.slug})", 100), value=a.slug) for a in found]
-
-
-ArgumentOption = app_commands.Transform[Argument, ArgumentName]
-moderator_only = app_commands.check(require_moderator)
 
 
 @app_commands.guild_only()
@@ -95,7 +69,7 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
         self.default_threshold = Calibration.load(self.engine.tagging.model_dir / "calibration.json").default_threshold
         self._tasks: set[asyncio.Task] = set()
         self._retag_locks: dict[int, asyncio.Lock] = {}
-        self._discovering: set[int] = set()
+        self.upkeep = ArgumentUpkeep(self)
         # Notes are decided and recorded one batch at a time, so two batches never both pass a cooldown.
         self._notes_lock = asyncio.Lock()
         self._closing = False
@@ -113,6 +87,7 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
         for menu in self.menus:
             self.bot.tree.add_command(menu)
+        add_to_clio(self.bot, self.upkeep)
 
     async def cog_unload(self) -> None:
         # The ingest cog's last batch may still dispatch: let a note in progress finish, start no other,
@@ -122,6 +97,7 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
             pass
         for menu in self.menus:
             self.bot.tree.remove_command(menu.name, type=menu.type)
+        remove_from_clio(self.bot, self.upkeep)
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
         for task in self._tasks:
             task.cancel()
@@ -157,7 +133,7 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
         embed = discord.Embed(
             title=f"{len(arguments)} arguments",
             colour=ARGUMENT_COLOUR,
-            description=bullet_list(lines, 4096) or "None yet. Moderators add them with `/arguments add`.",
+            description=bullet_list(lines, 4096) or "None yet. Moderators add them with `/clio arguments add`.",
         )
         embed.set_footer(text="Details of one: /arguments show")
         await answer(interaction, embed=embed)
@@ -198,122 +174,6 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
         if server is not None:
             return f"{server:.2f} (server setting)"
         return f"{self.default_threshold:.2f} (model default)"
-
-    # -- upkeep (moderators) ------------------------------------------------------------------------
-
-    @app_commands.command(name="add", description="Add an argument (moderators)")
-    @app_commands.describe(
-        name="Short name: lowercase letters, digits and dashes",
-        threshold="How sure the model must be to tag it, 0 to 1 (default: the server's)",
-        flag="Flag messages that make it for moderators",
-    )
-    @moderator_only
-    async def add(
-        self,
-        interaction: discord.Interaction,
-        name: str,
-        threshold: app_commands.Range[float, 0.0, 1.0] | None = None,
-        flag: bool = False,
-    ) -> None:
-        guild_id = guild_id_of(interaction)
-        slug = await check_new_name(self.store, self.tagging, guild_id, name)
-
-        async def submit(submitted: discord.Interaction, form: ArgumentForm) -> None:
-            argument = await add_argument(
-                self.store, self.tagging, guild_id, slug, form, threshold, "flag" if flag else None
-            )
-            await self._done(
-                submitted, f"Added **{argument.label}** (`{argument.slug}`). New messages are tagged with it."
-            )
-
-        await interaction.response.send_modal(ArgumentModal(f"New argument: {slug}", ArgumentForm(), submit))
-
-    @app_commands.command(name="edit", description="Change an argument (moderators)")
-    @app_commands.describe(
-        argument="Start typing its name",
-        threshold="How sure the model must be to tag it, 0 to 1",
-        default_threshold="Go back to the server's threshold",
-        flag="Flag messages that make it for moderators",
-    )
-    @moderator_only
-    async def edit(
-        self,
-        interaction: discord.Interaction,
-        argument: ArgumentOption,
-        threshold: app_commands.Range[float, 0.0, 1.0] | None = None,
-        default_threshold: bool = False,
-        flag: bool | None = None,
-    ) -> None:
-        guild_id = guild_id_of(interaction)
-        extra: dict = {}
-        if threshold is not None or default_threshold:
-            extra["threshold"] = threshold
-        if flag is not None:
-            extra["policy"] = "flag" if flag else None
-
-        async def submit(submitted: discord.Interaction, form: ArgumentForm) -> None:
-            updated = await edit_argument(self.store, self.tagging, guild_id, argument, form, **extra)
-            await self._done(
-                submitted, f"Updated **{updated.label}** (`{updated.slug}`). New messages are tagged with the change."
-            )
-
-        await interaction.response.send_modal(ArgumentModal(f"Edit {argument.slug}", ArgumentForm.of(argument), submit))
-
-    @app_commands.command(name="remove", description="Stop recognising an argument (moderators)")
-    @app_commands.describe(argument="Start typing its name")
-    @moderator_only
-    async def remove(self, interaction: discord.Interaction, argument: ArgumentOption) -> None:
-        await remove_argument(self.store, self.tagging, guild_id_of(interaction), argument)
-        await self._done(
-            interaction,
-            f"Removed **{argument.label}** (`{argument.slug}`): new messages are no "
-            "longer tagged with it. Its past tags are kept.",
-        )
-
-    @app_commands.command(name="notes", description="Turn context notes on or off for one argument (moderators)")
-    @app_commands.describe(argument="Start typing its name", enabled="Whether Clio may post notes about it")
-    @moderator_only
-    async def notes(self, interaction: discord.Interaction, argument: ArgumentOption, enabled: bool) -> None:
-        # Notes do not change tagging: no matcher to invalidate.
-        await self.store.arguments.update(guild_id_of(interaction), argument.id, notes_enabled=enabled)
-        where = "in the channels where they are on (`/clio config notes`)" if enabled else "anywhere"
-        await self._done(interaction, f"Context notes about **{argument.label}** {'on' if enabled else 'off'} {where}.")
-
-    async def _done(self, interaction: discord.Interaction, text: str) -> None:
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
-
-    # -- candidates (moderators) --------------------------------------------------------------------
-
-    @app_commands.command(name="candidates", description="Recurring arguments Clio found, to approve, dismiss or merge")
-    @app_commands.describe(public="Post them in this channel for other moderators (default: only you see them)")
-    @moderator_only
-    async def candidates(self, interaction: discord.Interaction, public: bool = False) -> None:
-        guild_id = guild_id_of(interaction)
-        await interaction.response.defer(ephemeral=not public, thinking=True)
-        found = await self.store.arguments.list(guild_id, (CANDIDATE,))
-        if not found:
-            await interaction.followup.send(
-                "No candidate arguments are waiting. `/arguments discover` looks for new ones.",
-                ephemeral=True,
-                allowed_mentions=NO_MENTIONS,
-            )
-            return
-        found.sort(key=lambda a: (-a.evidence.get("messages", 0), a.id))
-        shown = found[:MAX_CANDIDATES]
-        merge_into = await rank_arguments(
-            self.store, self.tagging, guild_id, await self.tagging.embedder.embed([a.claim for a in shown])
-        )
-        more = f"; the {len(shown)} that came up most are below" if len(found) > len(shown) else ""
-        await interaction.followup.send(
-            f"{len(found)} candidate argument(s){more}.", ephemeral=not public, allowed_mentions=NO_MENTIONS
-        )
-        for argument, choices in zip(shown, merge_into):
-            await interaction.followup.send(
-                embed=candidate_embed(argument),
-                view=candidate_view(argument, choices),
-                ephemeral=not public,
-                allowed_mentions=NO_MENTIONS,
-            )
 
     async def decide_candidate(
         self, interaction: discord.Interaction, argument_id: int, action: str, into: int | None = None
@@ -359,31 +219,6 @@ class Arguments(commands.GroupCog, group_name="arguments", group_description="Th
                 log.info("re-tagged %d messages of guild %d", count, guild_id)
             except Exception:
                 log.exception("re-tagging guild %d failed", guild_id)
-
-    @app_commands.command(name="discover", description="Look for recurring arguments no argument explains (moderators)")
-    @app_commands.describe(days="How far back to look (default 30)")
-    @moderator_only
-    async def discover(self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 30) -> None:
-        guild_id = guild_id_of(interaction)
-        if guild_id in self._discovering:
-            raise UserError("Discovery is already running for this server.")
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        self._discovering.add(guild_id)
-        try:
-            results = await discovery.discover(
-                self.store, self.tagging, guild_id, since=time.time() - days * 86400, settings=self.bot.settings
-            )
-        finally:
-            self._discovering.discard(guild_id)
-        if results:
-            new = sum(r.created for r in results)
-            text = (
-                f"Found {len(results)} recurring argument(s) that no argument explains ({new} new). "
-                "Review them with `/arguments candidates`."
-            )
-        else:
-            text = f"No new recurring arguments in the last {days} days."
-        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     # -- message menus ------------------------------------------------------------------------------
 

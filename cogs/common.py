@@ -110,17 +110,38 @@ async def send_dm(client: discord.Client, user_id: int, text: str) -> bool:
     return True
 
 
-async def require_moderator(interaction: discord.Interaction) -> bool:
-    """The server-side half of moderator-only commands (``default_permissions`` is only a UI hint
-    that server admins can override): Manage Messages, or the server's moderator role."""
+async def is_moderator(interaction: discord.Interaction) -> bool:
+    """Manage Messages, or the server's moderator role."""
     guild_id = guild_id_of(interaction)
     if interaction.permissions.manage_messages:
         return True
     role_id = (await clio_of(interaction).engine.store.settings.get(guild_id)).moderator_role
     member = interaction.user if isinstance(interaction.user, discord.Member) else None
-    if role_id is not None and member is not None and any(role.id == role_id for role in member.roles):
+    return role_id is not None and member is not None and any(role.id == role_id for role in member.roles)
+
+
+async def require_moderator(interaction: discord.Interaction) -> bool:
+    """The server-side half of moderator-only commands (``default_permissions`` is only a UI hint
+    that server admins can override)."""
+    if await is_moderator(interaction):
         return True
     raise app_commands.MissingPermissions(["manage_messages"])
+
+
+def add_to_clio(bot: ClioBot, command: app_commands.Command | app_commands.Group) -> None:
+    """Attach a cog's moderator command to ``/clio`` (``cogs.settings``), the top-level command Discord
+    hides from members: a feature's moderator commands stay in its own cog."""
+    clio = bot.tree.get_command("clio")
+    if not isinstance(clio, app_commands.Group):
+        log.warning("/clio %s is unavailable: the settings cog is not loaded", command.name)
+        return
+    clio.add_command(command)
+
+
+def remove_from_clio(bot: ClioBot, command: app_commands.Command | app_commands.Group) -> None:
+    clio = bot.tree.get_command("clio")
+    if isinstance(clio, app_commands.Group):
+        clio.remove_command(command.name)
 
 
 def _require(channel: discord.abc.GuildChannel, needed: tuple[str, ...], doing: str) -> None:

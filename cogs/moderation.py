@@ -10,9 +10,8 @@ moderator's click, and every click is a compare-and-set, so two moderators never
 - Edits and deletions of a flagged message update its entry.
 - "Report to moderators" (message menu, everyone) opens a form; reports join the same queue.
 - ``/case show|reason``, ``/cases user|recent`` (moderators); ``/modlog digest`` (moderators).
-- ``/clio forget user`` (moderators) and ``/clio forget-me`` (everyone) join the ``/clio`` group of
-  ``cogs.settings``. Discord hides a whole top-level command behind ``default_member_permissions``,
-  so ``forget`` is guarded server-side; ``forget-me`` needs ``/clio`` visible to members.
+- ``/clio forget user`` (moderators) joins the moderators' ``/clio`` of ``cogs.settings``;
+  ``/forget-me`` (everyone) is a top-level command of its own, since members never see ``/clio``.
 - A daily job applies retention and posts each guild's moderators' digest; retention also runs at
   start-up.
 
@@ -53,8 +52,10 @@ from cogs.common import (
     MODERATOR_PERMISSIONS,
     NO_MENTIONS,
     MessageChannel,
+    add_to_clio,
     guild_id_of,
     guild_of,
+    remove_from_clio,
     require_moderator,
     send_dm,
 )
@@ -94,8 +95,8 @@ def _embed(data: dict) -> discord.Embed:
     return discord.Embed.from_dict(data)
 
 
-def clio_subcommands(cog: Moderation) -> list[app_commands.Command]:
-    """``/clio forget`` and ``/clio forget-me``, bound to this cog instance (a new one per start)."""
+def forget_command(cog: Moderation) -> app_commands.Command:
+    """``/clio forget``, bound to this cog instance (a new one per start)."""
 
     @app_commands.command(name="forget", description="Delete a member's stored messages; cases stay, redacted")
     @app_commands.describe(user="The member whose messages Clio forgets")
@@ -103,11 +104,7 @@ def clio_subcommands(cog: Moderation) -> list[app_commands.Command]:
     async def forget(interaction: discord.Interaction, user: discord.User) -> None:
         await cog.forget(interaction, user.id, yourself=False)
 
-    @app_commands.command(name="forget-me", description="Delete what Clio stored of your messages in this server")
-    async def forget_me(interaction: discord.Interaction) -> None:
-        await cog.forget(interaction, interaction.user.id, yourself=True)
-
-    return [forget, forget_me]
+    return forget
 
 
 class Moderation(commands.Cog):
@@ -131,17 +128,12 @@ class Moderation(commands.Cog):
         self._tasks: set[asyncio.Task] = set()
         self.report_menu = app_commands.ContextMenu(name="Report to moderators", callback=self.report_message)
         self.report_menu.guild_only = True
-        self.clio_commands = clio_subcommands(self)
+        self.forget_user = forget_command(self)
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
         self.bot.tree.add_command(self.report_menu)
-        clio = self.bot.tree.get_command("clio")
-        if isinstance(clio, app_commands.Group):
-            for command in self.clio_commands:
-                clio.add_command(command)
-        else:
-            log.warning("/clio forget and forget-me are unavailable: the settings cog is not loaded")
+        add_to_clio(self.bot, self.forget_user)
         # Each guild chooses its own digest time; the job looks every five minutes for digests now due.
         self.bot.scheduler.add_job(
             self.daily,
@@ -159,10 +151,7 @@ class Moderation(commands.Cog):
         for job in (DAILY_JOB, OUTBOX_JOB):
             if self.bot.scheduler.get_job(job) is not None:
                 self.bot.scheduler.remove_job(job)
-        clio = self.bot.tree.get_command("clio")
-        if isinstance(clio, app_commands.Group):
-            for command in self.clio_commands:
-                clio.remove_command(command.name)
+        remove_from_clio(self.bot, self.forget_user)
         self.bot.tree.remove_command(self.report_menu.name, type=self.report_menu.type)
         self.bot.remove_dynamic_items(*DYNAMIC_ITEMS)
         for task in self._tasks:
@@ -170,7 +159,14 @@ class Moderation(commands.Cog):
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.command is not None and interaction.command.qualified_name == "forget-me":
+            return True  # every member's own
         return await require_moderator(interaction)  # /case, /cases and /modlog; menus and /clio check their own
+
+    @app_commands.command(name="forget-me", description="Delete what Clio stored of your messages in this server")
+    @app_commands.guild_only()
+    async def forget_me(self, interaction: discord.Interaction) -> None:
+        await self.forget(interaction, interaction.user.id, yourself=True)
 
     def _spawn(self, coro) -> None:
         task = asyncio.create_task(coro)

@@ -82,9 +82,11 @@ def describe(config: GuildConfig) -> discord.Embed:
 IMPORT_ANSWER_WITHIN = 14 * 60
 
 
-# No default_member_permissions here: Discord takes them per top-level command only, and members need
-# `/clio forget-me`. Every `/clio config` subcommand is checked server-side instead (interaction_check).
+# Everything under /clio is for moderators: hidden from members by default permissions, and checked
+# server-side too (interaction_check), since server admins can override the default. Other cogs attach
+# their moderator commands here (cogs.common.add_to_clio); members' commands are top-level of their own.
 @app_commands.guild_only()
+@app_commands.default_permissions(manage_messages=True)
 class Settings(commands.GroupCog, group_name="clio", group_description="Clio's settings for this server"):
     config = app_commands.Group(name="config", description="Show or change Clio's settings")
     packs = app_commands.Group(name="packs", description="Topic packs: the catalogued debates Clio tags")

@@ -38,6 +38,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.arguments",
     "cogs.moderation",
     "cogs.manual_actions",
+    "cogs.help",
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_NO_TOKEN, EXIT_BAD_TOKEN, EXIT_NO_INTENT = 0, 1, 2, 3, 4

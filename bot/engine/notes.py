@@ -152,7 +152,7 @@ def note_embed(argument: Argument, counters: Sequence[Argument], usage: Usage) -
         "fields": argument_fields(argument, counters, usage),
         "footer": {
             "text": "Clio context note: a recurring argument, with sources on it. "
-            "Moderators can turn these off with /arguments notes."
+            "Moderators can turn these off with /clio arguments notes."
         },
     }
 

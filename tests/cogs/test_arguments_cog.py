@@ -121,7 +121,7 @@ async def test_autocomplete_offers_this_servers_arguments(clio):
         clio.guild_id,
         clio.channels["general"],
         clio.users["mod"],
-        "arguments edit",
+        "clio arguments edit",
         {"argument": "katyn"},
         focused="argument",
     )
@@ -133,7 +133,7 @@ async def test_autocomplete_offers_this_servers_arguments(clio):
 
 async def test_moderators_add_edit_remove_and_switch_notes(clio):
     guild_id = int(clio.guild_id)
-    opened = await clio.slash("arguments add", {"name": "appeasement-bought-time", "threshold": 0.3})
+    opened = await clio.slash("clio arguments add", {"name": "appeasement-bought-time", "threshold": 0.3})
     assert modal_defaults(await opened.wait_modal())["claim"] == ""
     submitted = await clio.fake.submit_modal(
         opened,
@@ -150,10 +150,10 @@ async def test_moderators_add_edit_remove_and_switch_notes(clio):
     assert (added.origin, added.threshold, added.counters) == ("moderator", 0.3, ("pact-bought-time",))
     assert added.id in {p.argument_id for p in (await clio.bot.engine.tagging.matcher_for(guild_id)).profiles}
 
-    taken = await answer(clio, "arguments add", {"name": BOTH_SIDES_SLUG})
+    taken = await answer(clio, "clio arguments add", {"name": BOTH_SIDES_SLUG})
     assert "already has an argument" in taken["content"]
 
-    opened = await clio.slash("arguments edit", {"argument": "appeasement-bought-time", "flag": True})
+    opened = await clio.slash("clio arguments edit", {"argument": "appeasement-bought-time", "flag": True})
     defaults = modal_defaults(await opened.wait_modal())
     assert defaults == {
         "title": "Appeasement bought time",
@@ -164,18 +164,18 @@ async def test_moderators_add_edit_remove_and_switch_notes(clio):
     }
     bad = await clio.fake.submit_modal(opened, {"counters": "nonsense"})
     assert "unknown: nonsense" in (await bad.wait_original())["content"]
-    opened = await clio.slash("arguments edit", {"argument": "appeasement-bought-time", "flag": True})
+    opened = await clio.slash("clio arguments edit", {"argument": "appeasement-bought-time", "flag": True})
     submitted = await clio.fake.submit_modal(opened, {"claim": "Munich bought Britain a year."})
     assert "Updated **Appeasement bought time**" in (await submitted.wait_original())["content"]
     edited = await argument(clio, "appeasement-bought-time")
     assert (edited.claim, edited.policy, edited.threshold) == ("Munich bought Britain a year.", "flag", 0.3)
     assert edited.examples == added.examples
 
-    off = await answer(clio, "arguments notes", {"argument": "appeasement-bought-time", "enabled": False})
+    off = await answer(clio, "clio arguments notes", {"argument": "appeasement-bought-time", "enabled": False})
     assert "off" in off["content"]
     assert not (await argument(clio, "appeasement-bought-time")).notes_enabled
 
-    removed = await answer(clio, "arguments remove", {"argument": "appeasement-bought-time"})
+    removed = await answer(clio, "clio arguments remove", {"argument": "appeasement-bought-time"})
     assert "Removed **Appeasement bought time**" in removed["content"]
     assert (await argument(clio, "appeasement-bought-time")).status == "removed"
     assert edited.id not in {p.argument_id for p in (await clio.bot.engine.tagging.matcher_for(guild_id)).profiles}
@@ -185,12 +185,12 @@ async def test_moderators_add_edit_remove_and_switch_notes(clio):
 
 async def test_members_cannot_change_anything(clio):
     for name, options in [
-        ("arguments add", {"name": "mine"}),
-        ("arguments edit", {"argument": BOTH_SIDES_SLUG}),
-        ("arguments remove", {"argument": BOTH_SIDES_SLUG}),
-        ("arguments notes", {"argument": BOTH_SIDES_SLUG, "enabled": False}),
-        ("arguments candidates", None),
-        ("arguments discover", None),
+        ("clio arguments add", {"name": "mine"}),
+        ("clio arguments edit", {"argument": BOTH_SIDES_SLUG}),
+        ("clio arguments remove", {"argument": BOTH_SIDES_SLUG}),
+        ("clio arguments notes", {"argument": BOTH_SIDES_SLUG, "enabled": False}),
+        ("clio arguments candidates", None),
+        ("clio arguments discover", None),
     ]:
         refused = await answer(clio, name, options, user="alice")
         assert REFUSED in refused["content"] and refused["flags"] & EPHEMERAL, name
@@ -303,7 +303,7 @@ async def test_candidates_approve_dismiss_merge_even_after_a_restart(clio):
 
     copies = []
     for _ in range(2):
-        review = await clio.slash("arguments candidates")
+        review = await clio.slash("clio arguments candidates")
         summary = await review.wait_followup(0)
         assert summary["content"] == "3 candidate argument(s)." and summary["flags"] & EPHEMERAL
         copies.append([await review.wait_followup(i) for i in (1, 2, 3)])
@@ -355,7 +355,7 @@ async def test_candidates_approve_dismiss_merge_even_after_a_restart(clio):
     late = await clio.fake.choose(stale[2]["id"], f"clio:candidate:merge:{auction}", [other_target], clio.users["mod"])
     assert (await late.wait_followup())["content"] == f"Candidate #{auction} is already merged."
 
-    none_left = await answer(clio, "arguments candidates")
+    none_left = await answer(clio, "clio arguments candidates")
     assert "No candidate arguments are waiting" in none_left["content"]
 
 
@@ -376,14 +376,14 @@ async def test_discover_finds_a_recurring_argument(clio):
             for i, (author, day, text) in enumerate(ROMAN_CONCRETE)
         ]
     )
-    found = await answer(clio, "arguments discover", {"days": 30})
+    found = await answer(clio, "clio arguments discover", {"days": 30})
     assert "Found 1 recurring argument(s) that no argument explains (1 new)" in found["content"]
     [candidate] = await clio.store.arguments.list(guild_id, ("candidate",))
     assert candidate.evidence["authors"] == 4
-    again = await answer(clio, "arguments discover")
+    again = await answer(clio, "clio arguments discover")
     assert "(0 new)" in again["content"]
 
-    review = await clio.slash("arguments candidates", {"public": True})
+    review = await clio.slash("clio arguments candidates", {"public": True})
     assert not (await review.wait_followup(1))["flags"] & EPHEMERAL  # for the other moderators to see
 
 
@@ -430,7 +430,7 @@ async def test_a_context_note_once_then_the_cooldown(clio_world):
     assert len([t for t in tagged if t.argument_id == (await argument(clio, BOTH_SIDES_SLUG)).id]) == 4
 
     # Another argument still gets its note; one with notes switched off does not.
-    await answer(clio, "arguments notes", {"argument": "ussr-trained-the-wehrmacht", "enabled": False})
+    await answer(clio, "clio arguments notes", {"argument": "ussr-trained-the-wehrmacht", "enabled": False})
     await settled(
         clio,
         await clio.say("bob", "the soviets literally trained the luftwaffe at lipetsk, cant make this up"),

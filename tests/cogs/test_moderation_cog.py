@@ -431,7 +431,7 @@ async def test_forget_and_forget_me(clio):
     assert (await clio.store.flags.for_message(guild_id, int(said["id"])))[0].quote is None
     assert "text is gone" in current(clio, entry)["embeds"][0]["description"]
 
-    mine = await (await clio.slash("clio forget-me", user="bob")).wait_followup()
+    mine = await (await clio.slash("forget-me", user="bob")).wait_followup()
     assert "deleted 1 of your stored messages" in mine["content"]
     assert await clio.store.messages.count(guild_id) == 0
 
@@ -448,7 +448,7 @@ async def test_a_forgotten_member_stays_forgotten_after_a_restart(clio):
     for n in range(2):
         await clio.say("alice", f"my {secret} take on the pact, number {n}")
     await settled(clio)
-    mine = await (await clio.slash("clio forget-me", user="alice")).wait_followup()
+    mine = await (await clio.slash("forget-me", user="alice")).wait_followup()
     assert "deleted 2 of your stored messages" in mine["content"]
 
     await clio.restart()  # the start-up backfill re-reads the channel, where her messages still are

@@ -83,8 +83,7 @@ async def test_members_without_manage_messages_are_refused(clio):
 
 async def test_commands_are_marked_moderator_only_for_discord(clio):
     synced = clio.fake.state.commands[None]
-    # /clio holds forget-me for members, so it stays visible; its config subcommands check server-side.
-    assert synced[("clio", 1)]["default_member_permissions"] is None
+    assert str(synced[("clio", 1)]["default_member_permissions"]) == str(1 << 13)
     assert str(synced[("digest", 1)]["default_member_permissions"]) == str(1 << 13)
     assert synced[("summary", 1)]["default_member_permissions"] is None
 
