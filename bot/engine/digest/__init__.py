@@ -4,10 +4,24 @@ Part of the engine: imports the store, the core and the engine's catalogue; neve
 """
 
 from bot.engine.digest.builder import VectorSource, build_digest
-from bot.engine.digest.model import ArgumentDigest, CandidateDigest, CounterMention, Digest, Quote, ReplyChain, Source
-from bot.engine.digest.render import digest_to_json, render_embeds, render_markdown
+from bot.engine.digest.model import (
+    COMPACT,
+    FULL,
+    STYLES,
+    ArgumentDigest,
+    CandidateDigest,
+    CounterMention,
+    Digest,
+    Quote,
+    ReplyChain,
+    Source,
+)
+from bot.engine.digest.render import digest_to_json, render_compact, render_embeds, render_markdown, thread_name
 
 __all__ = [
+    "COMPACT",
+    "FULL",
+    "STYLES",
     "ArgumentDigest",
     "CandidateDigest",
     "CounterMention",
@@ -18,6 +32,8 @@ __all__ = [
     "VectorSource",
     "build_digest",
     "digest_to_json",
+    "render_compact",
     "render_embeds",
     "render_markdown",
+    "thread_name",
 ]

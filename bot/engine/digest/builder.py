@@ -305,4 +305,5 @@ async def build_digest(
         candidates=[window.candidate(argument, ids) for argument, ids in candidates],
         chains=[ReplyChain(Quote.of(roots[c.root_id]), c.replies, c.participants, c.last_at) for c in chains],
         untagged_count=total_messages - len({i for ids in current.values() for i in ids}),
+        more_arguments=len(current) - len(shown),
     )

@@ -11,6 +11,11 @@ from bot.core.records import StoredMessage
 
 TRENDS = ("new", "up", "down", "flat")
 
+# How a digest is posted. Compact: one embed with the top arguments, the full digest in a thread under
+# it (what a channel skims). Full: the whole digest, its first message in the channel.
+COMPACT, FULL = "compact", "full"
+STYLES = (COMPACT, FULL)
+
 
 @dataclass(frozen=True)
 class Quote:
@@ -103,3 +108,5 @@ class Digest:
     candidates: list[CandidateDigest] = field(default_factory=list)
     chains: list[ReplyChain] = field(default_factory=list)
     untagged_count: int = 0
+    # Arguments tagged in the window but left out by the builder's max_arguments.
+    more_arguments: int = 0

@@ -343,6 +343,7 @@ async def test_argument_limit_keeps_the_busiest(store):
     await seed(store, [(f"message {i} {j}", [ids[i]], {"author_id": j}) for i in range(4) for j in range(i + 1)])
     digest = await build_digest(store, StoreVectors(store), GUILD, SINCE, UNTIL, max_arguments=2, max_quotes=1)
     assert [(a.slug, a.count, len(a.quotes)) for a in digest.arguments] == [("arg-3", 4, 1), ("arg-2", 3, 1)]
+    assert digest.more_arguments == 2  # arg-1 and arg-0, counted so the digest can say they were cut
 
 
 async def test_missing_embeddings_still_give_quotes(store):

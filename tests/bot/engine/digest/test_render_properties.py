@@ -3,7 +3,7 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.engine.digest import render_embeds, render_markdown
+from bot.engine.digest import render_compact, render_embeds, render_markdown
 from bot.engine.digest.split import EMBEDS_PER_MESSAGE, MESSAGE_TOTAL, embed_length
 from tests.bot.engine.digest.conftest import all_quotes, assert_within_limits, embed_texts, make_digest
 
@@ -89,17 +89,21 @@ def test_rendering_is_safe_bounded_and_linked(quotes, author, title, guild_name,
     )
     markdown = render_markdown(digest)
     messages = render_embeds(digest)
+    compact = render_compact(digest)  # one embed, whatever users wrote: it would fail to unpack otherwise
 
     for message in messages:
         assert 0 < len(message) <= EMBEDS_PER_MESSAGE
         assert sum(map(embed_length, message)) <= MESSAGE_TOTAL
         for embed in message:
             assert_within_limits(embed)
-    shown = [markdown, *embed_texts(messages)]
+    assert_within_limits(compact)
+    shown = [markdown, *embed_texts(messages), *embed_texts([[compact]])]
     for text in shown:
         lowered = text.lower()
         assert not any(mention in lowered for mention in MENTIONS), text
     embedded = "\n".join(embed_texts(messages))
+    for argument in digest.arguments[:5]:
+        assert f"]({argument.quotes[0].jump_url})" in "\n".join(embed_texts([[compact]]))
     for quote in all_quotes(digest):
         assert f"]({quote.jump_url})" in embedded
         assert f"]({quote.jump_url})" in markdown
