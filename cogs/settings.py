@@ -16,7 +16,7 @@ from bot.adapter.client import ClioBot
 from bot.adapter.scheduling import build_trigger
 from bot.core.errors import UserError
 from bot.core.guild_config import GuildConfig
-from bot.core.markdown import escape_inline
+from bot.core.times import duration_text, parse_duration
 from bot.engine.moderation import FLAGGER_NAMES
 from bot.engine.moderation.spam import allowlist_domain, allowlist_invite
 from cogs.common import (
@@ -29,53 +29,16 @@ from cogs.common import (
     timezone_choices,
 )
 from cogs.ingest import Ingest
+from cogs.settings_display import describe
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-def _channels(ids: list[int]) -> str:
-    return ", ".join(f"<#{i}>" for i in ids) or "none"
-
-
-def _channel(channel_id: int | None) -> str:
-    return f"<#{channel_id}>" if channel_id else "not set"
 
 
 def toggled(items: list[T], item: T, present: bool) -> list[T]:
     """``items`` with ``item`` added at the end, or removed."""
     others = [i for i in items if i != item]
     return [*others, item] if present else others
-
-
-def describe(config: GuildConfig) -> discord.Embed:
-    embed = discord.Embed(title="Clio settings")
-    embed.add_field(name="Watched channels", value=_channels(config.watched_channels), inline=False)
-    embed.add_field(name="Digest channel", value=_channel(config.digest_channel))
-    embed.add_field(name="Mod-log channel", value=_channel(config.modlog_channel))
-    threshold = "model default" if config.tag_threshold is None else f"{config.tag_threshold:.2f}"
-    embed.add_field(name="Tag threshold", value=threshold)
-    embed.add_field(name="Context notes in", value=_channels(config.note_channels), inline=False)
-    embed.add_field(name="Retention", value=f"{config.retention_days} days")
-    abuse = "model default" if config.abuse_threshold is None else f"{config.abuse_threshold:.2f}"
-    embed.add_field(name="Flaggers", value=", ".join(config.flaggers) or "none", inline=False)
-    embed.add_field(
-        name="Flagging",
-        value=f"abuse {abuse}; flood {config.flood_messages} msgs/10 s; mass mention {config.mass_mentions}",
-    )
-    exempt = [*(f"<#{c}>" for c in config.exempt_channels), *(f"<@&{r}>" for r in config.exempt_roles)]
-    embed.add_field(name="Exempt", value=", ".join(exempt) or "none")
-    allowed = [*config.spam_allowed_domains, *(f"invite {code}" for code in config.spam_allowed_invites)]
-    embed.add_field(name="Moderators' digest", value=f"{config.modlog_digest_time} {config.modlog_digest_timezone}")
-    embed.add_field(name="Moderator role", value=f"<@&{config.moderator_role}>" if config.moderator_role else "not set")
-    embed.add_field(name="Rule-breaking arguments", value="quoted" if config.quote_policy_arguments else "not quoted")
-    embed.add_field(name="Spam allowlist", value=escape_inline(", ".join(allowed), 1024) or "none")
-    embed.add_field(
-        name="Escalation",
-        value=f"{config.escalation_warnings} warnings in {config.escalation_days} days"
-        f" -> {config.escalation_timeout_minutes} min timeout",
-    )
-    return embed
 
 
 # Follow-ups to an interaction expire after 15 minutes: a longer import answers before then.
@@ -218,6 +181,22 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
             ensure_postable(channel)
         await self._toggle(interaction, "note_channels", channel.id, enabled)
         await self._done(interaction, f"Context notes {'on' if enabled else 'off'} in {channel.mention}.")
+
+    @config.command(name="note-threshold", description="How sure a tag must be before Clio posts a context note")
+    @app_commands.describe(value="A probability from 0 to 1 (default 0.80); higher means fewer, surer notes")
+    async def note_threshold(
+        self, interaction: discord.Interaction, value: app_commands.Range[float, 0.0, 1.0]
+    ) -> None:
+        await self._update(interaction, note_threshold=value)
+        await self._done(interaction, f"Context notes need a tag at least {value:.2f} sure.")
+
+    @config.command(name="note-cooldown", description="How long Clio waits between two context notes in a channel")
+    @app_commands.describe(every="A duration such as `6h`, `1 day` or `90m` (default 24h); `0` for no cooldown")
+    async def note_cooldown(self, interaction: discord.Interaction, every: str) -> None:
+        seconds = 0.0 if every.strip() in ("0", "0h") else parse_duration(every).total_seconds()
+        await self._update(interaction, note_cooldown_hours=seconds / 3600)
+        shown = f"at most one every {duration_text(seconds)}" if seconds else "no cooldown"
+        await self._done(interaction, f"Context notes: {shown} per channel.")
 
     @config.command(name="retention", description="Delete stored messages older than this many days")
     @app_commands.describe(days="From 1 to 3650; older messages, their tags and scores are deleted daily")

@@ -68,6 +68,18 @@ async def test_channels_threshold_notes_and_retention(clio):
     assert config.note_channels == [] and config.tag_threshold is None
 
 
+async def test_note_threshold_and_cooldown_have_commands(clio):
+    assert "0.90 sure" in (await _answer(clio, "note-threshold", {"value": 0.9}))["content"]
+    assert "at most one every 6 hours" in (await _answer(clio, "note-cooldown", {"every": "6h"}))["content"]
+    config = await _config(clio)
+    assert (config.note_threshold, config.note_cooldown_hours) == (0.9, 6.0)
+    assert "not a duration" in (await _answer(clio, "note-cooldown", {"every": "soon"}))["content"]
+    shown = {f["name"]: f["value"] for f in (await _answer(clio, "show"))["embeds"][0]["fields"]}
+    assert "0.90 sure" in shown["Context notes"] and "every 6 hours" in shown["Context notes"]
+    await _answer(clio, "note-cooldown", {"every": "0"})
+    assert (await _config(clio)).note_cooldown_hours == 0
+
+
 async def test_out_of_range_value_is_refused_clearly(clio):
     # Discord enforces the option's range in its client; a forged request must still fail cleanly.
     answer = await _answer(clio, "threshold", {"value": 1.5})
