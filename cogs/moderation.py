@@ -38,7 +38,7 @@ from discord.ext import commands
 from bot.adapter.client import ClioBot
 from bot.adapter.scheduling import UTC, build_trigger, latest_slot, repeat
 from bot.core.errors import ScheduleError, UserError
-from bot.core.markdown import escape_inline
+from bot.core.markdown import escape_inline, shorten
 from bot.core.records import IncomingMessage, jump_url
 from bot.core.times import duration_text, parse_duration
 from bot.engine import privacy
@@ -55,6 +55,7 @@ from cogs.common import (
     add_to_clio,
     guild_id_of,
     guild_of,
+    is_moderator,
     remove_from_clio,
     require_moderator,
     send_dm,
@@ -66,6 +67,8 @@ log = logging.getLogger(__name__)
 DAILY_JOB = "moderation-daily"
 OUTBOX_JOB = "moderation-outbox"
 OUTBOX_SECONDS = 30
+# Autocomplete offers from the latest cases: older ones are still shown by number.
+CASES_OFFERED = 200
 
 
 class AuthorRoles:
@@ -515,6 +518,18 @@ class Moderation(commands.Cog):
 
     # -- cases --------------------------------------------------------------------------------------
 
+    async def _case_numbers(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+        """The latest cases whose number starts with what was typed, each with its action and reason."""
+        if not await is_moderator(interaction):  # autocomplete skips the cog's interaction_check
+            return []
+        typed = current.strip().lstrip("#")
+        cases = await self.store.cases.recent(guild_id_of(interaction), limit=CASES_OFFERED)
+        return [
+            app_commands.Choice(name=shorten(f"#{c.number} {c.action}: {c.reason or 'no reason'}", 100), value=c.number)
+            for c in cases
+            if str(c.number).startswith(typed)
+        ][:25]
+
     @case_group.command(name="show", description="Show a moderation case")
     @app_commands.describe(number="The case number")
     async def case_show(self, interaction: discord.Interaction, number: app_commands.Range[int, 1]) -> None:
@@ -538,6 +553,9 @@ class Moderation(commands.Cog):
         await interaction.response.send_message(
             f"Case #{number}: reason updated.", ephemeral=True, allowed_mentions=NO_MENTIONS
         )
+
+    case_show.autocomplete("number")(_case_numbers)
+    case_reason.autocomplete("number")(_case_numbers)
 
     @cases_group.command(name="user", description="A member's cases, newest first")
     @app_commands.describe(user="The member")

@@ -382,6 +382,19 @@ async def test_case_commands(clio):
     assert (await clio.store.cases.get(guild_id, 1)).reason == "insulted bob"
     assert "There is no case #9" in (await answer(clio, "case show", {"number": 9}))["content"]
 
+    async def offered(typed: str, user: str = "mod") -> list[dict]:
+        record = await clio.fake.autocomplete(
+            clio.guild_id, clio.channels["general"], clio.users[user], "case show", {"number": typed}, focused="number"
+        )
+        return (await record.response())["data"]["choices"]
+
+    assert await offered("") == [
+        {"name": "#2 timeout: 1 hour. flood", "value": 2},
+        {"name": "#1 warn: insulted bob", "value": 1},
+    ]
+    assert [c["value"] for c in await offered("#2")] == [2]
+    assert await offered("", user="alice") == []  # a member learns nothing of the cases
+
     listed = await answer(clio, "cases user", {"user": clio.users["alice"]})
     description = listed["embeds"][0]["description"]
     assert "**#1** warn" in description and "insulted bob" in description and "another server" not in description
