@@ -231,3 +231,10 @@ class DigestStore:
             f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE guild_id = ? ORDER BY id DESC LIMIT ?", (guild_id, limit)
         )
         return [_digest(row) for row in rows]
+
+    async def for_guild(self, guild_id: int) -> list[DigestRecord]:
+        """Every digest of the guild, oldest first, as an export lists them."""
+        rows = await self.db.fetchall(
+            f"SELECT {_DIGEST_COLUMNS} FROM digests WHERE guild_id = ? ORDER BY id", (guild_id,)
+        )
+        return [_digest(row) for row in rows]

@@ -287,6 +287,13 @@ class CaseStore:
     async def recent(self, guild_id: int, limit: int = 20) -> list[Case]:
         return await self._cases("WHERE guild_id = ?", (guild_id,), limit)
 
+    async def for_guild(self, guild_id: int) -> list[Case]:
+        """Every case of the guild by number, as an export lists them."""
+        rows = await self.db.fetchall(
+            f"SELECT {_CASE_COLUMNS} FROM cases WHERE guild_id = ? ORDER BY number", (guild_id,)
+        )
+        return [Case(*row) for row in rows]
+
     async def _cases(self, where: str, params: tuple, limit: int | None) -> list[Case]:
         sql = f"SELECT {_CASE_COLUMNS} FROM cases {where} ORDER BY created_at DESC, number DESC"
         if limit is not None:
