@@ -1,4 +1,5 @@
-"""``clio export``: what moderators decided in the bot, as training data for the next model run."""
+"""``clio export``: what moderators decided in the bot, as training data for the next model run, and a
+server's arguments, cases and digests as files to take away."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import run_async
+from bot.cli.common import require_database, resolve_guild, run_async
 from bot.core.config import get_settings
 from bot.store import Store
 
@@ -19,7 +20,8 @@ guild_option = click.option(
 
 @click.group("export")
 def export_group() -> None:
-    """Export moderators' decisions for retraining. The files hold members' words: delete them after use."""
+    """Export moderators' decisions for retraining, or a server's data. The files hold members' words:
+    keep them private and delete them after use."""
 
 
 @export_group.command("false-positives")
@@ -64,3 +66,35 @@ async def correction_rows(store: Store, guild_id: int | None) -> list[tuple[str,
             if correction.content.strip() and claims[key]:
                 rows.append((correction.content, claims[key], int(correction.accepted)))
     return rows
+
+
+@export_group.command("server")
+@click.argument("output_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--guild", default=None, help="The server: its id or name (default: the database's only one).")
+@run_async
+async def export_server_command(output_dir: Path, guild: str | None) -> None:
+    """A server's own arguments as a topic pack, and its moderation cases and digests as CSV and JSON,
+    written into OUTPUT_DIR. Catalogue packs the server merely enabled are named in the pack, not copied."""
+    from bot.engine.server_export import ARGUMENTS_FILE, export_server
+
+    settings = get_settings()
+    require_database(settings.database)
+    async with await Store.open(settings.database) as store:
+        export = await export_server(store, await resolve_guild(store, guild))
+    for name, contents in export.files.items():
+        path = _write(output_dir, name, contents)
+        click.echo(f"wrote {path} ({name.split('.')[0]}: {export.records[name]})")
+    if ARGUMENTS_FILE not in export.files:
+        click.echo(f"no {ARGUMENTS_FILE}: none of the server's own arguments is a complete pack entry", err=True)
+    for item in export.left_out:
+        click.echo(f"left out of the pack: {item.slug}: {item.reason}", err=True)
+
+
+def _write(folder: Path, name: str, contents: bytes) -> Path:
+    path = folder / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(contents)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
