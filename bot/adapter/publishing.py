@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 
 from bot.adapter.scheduling import DigestJob
-from bot.engine.digest import build_digest, render_embeds
+from bot.engine.digest import COMPACT, FULL, build_digest, render_compact, render_embeds
 from bot.engine.digest.chart import trend_chart
 from bot.engine.wiring import Engine
 from bot.store.digests import FAILED, POSTED, DigestRecord
@@ -35,12 +35,18 @@ async def digest_pages(
     channel_id: int | None = None,
     tz: str = "UTC",
     readable: Collection[int] | None = None,
+    style: str = FULL,
 ) -> list[Page]:
-    """A digest as messages; ``readable`` limits it to the channels its audience may see."""
+    """A digest as messages; ``readable`` limits it to the channels its audience may see.
+
+    The first page goes in the channel, the rest in a thread under it. Full: the digest's pages.
+    Compact: one embed of the top arguments first, then the full digest's pages."""
     digest = await build_digest(
         engine.store, engine.tagging, guild_id, since, until, channel_id=channel_id, readable=readable
     )
     pages = [Page(embeds=list(embeds)) for embeds in render_embeds(digest)]
+    if style == COMPACT:
+        pages.insert(0, Page(embeds=[render_compact(digest)]))
     chart = await trend_chart(engine.store, guild_id, since, until, channel_id, tz, readable=readable)
     if chart is not None and pages and pages[0].embeds:
         pages[0].files[CHART_FILENAME] = chart
@@ -62,6 +68,7 @@ def job_from_record(record: DigestRecord) -> DigestJob:
         until=record.window_end,
         scope_channel_id=record.scope_channel_id,
         schedule_id=record.schedule_id,
+        style=record.style,
     )
 
 
@@ -93,6 +100,7 @@ async def publish(
         scope_channel_id=job.scope_channel_id,
         schedule_id=job.schedule_id,
         owner=engine.instance,
+        style=job.style,
     )
     if record.posted:
         log.info("digest %s was already posted", job.slot_key)
@@ -108,6 +116,7 @@ async def publish(
         record.scope_channel_id,
         job.timezone,
         readable=readable,
+        style=record.style,  # as claimed: a retry must post the pages the first try numbered
     )
     posted = list(record.message_ids)
     for attempt in range(1, attempts + 1):

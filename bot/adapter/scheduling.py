@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.core.errors import ScheduleError
+from bot.engine.digest.model import FULL
 
 log = logging.getLogger(__name__)
 # The first run of a schedule, with no earlier run to start from, covers this much.
@@ -113,6 +114,11 @@ def latest_slot(trigger: CronTrigger, after: datetime, until: datetime) -> datet
     return latest
 
 
+def missed_slot(trigger: CronTrigger, schedule, now: datetime) -> datetime | None:
+    """The newest slot a schedule did not post, or None: slots after its last run (or its creation)."""
+    return latest_slot(trigger, to_datetime(schedule.last_run_at or schedule.created_at), now)
+
+
 def min_interval(trigger: CronTrigger, now: datetime) -> timedelta | None:
     """The gap between the next two runs; a rough guard against schedules that would spam a channel."""
     first = trigger.get_next_fire_time(None, now)
@@ -131,7 +137,8 @@ class DigestJob:
     until: float
     scope_channel_id: int | None = None
     schedule_id: int | None = None
-    timezone: str = "UTC"  # for the chart's days
+    timezone: str = "UTC"  # for the chart's and the thread name's days
+    style: str = FULL  # see bot.engine.digest.model.STYLES
 
 
 def job_for_slot(schedule, slot: datetime) -> DigestJob:
@@ -147,6 +154,7 @@ def job_for_slot(schedule, slot: datetime) -> DigestJob:
         scope_channel_id=schedule.scope_channel_id,
         schedule_id=schedule.id,
         timezone=schedule.timezone,
+        style=schedule.style,
     )
 
 
@@ -169,6 +177,9 @@ class DigestScheduler:
     Jobs live in memory; schedules live in the database. At start-up every schedule that missed
     slots while the bot was down owes ONE catch-up digest, for the newest missed slot, covering
     everything since its last successful run.
+
+    A paused schedule has no job and owes nothing; a slot that fires as it is paused is skipped, since
+    the schedule is read from the database each time.
 
     Clock jumps: a slot is owed only when it is newer than the end of the last posted window (the
     schedule's ``last_run_at``), and a schedule's slots run one at a time, each window starting where
@@ -202,14 +213,17 @@ class DigestScheduler:
                 log.warning("schedule %d not restored: %s", schedule.id, exc)
                 continue
             restored += 1
-            last_run = to_datetime(schedule.last_run_at or schedule.created_at)
-            missed = latest_slot(trigger, last_run, now)
+            missed = None if schedule.paused else missed_slot(trigger, schedule, now)
             if missed is not None:
                 self._start(schedule.id, missed)
         return restored
 
     def add(self, schedule) -> CronTrigger:
+        """Run a schedule on its trigger, or, paused, stop running it; raises ScheduleError if it is invalid."""
         trigger = build_trigger(schedule.cron, schedule.timezone)
+        if schedule.paused:
+            self.remove(schedule.id)
+            return trigger
         self._triggers[schedule.id] = trigger
         self.scheduler.add_job(
             self._fire,
@@ -221,6 +235,25 @@ class DigestScheduler:
             misfire_grace_time=None,  # a late slot still runs: _fire works out which slots it owes
         )
         return trigger
+
+    async def pause(self, guild_id: int, schedule_id: int):
+        """Stop a schedule posting, keeping its settings; None when the guild has no such schedule."""
+        paused = await self.schedules.pause(guild_id, schedule_id, now=self._clock().timestamp())
+        if paused is not None:
+            self.remove(schedule_id)
+        return paused
+
+    async def resume(self, guild_id: int, schedule_id: int):
+        """Let a paused schedule post again, from its next slot on: the slots it missed while paused are
+        skipped, so resuming posts no burst and its next digest is no bigger than usual."""
+        schedule = await self.schedules.get(guild_id, schedule_id)
+        if schedule is None or not schedule.paused:  # a running schedule owes its missed slots: keep them
+            return schedule
+        skipped = missed_slot(build_trigger(schedule.cron, schedule.timezone), schedule, self._clock())
+        resumed = await self.schedules.resume(guild_id, schedule_id, skip_to=skipped.timestamp() if skipped else None)
+        if resumed is not None:
+            self.add(resumed)
+        return resumed
 
     def remove(self, schedule_id: int) -> None:
         self._triggers.pop(schedule_id, None)
@@ -248,7 +281,7 @@ class DigestScheduler:
         # APScheduler does not say which slot fired: it is the newest one past the last posted window.
         trigger = self._triggers.get(schedule_id)
         schedule = await self.schedules.get_by_id(schedule_id)
-        if trigger is None or schedule is None:
+        if trigger is None or schedule is None or schedule.paused:
             return
         after = to_datetime(schedule.last_run_at or schedule.created_at)
         if schedule_id in self._last_slot:
@@ -266,7 +299,7 @@ class DigestScheduler:
     async def run_slot(self, schedule_id: int, slot: datetime) -> None:
         # One slot at a time per schedule, so the next window starts where this one is recorded to end.
         async with self._locks[schedule_id]:
-            schedule = await self.schedules.get_by_id(schedule_id)  # re-read: it may be gone or have run
-            if schedule is None or (schedule.last_run_at or 0) >= slot.timestamp():
+            schedule = await self.schedules.get_by_id(schedule_id)  # re-read: it may be gone, paused or have run
+            if schedule is None or schedule.paused or (schedule.last_run_at or 0) >= slot.timestamp():
                 return
             await self._run(job_for_slot(schedule, slot))

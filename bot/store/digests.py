@@ -1,5 +1,8 @@
 """Digest schedules, and the digests posted for them.
 
+A schedule has a style (``compact`` or ``full``, see :mod:`bot.engine.digest.model`) and may be paused:
+a paused schedule keeps its settings and posts nothing until it is resumed.
+
 A digest row is written *before* anything is posted and names its slot (UNIQUE per guild), so a
 slot that fires twice, or a post retried after an error, finds the row and never posts twice.
 The row lists the ids of the messages posted so far: a retry resumes after the last one.
@@ -29,12 +32,15 @@ class LeaseLost(RuntimeError):
 
 
 _SCHEDULE_COLUMNS = (
-    "id, guild_id, scope_channel_id, target_channel_id, cron, timezone, kind, last_run_at, created_by, created_at"
+    "id, guild_id, scope_channel_id, target_channel_id, cron, timezone, kind, last_run_at, created_by, created_at,"
+    " style, paused_at"
 )
 _DIGEST_COLUMNS = (
     "id, guild_id, schedule_id, slot_key, scope_channel_id, target_channel_id, window_start, window_end,"
-    " status, posted_message_ids, lease_owner"
+    " status, posted_message_ids, lease_owner, style"
 )
+# The next digest of a schedule starts where the last one ended, which never moves back.
+_MOVE_LAST_RUN = "UPDATE schedules SET last_run_at = ? WHERE id = ? AND (last_run_at IS NULL OR last_run_at < ?)"
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,12 @@ class Schedule:
     last_run_at: float | None
     created_by: int | None
     created_at: float
+    style: str = "compact"
+    paused_at: float | None = None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
 
 
 @dataclass(frozen=True)
@@ -64,6 +76,7 @@ class DigestRecord:
     status: str
     message_ids: tuple[int, ...]
     lease_owner: str | None = None
+    style: str = "full"  # the style it was claimed with: a retry posts the same pages
 
     @property
     def posted(self) -> bool:
@@ -71,7 +84,7 @@ class DigestRecord:
 
 
 def _digest(row) -> DigestRecord:
-    return DigestRecord(*row[:9], message_ids=tuple(json.loads(row[9])), lease_owner=row[10])
+    return DigestRecord(*row[:9], message_ids=tuple(json.loads(row[9])), lease_owner=row[10], style=row[11])
 
 
 class ScheduleStore:
@@ -88,17 +101,28 @@ class ScheduleStore:
         scope_channel_id: int | None = None,
         created_by: int | None = None,
         kind: str = "digest",
+        style: str = "compact",
     ) -> Schedule:
         now = time.time()
         async with self.db.transaction() as conn:
             await conn.execute(ENSURE_GUILD, (guild_id,))
             schedule_id = await conn.fetchvalue(
                 "INSERT INTO schedules(guild_id, scope_channel_id, target_channel_id, cron, timezone, kind,"
-                " created_by, created_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
-                (guild_id, scope_channel_id, target_channel_id, cron, timezone, kind, created_by, now),
+                " created_by, created_at, style) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id",
+                (guild_id, scope_channel_id, target_channel_id, cron, timezone, kind, created_by, now, style),
             )
         return Schedule(
-            schedule_id, guild_id, scope_channel_id, target_channel_id, cron, timezone, kind, None, created_by, now
+            schedule_id,
+            guild_id,
+            scope_channel_id,
+            target_channel_id,
+            cron,
+            timezone,
+            kind,
+            None,
+            created_by,
+            now,
+            style,
         )
 
     async def list(self, guild_id: int) -> list[Schedule]:
@@ -126,12 +150,46 @@ class ScheduleStore:
         changed = await self.db.execute("DELETE FROM schedules WHERE guild_id = ? AND id = ?", (guild_id, schedule_id))
         return changed == 1
 
+    async def update(self, schedule: Schedule) -> bool:
+        """Save what a moderator may change (``/digest edit``): scope, target, when, timezone and style.
+        False when the guild has no such schedule."""
+        changed = await self.db.execute(
+            "UPDATE schedules SET scope_channel_id = ?, target_channel_id = ?, cron = ?, timezone = ?, style = ?"
+            " WHERE guild_id = ? AND id = ?",
+            (
+                schedule.scope_channel_id,
+                schedule.target_channel_id,
+                schedule.cron,
+                schedule.timezone,
+                schedule.style,
+                schedule.guild_id,
+                schedule.id,
+            ),
+        )
+        return changed == 1
+
+    async def pause(self, guild_id: int, schedule_id: int, now: float | None = None) -> Schedule | None:
+        """Stop a schedule posting, keeping its settings; pausing a paused one keeps when it was paused."""
+        await self.db.execute(
+            "UPDATE schedules SET paused_at = COALESCE(paused_at, ?) WHERE guild_id = ? AND id = ?",
+            (time.time() if now is None else now, guild_id, schedule_id),
+        )
+        return await self.get(guild_id, schedule_id)
+
+    async def resume(self, guild_id: int, schedule_id: int, skip_to: float | None = None) -> Schedule | None:
+        """Let a paused schedule post again. ``skip_to``: the slots it missed while paused end there, so
+        its next digest starts from there rather than covering the whole pause at once."""
+        async with self.db.transaction() as conn:
+            changed = await conn.execute(
+                "UPDATE schedules SET paused_at = NULL WHERE guild_id = ? AND id = ?", (guild_id, schedule_id)
+            )
+            if changed and skip_to is not None:
+                await conn.execute(_MOVE_LAST_RUN, (skip_to, schedule_id, skip_to))
+        return await self.get(guild_id, schedule_id)
+
     async def mark_run(self, schedule_id: int, until: float) -> None:
         """Record a successful run; the next digest starts where this one ended. Never moves back."""
-        await self.db.execute(
-            "UPDATE schedules SET last_run_at = ? WHERE id = ? AND (last_run_at IS NULL OR last_run_at < ?)",
-            (until, schedule_id, until),
-        )
+        await self.db.execute(_MOVE_LAST_RUN, (until, schedule_id, until))
 
 
 class DigestStore:
@@ -150,6 +208,7 @@ class DigestStore:
         schedule_id: int | None = None,
         owner: str | None = None,
         now: float | None = None,
+        style: str = "full",
     ) -> DigestRecord:
         """The digest row of a slot: created pending on first call, returned as it stands afterwards.
 
@@ -161,7 +220,7 @@ class DigestStore:
             await conn.execute(ENSURE_GUILD, (guild_id,))
             await conn.execute(
                 "INSERT INTO digests(guild_id, schedule_id, slot_key, scope_channel_id, target_channel_id,"
-                " window_start, window_end, created_at) VALUES (?,?,?,?,?,?,?,?)"
+                " window_start, window_end, created_at, style) VALUES (?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT(guild_id, slot_key) DO NOTHING",
                 (
                     guild_id,
@@ -172,6 +231,7 @@ class DigestStore:
                     window_start,
                     window_end,
                     now,
+                    style,
                 ),
             )
             if owner is not None:

@@ -20,6 +20,7 @@ from bot.adapter.scheduling import (
     to_datetime,
 )
 from bot.core.errors import ScheduleError
+from tests.conftest import required
 
 
 def _next(trigger, after: datetime) -> datetime:
@@ -87,6 +88,8 @@ def _schedule(**fields):
         timezone="UTC",
         last_run_at=None,
         created_at=0.0,
+        style="compact",
+        paused=False,
     )
     return SimpleNamespace(**{**values, **fields})
 
@@ -206,3 +209,54 @@ async def test_a_catch_up_and_the_next_slot_never_overlap():
     await scheduler._fire(schedule.id)
     await scheduler.close(timeout=5)
     assert windows == [(_at(6), _at(9)), (_at(9), _at(10))]
+
+
+async def test_a_paused_schedule_does_not_post_and_resuming_skips_what_it_missed(store):
+    """On the real store: paused, a schedule has no job, its slots run nothing and a restart owes no
+    catch-up; resumed, it runs again from its next slot, its window starting at the last one it missed."""
+    schedule = await store.schedules.add(1, 5, "0 * * * *", style="full")
+    await store.schedules.mark_run(schedule.id, _at(6).timestamp())
+    jobs = []
+
+    async def run(job):
+        jobs.append(job)
+
+    clock = _Clock(_at(6, 30))
+    scheduler = DigestScheduler(_FakeAPScheduler(), store.schedules, run, clock=clock)
+    scheduler.add(schedule)
+    assert required(await scheduler.pause(1, schedule.id)).paused
+    assert scheduler.scheduler.jobs == {}
+    assert await scheduler.pause(2, schedule.id) is None  # another guild's number
+    clock.now = _at(9, 10)
+    await scheduler._fire(schedule.id)
+    await scheduler.run_slot(schedule.id, _at(9))
+    assert await scheduler.restore() == 1 and scheduler.scheduler.jobs == {}
+    await scheduler.close()
+    assert jobs == []
+
+    resumed = required(await scheduler.resume(1, schedule.id))
+    assert not resumed.paused and resumed.last_run_at == _at(9).timestamp()  # 07:00-09:00 skipped
+    assert set(scheduler.scheduler.jobs) == {f"digest-{schedule.id}"}
+    clock.now = _at(10)
+    await scheduler._fire(schedule.id)
+    await scheduler.close()
+    assert [(j.since, j.until, j.style) for j in jobs] == [(_at(9).timestamp(), _at(10).timestamp(), "full")]
+
+
+async def test_resuming_a_running_schedule_changes_nothing(store):
+    schedule = await store.schedules.add(1, 5, "0 * * * *")
+    await store.schedules.mark_run(schedule.id, _at(6).timestamp())
+
+    async def run(job):
+        raise AssertionError("nothing is owed by resuming")
+
+    scheduler = DigestScheduler(_FakeAPScheduler(), store.schedules, run, clock=_Clock(_at(9, 10)))
+    assert await scheduler.resume(1, schedule.id) == await store.schedules.get(1, schedule.id)
+    # Its 09:00 is still owed, and will be posted: only a pause gives up the slots it missed.
+    assert required(await store.schedules.get(1, schedule.id)).last_run_at == _at(6).timestamp()
+
+
+def test_a_job_carries_its_schedules_style():
+    slot = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    assert job_for_slot(_schedule(), slot).style == "compact"
+    assert job_for_slot(_schedule(style="full"), slot).style == "full"
