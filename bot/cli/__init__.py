@@ -11,8 +11,10 @@ import logging
 
 import click
 import pydantic
+from pydantic_core import ErrorDetails
 
-from bot.core.config import get_settings
+from bot.cli.common import setup_error
+from bot.core.config import Settings, env_name, get_settings
 
 # module path -> the attribute (or attributes) holding click commands or groups
 COMMANDS = {
@@ -36,19 +38,45 @@ COMMANDS = {
     "bot.cli.catalogue_eval": (),
 }
 
+# The bot's log is its output; every other command prints results that INFO lines would bury.
+DEFAULT_LOG_LEVEL = {"run": "INFO"}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class ClioGroup(click.Group):
+    """Turns the set-up mistakes any command can meet (a bad model folder, pack or database) into one
+    ``Error:`` line, instead of each command catching them or showing a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            message = setup_error(exc)
+            if message is None:
+                raise
+            raise click.ClickException(message) from None
+
+
+def _settings_problem(error: ErrorDetails) -> str:
+    field = str(error["loc"][0]) if error["loc"] else ""
+    where = env_name(field) if field in Settings.model_fields else field  # else already a variable's name
+    # pydantic prefixes a validator's own message with "Value error, ", which says nothing to the reader.
+    return f"{where}: {error['msg'].removeprefix('Value error, ')}"
+
+
+@click.group(cls=ClioGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="clio-bot")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Clio: tags recurring arguments in history discussions and posts sourced digests."""
     # Each invocation reads the environment and .env afresh (tests run many in one process).
     get_settings.cache_clear()
     try:
         settings = get_settings()
     except pydantic.ValidationError as exc:
-        problems = "; ".join(f"CLIO_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(_settings_problem(e) for e in exc.errors())
         raise click.ClickException(f"invalid settings: {problems}") from None
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = settings.log_level or DEFAULT_LOG_LEVEL.get(ctx.invoked_subcommand or "", "WARNING")
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # Two lines at INFO for every run of the outboxes' and the daily jobs: noise; their failures still show.
     logging.getLogger("apscheduler.executors.default").setLevel(max(logging.WARNING, logging.root.level))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.common import run_async
+from bot.cli.common import require_database, run_async
 from bot.core.config import get_settings
 from bot.core.errors import UserError
 from bot.store.copy import copy_store
@@ -21,7 +21,9 @@ def db_group() -> None:
 @run_async
 async def upgrade_command(url: str | None) -> None:
     """Apply the migrations the database does not have yet. Safe to run while other processes use it."""
+    setting = "--database" if url else "CLIO_DATABASE"
     url = url or get_settings().database
+    require_database(url, setting)
     try:
         async with await Database.open(url, migrations=[]) as db:
             before = await db.schema_version()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import emit_json, json_option, run_async
+from bot.cli.common import check_setup, emit_json, json_option, run_async
 from bot.core.config import get_settings
 from bot.engine.digest import digest_to_json, render_markdown
 from bot.engine.wiring import open_engine
@@ -72,6 +72,7 @@ async def demo_command(as_json: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="clio-demo-") as folder:
         if "database" not in settings.model_fields_set:
             settings = settings.model_copy(update={"database": str(Path(folder) / "demo.sqlite3")})
+        check_setup(settings, templates=True)
         async with open_engine(settings) as engine:
             report = await run_demo(engine)
     if as_json:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import click
 
-from bot.cli.common import emit_json, json_option, run_async
+from bot.cli.common import check_setup, emit_json, json_option, resolve_guilds, run_async
 from bot.core.times import parse_when
 
 
@@ -62,18 +62,19 @@ def _print(guild_id: int, results) -> None:
 
 
 @click.command("discover")
-@click.option("--guild", "guild_id", type=int, default=None, help="Guild id (default: every stored guild).")
+@click.option("--guild", default=None, help="Guild id or name (default: every stored guild).")
 @click.option("--since", type=When(), default=None, help="Only messages from then on (date, date-time or age: 30d).")
 @click.option("--until", type=When(end_of_day=True), default=None, help="Only messages before then.")
 @json_option
 @run_async
-async def discover(guild_id: int | None, since: float | None, until: float | None, as_json: bool) -> None:
+async def discover(guild: str | None, since: float | None, until: float | None, as_json: bool) -> None:
     """Cluster messages no argument explains; recurring clusters become candidates for moderators."""
     from bot.engine import discovery
     from bot.engine.wiring import open_engine
 
+    check_setup()
     async with open_engine() as engine:
-        guild_ids = [guild_id] if guild_id is not None else await engine.store.messages.guild_ids()
+        guild_ids = await resolve_guilds(engine.store, guild)
         found = {
             gid: await discovery.discover(engine.store, engine.tagging, gid, since, until, engine.settings)
             for gid in guild_ids

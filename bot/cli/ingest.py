@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import emit_json, json_option, progress, run_async
+from bot.cli.common import check_setup, emit_json, json_option, progress, resolve_guilds, run_async
 from bot.core.records import IncomingMessage
 from bot.engine.import_checks import check_ids_against_other_guilds
 from bot.engine.importers import ExportFormatError, read_export
@@ -51,6 +51,7 @@ async def import_files(engine: Engine, paths: Sequence[Path], include_bots: bool
 @run_async
 async def import_command(exports: tuple[Path, ...], include_bots: bool, guild: str | None, as_json: bool) -> None:
     """Import DiscordChatExporter JSON or CSV exports; re-importing is harmless."""
+    check_setup()
     async with open_engine() as engine:
         try:
             reports = await import_files(engine, exports, include_bots, guild)
@@ -67,18 +68,20 @@ async def import_command(exports: tuple[Path, ...], include_bots: bool, guild: s
 
 
 @click.command("tag")
-@click.option("--guild", "guild_id", type=int, help="Only this guild (default: every guild).")
+@click.option("--guild", help="Only this guild, by id or name (default: every guild).")
 @json_option
 @run_async
-async def tag_command(guild_id: int | None, as_json: bool) -> None:
+async def tag_command(guild: str | None, as_json: bool) -> None:
     """Re-tag stored messages with the current arguments, thresholds and corrections."""
+    counts = {}
+    check_setup()
     async with open_engine() as engine:
-        guilds = [guild_id] if guild_id else await engine.store.messages.guild_ids()
-        counts = {}
-        for guild in guilds:
-            counts[guild] = await engine.tagging.retag_guild(guild)
+        for guild_id in await resolve_guilds(engine.store, guild):
+            scored = await engine.tagging.retag_guild(guild_id)
+            counts[guild_id] = {"messages": scored, "tagged": await engine.store.tags.tagged_messages(guild_id)}
     if as_json:
         emit_json({str(g): n for g, n in counts.items()})
-    else:
-        for guild, count in counts.items():
-            click.echo(f"guild {guild}: {count} messages tagged")
+        return
+    for guild_id, count in counts.items():
+        # Every stored message is re-scored; how many carry a tag is what tells whether the change worked.
+        click.echo(f"guild {guild_id}: {count['tagged']} of {count['messages']} messages carry a tag")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import emit_json, json_option, progress
+from bot.cli.common import emit_json, json_option, point_at, progress
 from bot.core.config import get_settings
 
 
@@ -19,7 +19,7 @@ def load_embedder(model_dir: Path | None):
     try:
         return Embedder(folder, threads=settings.threads, batch_size=settings.batch_size), folder
     except ModelNotFound as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(f"{exc}: {point_at('model_dir', '--model-dir' if model_dir else None)}") from None
 
 
 def _load_calibration(folder: Path):

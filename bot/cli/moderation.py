@@ -32,13 +32,11 @@ weights_option = click.option(
 
 
 def _embedder():
-    from bot.engine.embedding import Embedder, ModelNotFound
+    from bot.engine.embedding import Embedder
 
+    # A missing model is a set-up mistake: ClioGroup turns it into one line with the fix.
     settings = get_settings()
-    try:
-        return Embedder(settings.model_dir, threads=settings.threads, batch_size=settings.batch_size)
-    except ModelNotFound as exc:
-        raise click.ClickException(str(exc)) from exc
+    return Embedder(settings.model_dir, threads=settings.threads, batch_size=settings.batch_size)
 
 
 # --- clio flag ---------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import emit_json, json_option, run_async
+from bot.cli.common import check_setup, emit_json, json_option, resolve_guild, run_async
 from bot.core.config import get_settings
 
 SKELETON = """\
@@ -79,7 +79,7 @@ def pack_validate(files: tuple[Path, ...], as_json: bool) -> None:
     try:
         packs = check_packs(files, get_settings().catalogue_dir)
     except CatalogueError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(_one_line(str(exc))) from None
     rows = [
         {
             "file": str(path),
@@ -101,6 +101,15 @@ def pack_validate(files: tuple[Path, ...], as_json: bool) -> None:
         )
 
 
+def _one_line(problems: str) -> str:
+    """A pack's problems (one per line, each starting with its file) on one line, the file named once."""
+    lines = problems.splitlines()
+    prefix = lines[0].split(": ", 1)[0] + ": "
+    if len(lines) == 1 or not all(line.startswith(prefix) for line in lines):
+        return "; ".join(lines)
+    return f"{prefix}{len(lines)} problems: " + "; ".join(line.removeprefix(prefix) for line in lines)
+
+
 @pack_group.command("schema")
 def pack_schema() -> None:
     """Print the pack format as JSON Schema (also shipped as docs/topic-pack.schema.json)."""
@@ -118,15 +127,13 @@ guild_option = click.option("--guild", "guild", required=True, help="The server:
 
 
 async def _with_packs(guild: str, action):
-    from bot.core.errors import UserError
     from bot.engine.wiring import open_engine
 
+    check_setup()
     async with open_engine() as engine:
-        try:
-            guild_id = await engine.store.messages.resolve_guild(guild)
-            return await action(engine.tagging, guild_id)
-        except UserError as exc:
-            raise click.ClickException(str(exc)) from None
+        # A server's packs can be chosen before any of its messages are stored, so any id will do.
+        guild_id = await resolve_guild(engine.store, guild, stored_only=False)
+        return await action(engine.tagging, guild_id)
 
 
 @packs_group.command("list")

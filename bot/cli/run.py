@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from bot.cli.common import check_setup
 from bot.core.config import get_settings, normal_shard_ids
 
 
@@ -25,6 +26,8 @@ def run_command(shard_ids: str | None, shard_count: int | None) -> None:
     from bot.adapter.client import run_bot  # discord.py loads only for this command
 
     settings = get_settings()
+    # Before connecting: a bad setting found once the gateway is up would read as a crash in the log.
+    check_setup(settings, templates=True)
     if shard_ids is not None:
         try:
             settings = settings.model_copy(update={"shard_ids": normal_shard_ids(shard_ids)})

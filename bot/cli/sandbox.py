@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.common import run_async
+from bot.cli.common import check_setup, run_async
 from bot.core.config import get_settings
 
 
@@ -27,6 +27,7 @@ async def sandbox_command(verbose: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="clio-sandbox-") as folder:
         if not keep:
             settings = settings.model_copy(update={"database": str(Path(folder) / "sandbox.sqlite3")})
+        check_setup(settings, templates=True)
         seconds = await run_sandbox(settings, echo=click.echo)
     where = settings.database if keep else "a temporary file, now deleted"
     click.echo(f"\nSandbox finished in {seconds:.1f} s. Database: {where}.")

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import click
 
-TRAIN_EXTRA_HINT = "training needs the [train] extra: pip install torch==2.13.0 && pip install -e '.[train]'"
+# Not a bare `pip install torch`: on Linux that fetches the CUDA build, gigabytes Clio never uses.
+TRAIN_EXTRA_HINT = (
+    "training needs the [train] extra: install torch's CPU build (README, Training), then pip install -e '.[train]'"
+)
 
 
 def _require_training_stack() -> None:

@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 PROMPTS_ROOT = PACKAGE_ROOT.parent / "prompts"
 DEFAULT_MODEL_DIR = PACKAGE_ROOT / "weights" / "matcher-v2"
+ENV_PREFIX = "CLIO_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def normal_shard_ids(value: str | None) -> str | None:
@@ -28,7 +30,7 @@ def normal_shard_ids(value: str | None) -> str | None:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CLIO_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database: str = Field(
         default="clio.sqlite3",
@@ -45,20 +47,30 @@ class Settings(BaseSettings):
     default_packs: str = Field(
         default="all", description="Topic packs a new server starts with: all, none, or pack slugs separated by commas."
     )
-    log_level: str = Field(default="INFO")
+    # None: INFO for the bot (`clio run`), whose log is its output; WARNING for the other commands, whose
+    # results would otherwise be interleaved with progress lines.
+    log_level: str | None = Field(
+        default=None, description="DEBUG, INFO, WARNING, ERROR or CRITICAL (default: INFO for clio run, else WARNING)."
+    )
 
     # Discovery: a cluster becomes a candidate when it recurs this much.
-    discovery_min_messages: int = Field(default=5, ge=2)
-    discovery_min_authors: int = Field(default=3, ge=1)
-    discovery_min_days: int = Field(default=2, ge=1)
+    discovery_min_messages: int = Field(default=5, ge=2, description="Messages a candidate argument needs.")
+    discovery_min_authors: int = Field(default=3, ge=1, description="Authors a candidate argument needs.")
+    discovery_min_days: int = Field(default=2, ge=1, description="Days a candidate argument needs.")
     # matcher-v2 spreads texts apart: paraphrases of one held-out argument average cosine ~0.45, and at 0.35
     # greetings and book chatter already form "recurring arguments" in the sample.
-    discovery_similarity: float = Field(default=0.45, gt=0, lt=1)
+    discovery_similarity: float = Field(
+        default=0.45, gt=0, lt=1, description="Cosine similarity that joins messages into one cluster."
+    )
     # A message whose best argument probability reaches this is treated as already explained.
-    discovery_explained: float = Field(default=0.55, gt=0, le=1)
+    discovery_explained: float = Field(
+        default=0.55, gt=0, le=1, description="Argument probability from which a message counts as explained."
+    )
 
     # Discord: the token is read without the prefix, as every Discord tool names it.
-    discord_token: SecretStr | None = Field(default=None, validation_alias="DISCORD_TOKEN")
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias="DISCORD_TOKEN", description="The bot token; only `clio run` needs it."
+    )
     discord_api: str | None = Field(default=None, description="Base REST URL of a Discord-compatible API.")
     discord_gateway: str | None = Field(default=None, description="Gateway websocket URL override.")
     sharded: bool = Field(default=False, description="Use AutoShardedBot (all shards Discord recommends).")
@@ -74,6 +86,15 @@ class Settings(BaseSettings):
     def _shard_list(cls, value: str | None) -> str | None:
         return normal_shard_ids(value)
 
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"{value!r} is not a log level: use one of {', '.join(LOG_LEVELS)}")
+        return value.strip().upper()
+
     @property
     def shard_id_list(self) -> list[int] | None:
         return [int(p) for p in self.shard_ids.split(",")] if self.shard_ids else None
@@ -86,6 +107,12 @@ class Settings(BaseSettings):
         if ids is not None and self.shard_count is not None and max(ids) >= self.shard_count:
             return f"shard ids must be below the shard count {self.shard_count}; got {self.shard_ids}"
         return None
+
+
+def env_name(field: str) -> str:
+    """The environment variable that sets a Settings field (DISCORD_TOKEN, else CLIO_ and the name)."""
+    alias = Settings.model_fields[field].validation_alias
+    return alias if isinstance(alias, str) else ENV_PREFIX + field.upper()
 
 
 @lru_cache(maxsize=1)

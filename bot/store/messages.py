@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from bot.core.errors import UserError
 from bot.core.records import IncomingMessage, MessageScope, StoredMessage
 from bot.store.database import Database
 from bot.store.pending import MARK_UNPROCESSED
@@ -296,6 +295,14 @@ class MessageStore:
     async def count(self, guild_id: int) -> int:
         return await self.db.fetchvalue("SELECT COUNT(*) FROM messages WHERE guild_id = ?", (guild_id,))
 
+    async def time_span(self, guild_id: int, channel_id: int | None = None) -> tuple[float, float] | None:
+        """When the guild's (or channel's) first and last stored messages were written; None when it has none."""
+        sql, params = "SELECT MIN(created_at), MAX(created_at) FROM messages WHERE guild_id = ?", [guild_id]
+        if channel_id is not None:
+            sql, params = sql + " AND channel_id = ?", [*params, channel_id]
+        row = await self.db.fetchone(sql, params)
+        return (row[0], row[1]) if row and row[0] is not None else None
+
     async def guild_ids(self) -> list[int]:
         return [row[0] for row in await self.db.fetchall("SELECT id FROM guilds ORDER BY id")]
 
@@ -313,15 +320,3 @@ class MessageStore:
             "SELECT id FROM channels WHERE guild_id = ? AND name = ?", (guild_id, name.lstrip("#"))
         )
         return row[0] if row else None
-
-    async def resolve_guild(self, name_or_id: str) -> int:
-        """A guild id from an id or a stored guild name (case-insensitive); a clear error otherwise."""
-        text = name_or_id.strip()
-        if text.isdigit():
-            return int(text)
-        rows = await self.db.fetchall("SELECT id FROM guilds WHERE lower(name) = lower(?)", (text,))
-        if len(rows) == 1:
-            return rows[0][0]
-        if not rows:
-            raise UserError(f"no server named {text!r} in the database: give its id, or import its messages first")
-        raise UserError(f"{len(rows)} servers are named {text!r}: give the id instead")

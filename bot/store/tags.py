@@ -86,6 +86,12 @@ class TagStore:
             ),
         )
 
+    async def tagged_messages(self, guild_id: int) -> int:
+        """How many of the guild's messages carry at least one accepted tag."""
+        return await self.db.fetchvalue(
+            "SELECT COUNT(DISTINCT message_id) FROM tags WHERE guild_id = ? AND accepted = 1", (guild_id,)
+        )
+
     async def for_messages(self, guild_id: int, message_ids: Sequence[int]) -> dict[int, list[Tag]]:
         found: dict[int, list[Tag]] = {}
         for chunk in chunks(message_ids):

@@ -16,7 +16,6 @@ from typing import Protocol, runtime_checkable
 
 from bot.adapter.client import ClioBot, configure_endpoints, create_bot
 from bot.core.config import PROMPTS_ROOT, Settings
-from bot.core.markdown import shorten
 from bot.core.records import IncomingMessage
 from bot.engine.importers import read_export
 from bot.tooling.fakediscord import FakeDiscord
@@ -228,7 +227,8 @@ async def run_sandbox(settings: Settings, echo=print) -> float:
 
 
 def describe_post(fake: FakeDiscord, sent) -> str:
-    """A message the bot sent, as plain text: where, then its content and embeds."""
+    """A message the bot sent, as plain text: where, then its content and embeds, whole: shortening them
+    cut jump links in half or dropped them, and the links are what a digest is for."""
     channel = fake.state.channels.get(sent.channel_id or "", {})
     where = f"#{channel.get('name', '?')}" + (" (thread)" if channel.get("type") == 11 else "")
     private = " (only the user who asked sees it)" if (sent.message or {}).get("flags", 0) & 64 else ""
@@ -239,8 +239,8 @@ def describe_post(fake: FakeDiscord, sent) -> str:
         if embed.get("title"):
             lines.append(f"## {embed['title']}")
         if embed.get("description"):
-            lines.append(shorten(embed["description"], 600))
+            lines.append(embed["description"])
         for field in embed.get("fields") or []:
-            lines.append(f"  {field['name']}: {shorten(field['value'], 300)}")
+            lines.append(f"  {field['name']}: {field['value']}")
     lines += [f"  [attached: {upload.filename}]" for upload in sent.files]
     return "\n".join(lines)

@@ -87,7 +87,8 @@ def test_packs_commands_per_guild(tmp_path):
     assert "was already enabled" in run("packs", "enable", "fall-of-rome", "--guild", "42", env=env).output
     unknown = run("packs", "enable", "atlantis", "--guild", "42", env=env)
     assert unknown.exit_code == 1 and "no topic pack `atlantis`" in unknown.output
-    assert "no server named 'Nowhere'" in run("packs", "list", "--guild", "Nowhere", env=env).output
+    nowhere = run("packs", "list", "--guild", "Nowhere", env=env)
+    assert nowhere.exit_code == 2 and "'Nowhere' is no stored guild; stored guilds: (unnamed) (42)" in nowhere.output
 
 
 def test_the_documented_example_pack_validates(tmp_path):

@@ -1,11 +1,18 @@
-"""Settings: the database URL and the shard range of a process."""
+"""Settings: the database URL, the shard range of a process, the log level, and .env.example listing them."""
+
+import re
+from pathlib import Path
 
 import pydantic
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import main
-from bot.core.config import Settings
+from bot.core.config import Settings, env_name
+
+ENV_EXAMPLE = Path(__file__).resolve().parents[3] / ".env.example"
+# `NAME=value`, or `# NAME=value` for a setting left at its default.
+SETTING_LINE = re.compile(r"^(?:# )?([A-Z][A-Z0-9_]*)=")
 
 
 def test_the_default_database_is_a_sqlite_file_next_to_the_bot(monkeypatch):
@@ -28,3 +35,21 @@ def test_run_refuses_a_bad_shard_range_in_one_line():
     too_high = CliRunner().invoke(main, ["run", "--shard-ids", "4", "--shard-count", "2"], env={"DISCORD_TOKEN": "x"})
     assert too_high.exit_code == 1
     assert too_high.output.strip() == "clio: error: shard ids must be below the shard count 2; got 4"
+
+
+def test_a_log_level_is_one_of_pythons_in_any_case():
+    assert Settings(log_level="debug").log_level == "DEBUG"
+    assert Settings(log_level=" ").log_level is None  # an empty CLIO_LOG_LEVEL= line means the default
+    with pytest.raises(pydantic.ValidationError, match="use one of DEBUG, INFO, WARNING, ERROR, CRITICAL"):
+        Settings(log_level="verbose")
+
+
+def test_env_example_lists_every_setting_under_a_comment():
+    lines = ENV_EXAMPLE.read_text("utf-8").splitlines()
+    listed = {}
+    for number, line in enumerate(lines):
+        if found := SETTING_LINE.match(line):
+            listed[found.group(1)] = lines[number - 1]
+    assert sorted(listed) == sorted(env_name(field) for field in Settings.model_fields)
+    undescribed = [name for name, above in listed.items() if not above.startswith("# ") or SETTING_LINE.match(above)]
+    assert undescribed == []
