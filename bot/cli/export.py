@@ -13,9 +13,11 @@ from bot.core.config import get_settings
 from bot.store import Store
 
 output_argument = click.argument("output", type=click.Path(dir_okay=False, path_type=Path))
-guild_option = click.option(
-    "--guild", "guild_id", type=int, default=None, help="Only this guild (default: every guild)."
-)
+guild_option = click.option("--guild", default=None, help="Only this guild: its id or name (default: every guild).")
+
+
+async def _only_guild(store: Store, value: str | None) -> int | None:
+    return None if value is None else await resolve_guild(store, value)
 
 
 @click.group("export")
@@ -28,12 +30,12 @@ def export_group() -> None:
 @output_argument
 @guild_option
 @run_async
-async def export_false_positives_command(output: Path, guild_id: int | None) -> None:
+async def export_false_positives_command(output: Path, guild: str | None) -> None:
     """Messages moderators marked as false abuse flags, for `clio train abuse --false-positives`."""
     from bot.engine.moderation.feedback import export_false_positives
 
     async with await Store.open(get_settings().database) as store:
-        rows = await export_false_positives(store, output, guild_id)
+        rows = await export_false_positives(store, output, await _only_guild(store, guild))
     click.echo(f"wrote {rows} false positive(s) to {output}")
 
 
@@ -41,10 +43,10 @@ async def export_false_positives_command(output: Path, guild_id: int | None) -> 
 @output_argument
 @guild_option
 @run_async
-async def export_corrections_command(output: Path, guild_id: int | None) -> None:
+async def export_corrections_command(output: Path, guild: str | None) -> None:
     """Moderators' "Tag argument" verdicts as `message,claim,label`, for `clio train matcher --corrections`."""
     async with await Store.open(get_settings().database) as store:
-        rows = await correction_rows(store, guild_id)
+        rows = await correction_rows(store, await _only_guild(store, guild))
     output.parent.mkdir(parents=True, exist_ok=True)
     with output.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)

@@ -52,6 +52,16 @@ def test_export_corrections_writes_message_claim_and_label(tmp_path):
     )
 
 
+def test_export_corrections_takes_a_guild_by_name_and_names_an_unknown_one(tmp_path):
+    database = tmp_path / "clio.sqlite3"
+    asyncio.run(_store_two_corrections(database))
+    env = {"CLIO_DATABASE": str(database)}
+    unknown = CliRunner().invoke(
+        main, ["export", "corrections", str(tmp_path / "c.csv"), "--guild", "nowhere"], env=env
+    )
+    assert unknown.exit_code != 0 and "'nowhere' is no stored guild" in unknown.output
+
+
 async def _store_two_corrections(database):
     from bot.store import Store
 
