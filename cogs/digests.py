@@ -9,6 +9,7 @@ import math
 import time
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import Literal
 
 import aiohttp
 import discord
@@ -29,9 +30,12 @@ from bot.adapter.scheduling import (
 )
 from bot.core.errors import UserError
 from bot.core.times import parse_duration
+from bot.engine.digest import COMPACT, FULL, thread_name
+from bot.store.digests import Schedule
 from cogs.common import (
     NO_MENTIONS,
     MessageChannel,
+    clio_of,
     embeds_of,
     ensure_postable,
     files_of,
@@ -51,15 +55,31 @@ _TRANSIENT = (discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutEr
 # Scheduled digests that could not be posted are tried again this often, for this long.
 RETRY_JOB, RETRY_EVERY_MINUTES, RETRY_FOR_SECONDS = "digests-outbox", 5, 86400.0
 
+Style = Literal["compact", "full"]  # bot.engine.digest.STYLES, as a choice Discord offers
+# Option descriptions shared by the commands that take them (Discord allows 100 characters).
+STYLE_HELP = "compact (top arguments in one embed, full digest in a thread) or full"
+SCHEDULE_HELP = "The schedule's number (see /digest list); start typing to pick one"
+WHEN_HELP = "HH:MM (daily) or a cron expression such as `0 9 * * 1` (Mondays 09:00)"
+TIMEZONE_HELP = "IANA timezone, such as Europe/Paris (default UTC)"
+SCOPE_HELP = "Only summarise this channel (default: every watched channel)"
 
-def _thread_name(page: Page, until: float) -> str:
-    title = (page.embeds[0].get("title") if page.embeds else None) or "Digest"
-    return f"{title} ({datetime.fromtimestamp(until, UTC):%Y-%m-%d})"[:100]
+
+async def schedule_choices(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
+    """The server's schedules, as `#3 → #digests, 09:00 UTC`: the number alone means little."""
+    guild = interaction.guild
+    choices = []
+    for schedule in await clio_of(interaction).engine.store.schedules.list(guild_id_of(interaction)):
+        channel = guild.get_channel(schedule.target_channel_id) if guild else None
+        label = f"#{schedule.id} → #{channel.name if channel else schedule.target_channel_id}, {schedule.cron} {schedule.timezone}"
+        label += " (paused)" if schedule.paused else ""
+        if current.strip().lower().lstrip("#") in label.lower():
+            choices.append(app_commands.Choice(name=label[:100], value=schedule.id))
+    return choices[:25]
 
 
-async def send_digest(interaction: discord.Interaction, pages: list[Page], ephemeral: bool, until: float) -> None:
-    """Answer a deferred interaction with a digest: page one as the answer, the rest in a thread
-    started from it (or as more follow-ups, for an ephemeral answer, which cannot hold a thread)."""
+async def send_digest(interaction: discord.Interaction, pages: list[Page], ephemeral: bool, thread_title: str) -> None:
+    """Answer a deferred interaction with a digest: page one as the answer, the rest in a thread named
+    ``thread_title`` started from it (or as more follow-ups, for an ephemeral answer, which cannot hold a thread)."""
     if not pages:
         await interaction.followup.send(
             "Nothing to summarise in that window.", ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
@@ -84,7 +104,7 @@ async def send_digest(interaction: discord.Interaction, pages: list[Page], ephem
             await followup(page)
         return
     # The follow-up's own object lacks guild data; the channel's partial message has it.
-    thread = await channel.get_partial_message(first.id).create_thread(name=_thread_name(pages[0], until))
+    thread = await channel.get_partial_message(first.id).create_thread(name=thread_title)
     for page in pages[1:]:
         await thread.send(embeds=embeds_of(page.embeds), files=files_of(page.files), allowed_mentions=NO_MENTIONS)
 
@@ -113,20 +133,17 @@ async def summarise(
     channel: discord.TextChannel | None,
     ephemeral: bool,
     readable: set[int],
+    style: Style = FULL,
 ) -> None:
     """Defer (building a digest takes longer than Discord's 3 s), then answer with the digest."""
     window = parse_duration(since)
     await interaction.response.defer(ephemeral=ephemeral, thinking=True)
     until = time.time()
+    start = until - window.total_seconds()
     pages = await digest_pages(
-        engine,
-        guild_id_of(interaction),
-        until - window.total_seconds(),
-        until,
-        channel.id if channel else None,
-        readable=readable,
+        engine, guild_id_of(interaction), start, until, channel.id if channel else None, readable=readable, style=style
     )
-    await send_digest(interaction, pages, ephemeral, until)
+    await send_digest(interaction, pages, ephemeral, thread_name(channel.name if channel else None, start, until))
 
 
 class Summary(commands.Cog):
@@ -143,6 +160,7 @@ class Summary(commands.Cog):
         channel="Only this channel (default: every watched channel)",
         since="How far back: 90m, 12h, 3d, 2 weeks, 1y (default 24h)",
         post="Moderators: post it in this channel for everyone (default: only you see it)",
+        style=f"{STYLE_HELP} (default full)",
     )
     async def summary(
         self,
@@ -150,6 +168,7 @@ class Summary(commands.Cog):
         channel: discord.TextChannel | None = None,
         since: str = "24h",
         post: bool = False,
+        style: Style = FULL,
     ) -> None:
         key, now = (guild_id_of(interaction), interaction.user.id), time.monotonic()
         previous = self._started.get(key)
@@ -159,7 +178,7 @@ class Summary(commands.Cog):
         self._started[key] = now
         try:
             readable = await quotable_channels(interaction, channel, post)
-            await summarise(self.engine, interaction, since, channel, not post, readable)
+            await summarise(self.engine, interaction, since, channel, not post, readable, style)
         except Exception:
             if previous is None:
                 self._started.pop(key, None)
@@ -259,7 +278,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
             elif first_id is None:
                 raise RuntimeError("a digest's later pages go in a thread on its first message, which is not posted")
             else:
-                destination = await self._thread(channel, first_id, page, job)
+                destination = await self._thread(channel, first_id, job)
             message = await destination.send(
                 embeds=embeds_of(page.embeds), files=files_of(page.files), nonce=nonce, allowed_mentions=NO_MENTIONS
             )
@@ -267,7 +286,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
 
         return post
 
-    async def _thread(self, channel: discord.TextChannel, first_id: int, page: Page, job: DigestJob) -> discord.Thread:
+    async def _thread(self, channel: discord.TextChannel, first_id: int, job: DigestJob) -> discord.Thread:
         # A thread started from a message has that message's id, so a retry finds the one it made.
         thread = channel.guild.get_thread(first_id)
         if thread is not None:
@@ -276,7 +295,10 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
             fetched = await self.bot.fetch_channel(first_id)
             if isinstance(fetched, discord.Thread):
                 return fetched
-        return await channel.get_partial_message(first_id).create_thread(name=_thread_name(page, job.until))
+        scope = channel.guild.get_channel(job.scope_channel_id) if job.scope_channel_id else None
+        scope_name = scope.name if scope else (str(job.scope_channel_id) if job.scope_channel_id else None)
+        name = thread_name(scope_name, job.since, job.until, job.timezone)
+        return await channel.get_partial_message(first_id).create_thread(name=name)
 
     async def _resume_unfinished(self) -> None:
         """The digests' outbox: at start-up and every few minutes, scheduled digests of the last day
@@ -284,20 +306,47 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         # Only scheduled slots: a run-now that failed was answered as failed, and is not owed.
         for record in await self.engine.store.digests.unfinished(since=time.time() - RETRY_FOR_SECONDS):
             schedule = await self.engine.store.schedules.get_by_id(record.schedule_id) if record.schedule_id else None
-            if schedule is None or not is_scheduled_slot(record.slot_key):
+            if schedule is None or schedule.paused or not is_scheduled_slot(record.slot_key):
                 continue
             if (schedule.last_run_at or 0) < record.window_end:  # no later digest covered it
-                await self.run_job(job_from_record(record))
+                await self.run_job(replace(job_from_record(record), timezone=schedule.timezone))
 
     # -- commands -----------------------------------------------------------------------------------
+
+    def _trigger(self, when: str, timezone: str) -> None:
+        """Refuse a schedule that does not parse, or that would post more often than min_interval."""
+        trigger = build_trigger(when, timezone)
+        gap = min_interval(trigger, datetime.now(trigger.timezone))
+        if gap is not None and gap < self.min_interval:
+            raise UserError(f"`{when}` would post every {gap}; digests can run at most every {self.min_interval}.")
+
+    async def _schedule(self, interaction: discord.Interaction, schedule_id: int) -> Schedule:
+        schedule = await self.engine.store.schedules.get(guild_id_of(interaction), schedule_id)
+        if schedule is None:
+            raise UserError(f"There is no digest schedule #{schedule_id} in this server. See `/digest list`.")
+        return schedule
+
+    def _describe(self, schedule: Schedule) -> str:
+        """One line of `/digest list`, also the answer to a change: where, what, when and how it posts."""
+        scope = f" (only <#{schedule.scope_channel_id}>)" if schedule.scope_channel_id else ""
+        next_run = self.scheduler.next_run(schedule.id)
+        due = " · **paused**" if schedule.paused else f", next <t:{int(next_run.timestamp())}:R>" if next_run else ""
+        return (
+            f"**#{schedule.id}** → <#{schedule.target_channel_id}>{scope}: `{schedule.cron}` {schedule.timezone},"
+            f" {schedule.style}{due}"
+        )
+
+    async def _answer(self, interaction: discord.Interaction, text: str) -> None:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
     @app_commands.autocomplete(timezone=timezone_choices)
     @app_commands.command(name="schedule", description="Post a digest on a schedule")
     @app_commands.describe(
         target="Where to post the digest",
-        when="HH:MM (daily) or a cron expression such as `0 9 * * 1` (Mondays 09:00)",
-        timezone="IANA timezone, such as Europe/Paris (default UTC)",
-        channel="Only summarise this channel (default: every watched channel)",
+        when=WHEN_HELP,
+        timezone=TIMEZONE_HELP,
+        channel=SCOPE_HELP,
+        style=f"{STYLE_HELP} (default compact)",
     )
     async def schedule(
         self,
@@ -306,12 +355,10 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         when: str,
         timezone: str = "UTC",
         channel: discord.TextChannel | None = None,
+        style: Style = COMPACT,
     ) -> None:
         ensure_postable(target)
-        trigger = build_trigger(when, timezone)
-        gap = min_interval(trigger, datetime.now(trigger.timezone))
-        if gap is not None and gap < self.min_interval:
-            raise UserError(f"`{when}` would post every {gap}; digests can run at most every {self.min_interval}.")
+        self._trigger(when, timezone)
         schedule = await self.engine.store.schedules.add(
             guild_id_of(interaction),
             target.id,
@@ -319,67 +366,126 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
             timezone,
             scope_channel_id=channel.id if channel else None,
             created_by=interaction.user.id,
+            style=style,
         )
         self.scheduler.add(schedule)
         next_run = self.scheduler.next_run(schedule.id)
         when_text = f"<t:{int(next_run.timestamp())}:F>" if next_run else "never"
-        await interaction.response.send_message(
-            f"Digest #{schedule.id} scheduled in {target.mention}: `{when}` ({timezone}). Next run: {when_text}.",
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+        await self._answer(
+            interaction,
+            f"Digest #{schedule.id} scheduled in {target.mention}: `{when}` ({timezone}), {style}. Next run: {when_text}.",
+        )
+
+    @app_commands.autocomplete(schedule=schedule_choices)
+    @app_commands.autocomplete(timezone=timezone_choices)
+    @app_commands.command(name="edit", description="Change a digest schedule: where, when, what or how it posts")
+    @app_commands.describe(
+        schedule=SCHEDULE_HELP,
+        target="Post the digest here from now on",
+        when=WHEN_HELP,
+        timezone=TIMEZONE_HELP,
+        channel="Only summarise this channel from now on",
+        all_channels="Summarise every watched channel again, not just one",
+        style=STYLE_HELP,
+    )
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        schedule: int,
+        target: discord.TextChannel | None = None,
+        when: str | None = None,
+        timezone: str | None = None,
+        channel: discord.TextChannel | None = None,
+        all_channels: bool = False,
+        style: Style | None = None,
+    ) -> None:
+        if channel is not None and all_channels:
+            raise UserError("Pick one: a `channel` to summarise, or `all_channels`.")
+        current = await self._schedule(interaction, schedule)
+        if target is not None:
+            ensure_postable(target)
+        scope = None if all_channels else channel.id if channel else current.scope_channel_id
+        edited = replace(
+            current,
+            target_channel_id=target.id if target else current.target_channel_id,
+            cron=when or current.cron,
+            timezone=timezone or current.timezone,
+            scope_channel_id=scope,
+            style=style or current.style,
+        )
+        if edited == current:
+            raise UserError("Nothing to change: give at least one new setting.")
+        self._trigger(edited.cron, edited.timezone)
+        if not await self.engine.store.schedules.update(edited):
+            raise UserError(f"Digest schedule #{schedule} was removed meanwhile.")
+        self.scheduler.add(edited)  # its job, on the new trigger; a paused schedule stays without one
+        await self._answer(interaction, f"Digest schedule updated: {self._describe(edited)}.")
+
+    @app_commands.autocomplete(schedule=schedule_choices)
+    @app_commands.command(name="pause", description="Stop a digest schedule posting; it keeps its settings")
+    @app_commands.describe(schedule=SCHEDULE_HELP)
+    async def pause(self, interaction: discord.Interaction, schedule: int) -> None:
+        paused = await self.scheduler.pause(guild_id_of(interaction), schedule)
+        if paused is None:
+            await self._schedule(interaction, schedule)  # says there is no such schedule
+            return
+        await self._answer(interaction, f"Digest schedule #{schedule} paused: it posts nothing until `/digest resume`.")
+
+    @app_commands.autocomplete(schedule=schedule_choices)
+    @app_commands.command(name="resume", description="Let a paused digest schedule post again, from its next run")
+    @app_commands.describe(schedule=SCHEDULE_HELP)
+    async def resume(self, interaction: discord.Interaction, schedule: int) -> None:
+        if not (await self._schedule(interaction, schedule)).paused:
+            raise UserError(f"Digest schedule #{schedule} is not paused.")
+        resumed = await self.scheduler.resume(guild_id_of(interaction), schedule)
+        if resumed is None:
+            raise UserError(f"Digest schedule #{schedule} was removed meanwhile.")
+        # The runs missed while paused are skipped, not posted: say so, or moderators wait for them.
+        await self._answer(
+            interaction,
+            f"Digest schedule resumed; runs missed while it was paused are skipped: {self._describe(resumed)}.",
         )
 
     @app_commands.command(name="list", description="List this server's digest schedules")
     async def list_(self, interaction: discord.Interaction) -> None:
         schedules = await self.engine.store.schedules.list(guild_id_of(interaction))
-        lines = []
-        for s in schedules:
-            next_run = self.scheduler.next_run(s.id)
-            scope = f" (only <#{s.scope_channel_id}>)" if s.scope_channel_id else ""
-            due = f", next <t:{int(next_run.timestamp())}:R>" if next_run else ""
-            lines.append(f"**#{s.id}** → <#{s.target_channel_id}>{scope}: `{s.cron}` {s.timezone}{due}")
-        await interaction.response.send_message(
-            "\n".join(lines) or "No digest schedules. Add one with `/digest schedule`.",
-            ephemeral=True,
-            allowed_mentions=NO_MENTIONS,
+        await self._answer(
+            interaction,
+            "\n".join(map(self._describe, schedules)) or "No digest schedules. Add one with `/digest schedule`.",
         )
 
+    @app_commands.autocomplete(schedule=schedule_choices)
     @app_commands.command(name="remove", description="Delete a digest schedule")
-    @app_commands.describe(schedule="The schedule's number (see /digest list); start typing to pick one")
+    @app_commands.describe(schedule=SCHEDULE_HELP)
     async def remove(self, interaction: discord.Interaction, schedule: int) -> None:
         if not await self.engine.store.schedules.remove(guild_id_of(interaction), schedule):
             raise UserError(f"There is no digest schedule #{schedule} in this server. See `/digest list`.")
         self.scheduler.remove(schedule)
-        await interaction.response.send_message(
-            f"Digest schedule #{schedule} removed.", ephemeral=True, allowed_mentions=NO_MENTIONS
-        )
-
-    @remove.autocomplete("schedule")
-    async def _schedule_choices(self, interaction: discord.Interaction, current: str) -> list[app_commands.Choice[int]]:
-        """The server's schedules, as `#3 → #digests, 09:00 UTC`: the number alone means little."""
-        guild = interaction.guild
-        choices = []
-        for schedule in await self.engine.store.schedules.list(guild_id_of(interaction)):
-            channel = guild.get_channel(schedule.target_channel_id) if guild else None
-            label = f"#{schedule.id} → #{channel.name if channel else schedule.target_channel_id}, {schedule.cron} {schedule.timezone}"
-            if current.strip().lower().lstrip("#") in label.lower():
-                choices.append(app_commands.Choice(name=label[:100], value=schedule.id))
-        return choices[:25]
+        await self._answer(interaction, f"Digest schedule #{schedule} removed.")
 
     @app_commands.command(name="preview", description="See a digest privately before scheduling it")
-    @app_commands.describe(channel="Only this channel", since="How far back: 90m, 12h, 3d, 2 weeks, 1y")
+    @app_commands.describe(
+        channel="Only this channel",
+        since="How far back: 90m, 12h, 3d, 2 weeks, 1y",
+        style=f"{STYLE_HELP} (default full)",
+    )
     async def preview(
-        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None, since: str = "24h"
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel | None = None,
+        since: str = "24h",
+        style: Style = FULL,
     ) -> None:
-        await summarise(
-            self.engine, interaction, since, channel, True, await quotable_channels(interaction, channel, post=False)
-        )
+        readable = await quotable_channels(interaction, channel, post=False)
+        await summarise(self.engine, interaction, since, channel, True, readable, style)
 
+    @app_commands.autocomplete(schedule=schedule_choices)
     @app_commands.command(name="run-now", description="Post a digest now")
     @app_commands.describe(
         schedule="Run this schedule early (covers the time since its last run)",
         target="Otherwise: post here (default: the digest channel)",
         since="Otherwise: how far back (default 24h)",
+        style="compact or full, as for /digest schedule (default: the schedule's, else full)",
     )
     async def run_now(
         self,
@@ -387,8 +493,10 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         schedule: int | None = None,
         target: discord.TextChannel | None = None,
         since: str = "24h",
+        style: Style | None = None,
     ) -> None:
         job = await self._job_now(interaction, schedule, target, since)
+        job = replace(job, style=style or job.style)
         await interaction.response.defer(ephemeral=True, thinking=True)
         channel = await self.run_job(job)
         record = await self.engine.store.digests.get(job.guild_id, job.slot_key)
@@ -410,9 +518,7 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         slot_key = f"run-now:{interaction.id}"  # one interaction, one digest
         now = datetime.now(UTC)
         if schedule_id is not None:
-            schedule = await self.engine.store.schedules.get(guild_id_of(interaction), schedule_id)
-            if schedule is None:
-                raise UserError(f"There is no digest schedule #{schedule_id} in this server. See `/digest list`.")
+            schedule = await self._schedule(interaction, schedule_id)
             return replace(job_for_slot(schedule, now), slot_key=slot_key)
         if target is None:
             config = await self.engine.store.settings.get(guild_id_of(interaction))

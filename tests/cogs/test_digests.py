@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.adapter.scheduling import UTC
+from bot.engine.digest import thread_name
 from bot.store import Store
 from bot.tooling.fakediscord import VIEW_CHANNEL, overwrite
 from tests.cogs.conftest import eventually
@@ -121,25 +122,146 @@ async def test_summary_refuses_a_bad_duration_without_using_up_the_cooldown(clio
     assert "Slow down: try again in" in await clio.reply_text(again)
 
 
+def _soon(seconds: float, tz: str = "UTC") -> tuple[datetime, str]:
+    """A moment a few seconds ahead, and a daily cron (seconds last) that fires at it."""
+    fire = (datetime.now(ZoneInfo(tz)) + timedelta(seconds=seconds)).replace(microsecond=0)
+    return fire, f"{fire.minute} {fire.hour} * * * {fire.second}"
+
+
+async def _posted(clio, count: int = 1):
+    """The guild's digests, once ``count`` of them are fully posted."""
+
+    async def done():
+        digests = await clio.store.digests.recent(int(clio.guild_id))
+        return digests if len([d for d in digests if d.posted]) >= count else None
+
+    return await eventually(done, timeout=20, what=f"{count} digest(s) posted")
+
+
 async def test_schedule_fires_and_posts_exactly_once(clio):
     await _talk(clio)
-    paris = ZoneInfo("Europe/Paris")
-    fire = (datetime.now(paris) + timedelta(seconds=3)).replace(microsecond=0)
-    cron = f"{fire.minute} {fire.hour} * * * {fire.second}"  # seconds last: fires once, in 3 s
+    fire, cron = _soon(3, "Europe/Paris")
     record = await clio.slash(
         "digest schedule", {"target": clio.channels["digests"], "when": cron, "timezone": "Europe/Paris"}
     )
-    assert "scheduled" in await clio.reply_text(record)
-    await clio.fake.wait_for_sent(lambda s: s.channel_id == clio.channels["digests"], timeout=15)
+    assert "scheduled" in await clio.reply_text(record) and "compact" in record.original["content"]
+    [digest] = await _posted(clio)
+
+    # Compact, the default: one embed of the top arguments in the channel, the full digest in a thread
+    # named after what the digest covers.
+    first, *rest = _posts(clio, "digests")
+    assert first.channel_id == clio.channels["digests"] and len(first.payload["embeds"]) == 1
+    compact = first.payload["embeds"][0]
+    assert compact["title"].startswith("Digest") and compact["fields"]
+    assert compact["fields"][0]["value"].startswith("Argued **")
+    assert "<t:" in compact["description"] and "UTC" not in compact["description"]
+    thread = clio.fake.state.channels[first.message["id"]]
+    assert thread["name"] == thread_name(None, digest.window_start, digest.window_end, "Europe/Paris")
+    assert thread["name"].startswith("Digest: whole server, ")
+    assert rest and {s.channel_id for s in rest} == {thread["id"]}
+    assert rest[0].payload["embeds"][0]["title"] == compact["title"]  # the full digest's header
 
     # The same slot firing again (a duplicate trigger, a restart mid-way) posts nothing more.
     schedule = (await clio.store.schedules.list(int(clio.guild_id)))[0]
     await clio.bot.get_cog("Digests").scheduler.run_slot(schedule.id, fire)
     await asyncio.sleep(0.5)
-    assert len(_posts(clio, "digests")) == 1
+    assert len(_posts(clio, "digests")) == len(digest.message_ids)
     [digest] = await clio.store.digests.recent(int(clio.guild_id))
     assert digest.posted and digest.window_end == fire.timestamp()
     assert (await clio.store.schedules.get(int(clio.guild_id), schedule.id)).last_run_at == fire.timestamp()
+
+
+async def test_pause_stops_posting_and_resume_restarts_without_a_burst(clio):
+    await _talk(clio)
+    fire, cron = _soon(4)
+    await clio.reply_text(await clio.slash("digest schedule", {"target": clio.channels["digests"], "when": cron}))
+    assert "paused" in await clio.reply_text(await clio.slash("digest pause", {"schedule": 1}))
+    listing = await clio.reply_text(await clio.slash("digest list"))
+    assert "**#1**" in listing and "paused" in listing and "next" not in listing
+    typed = await clio.fake.autocomplete(
+        clio.guild_id, clio.channels["general"], clio.users["mod"], "digest resume", {"schedule": ""}, "schedule"
+    )
+    assert [c["name"] for c in (await typed.response())["data"]["choices"]] == [f"#1 → #digests, {cron} UTC (paused)"]
+    await asyncio.sleep(max(0.0, fire.timestamp() - time.time()) + 1.5)
+    assert _posts(clio, "digests") == [] and await clio.store.digests.recent(int(clio.guild_id)) == []
+
+    resumed = await clio.reply_text(await clio.slash("digest resume", {"schedule": 1}))
+    assert "resumed" in resumed and "skipped" in resumed
+    await asyncio.sleep(1)
+    assert _posts(clio, "digests") == []  # the slot missed while paused is not posted late
+    assert "is not paused" in await clio.reply_text(await clio.slash("digest resume", {"schedule": 1}))
+
+    # Running again: its next slot posts (moved a few seconds ahead, rather than waiting a day).
+    _fire, cron = _soon(3)
+    assert "updated" in await clio.reply_text(await clio.slash("digest edit", {"schedule": 1, "when": cron}))
+    [digest] = await _posted(clio)
+    assert digest.window_start == fire.timestamp()  # it starts where the skipped slot ended
+    assert len(_posts(clio, "digests")) == len(digest.message_ids)
+
+
+async def test_edit_changes_a_schedule(clio):
+    await _talk(clio)
+    await clio.reply_text(await clio.slash("digest schedule", {"target": clio.channels["digests"], "when": "09:30"}))
+    changes = {
+        "schedule": 1,
+        "target": clio.channels["random"],
+        "timezone": "Europe/Paris",
+        "channel": clio.channels["general"],
+        "style": "full",
+    }
+    answer = await clio.reply_text(await clio.slash("digest edit", changes))
+    assert f"<#{clio.channels['random']}> (only <#{clio.channels['general']}>): `09:30` Europe/Paris, full" in answer
+    schedule = await clio.store.schedules.get(int(clio.guild_id), 1)
+    assert (schedule.target_channel_id, schedule.scope_channel_id, schedule.timezone, schedule.style) == (
+        int(clio.channels["random"]),
+        int(clio.channels["general"]),
+        "Europe/Paris",
+        "full",
+    )
+    assert await clio.store.schedules.list(int(clio.guild_id)) == [schedule]
+    refusals = {
+        "Bad cron expression": {"schedule": 1, "when": "61 * * * *"},
+        "at most every": {"schedule": 1, "when": "* * * * *"},
+        "Unknown timezone": {"schedule": 1, "timezone": "Mars/Olympus_Mons"},
+        "Nothing to change": {"schedule": 1, "style": "full"},
+        "Pick one": {"schedule": 1, "channel": clio.channels["general"], "all_channels": True},
+        "no digest schedule #9": {"schedule": 9, "style": "compact"},
+    }
+    for expected, options in refusals.items():
+        assert expected in await clio.reply_text(await clio.slash("digest edit", options)), expected
+    assert await clio.store.schedules.get(int(clio.guild_id), 1) == schedule
+    refused = await clio.slash("digest edit", {"schedule": 1, "style": "compact"}, user="alice")
+    assert "Manage Messages" in await clio.reply_text(refused)
+
+    # Its job moved with it: the new time, in the new timezone, and back to the whole server, compact.
+    _fire, cron = _soon(3, "Europe/Paris")
+    edited = await clio.slash("digest edit", {"schedule": 1, "when": cron, "all_channels": True, "style": "compact"})
+    assert "compact" in await clio.reply_text(edited)
+    [digest] = await _posted(clio)
+    first, *rest = _posts(clio, "random")
+    assert first.channel_id == clio.channels["random"] and first.payload["embeds"][0]["fields"]
+    assert clio.fake.state.channels[first.message["id"]]["name"].startswith("Digest: whole server, ")
+    assert len(rest) + 1 == len(digest.message_ids) and _posts(clio, "digests") == []
+
+
+async def test_a_compact_summary_threads_the_full_digest_and_a_private_one_follows_in_sequence(clio):
+    await clio.seed_sample()
+    record = await clio.slash("summary", {"since": "3w", "post": True, "style": "compact"}, user="mod")
+    original = await record.wait_original(timeout=30)
+    await clio.commands_done()
+    [compact] = original["embeds"]
+    assert len(compact["fields"]) == 5 and [a["filename"] for a in original["attachments"]] == ["trend.png"]
+    thread = clio.fake.state.channels[original["id"]]
+    assert thread["name"].startswith("Digest: whole server, ")
+    in_thread = [s for s in clio.fake.sent if s.channel_id == thread["id"]]
+    assert in_thread[0].payload["embeds"][0]["title"] == compact["title"]  # the full digest, from its header
+
+    preview = await clio.slash("digest preview", {"since": "3w", "style": "compact"})
+    first = await preview.wait_original(timeout=30)
+    await clio.commands_done()
+    assert first["flags"] & EPHEMERAL and len(first["embeds"]) == 1 and first["embeds"][0]["fields"]
+    assert len(preview.followups) >= 2 and all(m["flags"] & EPHEMERAL for m in preview.followups)
+    assert len([c for c in clio.fake.state.channels.values() if c.get("type") == 11]) == 1  # no thread for it
 
 
 async def test_bad_schedules_are_refused_clearly(clio):
@@ -227,8 +349,8 @@ async def test_missed_slots_get_one_catch_up_digest_after_a_restart(clio):
     assert digest.window_end == new_year  # one digest, for the newest missed slot only
     await clio.restart()
     await asyncio.sleep(0.5)
-    assert len(await clio.store.digests.recent(int(clio.guild_id))) == 1
-    assert len(_posts(clio, "digests")) == 1
+    [digest] = await clio.store.digests.recent(int(clio.guild_id))
+    assert len(_posts(clio, "digests")) == len(digest.message_ids)
 
 
 async def test_preview_is_private_and_never_threads(clio):
@@ -321,3 +443,19 @@ async def test_a_failed_digest_is_retried_by_the_outbox_and_moderators_are_told(
     assert done is not None and done.posted
     assert len(_posts(clio, "digests")) == len(done.message_ids)
     assert len([s for s in clio.fake.sent if s.channel_id == modlog]) == 1  # told once
+
+
+async def test_digest_options_fit_discords_limits(clio):
+    """Discord takes 100 characters of a description; discord.py cuts a longer one with '…'."""
+    synced = clio.fake.state.commands[None]
+
+    def too_long(options):
+        for option in options or []:
+            description = option.get("description", "")
+            if len(description) > 100 or description.endswith("…"):
+                yield option["name"]
+            yield from too_long(option.get("options"))
+
+    assert [name for key in (("digest", 1), ("summary", 1)) for name in too_long(synced[key].get("options"))] == []
+    style = next(o for o in synced[("summary", 1)]["options"] if o["name"] == "style")
+    assert [c["value"] for c in style["choices"]] == ["compact", "full"]
