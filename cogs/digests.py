@@ -339,6 +339,31 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
     async def _answer(self, interaction: discord.Interaction, text: str) -> None:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_MENTIONS)
 
+    async def add_schedule(
+        self,
+        guild_id: int,
+        target: discord.TextChannel,
+        when: str,
+        timezone: str,
+        scope: discord.TextChannel | None,
+        created_by: int,
+        style: Style = COMPACT,
+    ) -> Schedule:
+        """Check, store and start a schedule: `/digest schedule` and `/clio setup`'s first digest."""
+        ensure_postable(target)
+        self._trigger(when, timezone)
+        schedule = await self.engine.store.schedules.add(
+            guild_id,
+            target.id,
+            when,
+            timezone,
+            scope_channel_id=scope.id if scope else None,
+            created_by=created_by,
+            style=style,
+        )
+        self.scheduler.add(schedule)
+        return schedule
+
     @app_commands.autocomplete(timezone=timezone_choices)
     @app_commands.command(name="schedule", description="Post a digest on a schedule")
     @app_commands.describe(
@@ -357,18 +382,9 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         channel: discord.TextChannel | None = None,
         style: Style = COMPACT,
     ) -> None:
-        ensure_postable(target)
-        self._trigger(when, timezone)
-        schedule = await self.engine.store.schedules.add(
-            guild_id_of(interaction),
-            target.id,
-            when,
-            timezone,
-            scope_channel_id=channel.id if channel else None,
-            created_by=interaction.user.id,
-            style=style,
+        schedule = await self.add_schedule(
+            guild_id_of(interaction), target, when, timezone, channel, interaction.user.id, style
         )
-        self.scheduler.add(schedule)
         next_run = self.scheduler.next_run(schedule.id)
         when_text = f"<t:{int(next_run.timestamp())}:F>" if next_run else "never"
         await self._answer(

@@ -65,11 +65,11 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
     async def _update(self, interaction: discord.Interaction, **values) -> GuildConfig:
         return await self._validated(self.engine.store.settings.set(guild_id_of(interaction), **values))
 
-    async def _toggle(self, interaction: discord.Interaction, key: str, item: int | str, present: bool) -> GuildConfig:
+    async def _toggle(self, guild_id: int, key: str, item: int | str, present: bool) -> GuildConfig:
         """Add ``item`` to (or remove it from) the list setting ``key``, under the settings lock."""
         return await self._validated(
             self.engine.store.settings.update(
-                guild_id_of(interaction), lambda config: {key: toggled(getattr(config, key), item, present)}
+                guild_id, lambda config: {key: toggled(getattr(config, key), item, present)}
             )
         )
 
@@ -94,14 +94,19 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
     async def watch(
         self, interaction: discord.Interaction, channel: discord.TextChannel | discord.ForumChannel
     ) -> None:
-        ensure_readable(channel)
-        config = await self.engine.store.settings.get(guild_id_of(interaction))
-        if channel.id in config.watched_channels:
+        if not await self.watch_channel(guild_id_of(interaction), channel):
             await self._done(interaction, f"{channel.mention} is already watched.")
             return
-        await self._toggle(interaction, "watched_channels", channel.id, True)
         await self._done(interaction, f"Now watching {channel.mention}; reading its history and its threads'.")
+
+    async def watch_channel(self, guild_id: int, channel: discord.TextChannel | discord.ForumChannel) -> bool:
+        """Watch a channel and start reading its history; False when it was watched already."""
+        ensure_readable(channel)
+        if channel.id in (await self.engine.store.settings.get(guild_id)).watched_channels:
+            return False
+        await self._toggle(guild_id, "watched_channels", channel.id, True)
         self._ingest().start_backfill(channel)
+        return True
 
     @app_commands.command(
         name="import-history", description="Read a watched channel's whole history, threads included, now"
@@ -143,7 +148,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         config = await self.engine.store.settings.get(guild_id_of(interaction))
         if channel.id not in config.watched_channels:
             raise UserError(f"{channel.mention} is not watched.")
-        await self._toggle(interaction, "watched_channels", channel.id, False)
+        await self._toggle(guild_id_of(interaction), "watched_channels", channel.id, False)
         await self._done(
             interaction, f"No longer watching {channel.mention}. Its stored messages stay until they expire."
         )
@@ -179,7 +184,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
     async def notes(self, interaction: discord.Interaction, channel: discord.TextChannel, enabled: bool) -> None:
         if enabled:
             ensure_postable(channel)
-        await self._toggle(interaction, "note_channels", channel.id, enabled)
+        await self._toggle(guild_id_of(interaction), "note_channels", channel.id, enabled)
         await self._done(interaction, f"Context notes {'on' if enabled else 'off'} in {channel.mention}.")
 
     @config.command(name="note-threshold", description="How sure a tag must be before Clio posts a context note")
@@ -210,7 +215,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
     @app_commands.describe(name="abuse, spam, flood or policy (rule-breaking arguments)", enabled="On or off")
     @app_commands.choices(name=[app_commands.Choice(name=n, value=n) for n in FLAGGER_NAMES])
     async def flagger(self, interaction: discord.Interaction, name: app_commands.Choice[str], enabled: bool) -> None:
-        await self._toggle(interaction, "flaggers", name.value, enabled)
+        await self._toggle(guild_id_of(interaction), "flaggers", name.value, enabled)
         await self._done(interaction, f"The {name.value} flagger is {'on' if enabled else 'off'}.")
 
     @config.command(name="flagging", description="Thresholds of the abuse, flood and mass-mention flaggers")
@@ -264,7 +269,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
             key, target_id, shown = "exempt_roles", role.id, role.mention
         else:
             raise UserError("Name exactly one channel or one role.")
-        await self._toggle(interaction, key, target_id, exempt)
+        await self._toggle(guild_id_of(interaction), key, target_id, exempt)
         await self._done(interaction, f"{shown} is {'now' if exempt else 'no longer'} exempt from flagging.")
 
     @config.command(name="spam-allow", description="Never count a domain's links, or a partner's invite, as spam")
@@ -282,7 +287,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
             key, value = "spam_allowed_invites", allowlist_invite(invite)
         else:
             raise UserError("Name exactly one domain or one invite.")
-        await self._toggle(interaction, key, value, allowed)
+        await self._toggle(guild_id_of(interaction), key, value, allowed)
         await self._done(interaction, f"`{value}` is {'now' if allowed else 'no longer'} on the spam allowlist.")
 
     @config.command(name="modlog-digest", description="When the moderators' digest is posted each day")

@@ -39,6 +39,8 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.moderation",
     "cogs.manual_actions",
     "cogs.help",
+    "cogs.setup",
+    "cogs.export",
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_NO_TOKEN, EXIT_BAD_TOKEN, EXIT_NO_INTENT = 0, 1, 2, 3, 4

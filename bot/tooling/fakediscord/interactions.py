@@ -33,6 +33,7 @@ AUTOCOMPLETE_RESULT, MODAL = 8, 9
 
 _SNOWFLAKE_OPTION_TYPES = {6, 7, 8, 9, 11}
 _ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+CHANNEL_SELECT = 8  # a component type
 
 
 class InteractionRecord:
@@ -152,6 +153,11 @@ class Interactions:
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": component["type"]}
         if component["type"] != 2:
             data["values"] = list(values or [])
+        if component["type"] == CHANNEL_SELECT:
+            guild = self.state.guild_of(message["channel_id"])
+            data["resolved"] = {
+                "channels": {v: self._resolved_channel(guild.id if guild else None, v) for v in data["values"]}
+            }
         return data
 
     def new(

@@ -146,11 +146,17 @@ class FakeDiscord:
     def add_user(self, username: str, *, bot: bool = False) -> dict[str, Any]:
         return self.state.new_user(username, bot=bot)
 
-    def add_guild(self, name: str, owner_id: str | None = None) -> Guild:
+    def add_guild(self, name: str, owner_id: str | None = None, channels: Sequence[str] = ()) -> Guild:
+        """A guild the bot is in; connected clients see it join (with ``channels``, text channels it has)."""
         guild = self.state.add_guild(name, owner_id)
+        for channel in channels:
+            self.state.add_channel(guild.id, channel)
         for session in list(self.gateway.sessions.values()):
             if session.covers(guild.id):
-                session.dispatch("GUILD_CREATE", self.gateway.guild_create_payload(guild, session))
+                # A guild joined after READY comes without "unavailable": discord.py calls that a join.
+                joined = self.gateway.guild_create_payload(guild, session)
+                joined.pop("unavailable", None)
+                session.dispatch("GUILD_CREATE", joined)
         return guild
 
     def add_channel(self, guild_id: str, name: str, overwrites: list[dict[str, Any]] | None = None) -> dict[str, Any]:
