@@ -14,4 +14,6 @@ def test_every_setting_has_a_field():
 def test_notes_field_says_threshold_and_cooldown():
     config = GuildConfig(note_channels=[42], note_threshold=0.9, note_cooldown_hours=6)
     fields = {f.name: f.value for f in describe(config).fields}
-    assert fields["Context notes"] == "in <#42>; when a tag is at least 0.90 sure; at most one per channel every 6 hours"
+    assert (
+        fields["Context notes"] == "in <#42>; when a tag is at least 0.90 sure; at most one per channel every 6 hours"
+    )
