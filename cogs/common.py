@@ -193,16 +193,22 @@ async def answer_error(interaction: discord.Interaction, error: Exception) -> No
     await reply_ephemeral(interaction, message)
 
 
+async def moderator_or_told(interaction: discord.Interaction) -> bool:
+    """A component's moderator check: True for a moderator; anyone else is answered why not (a failed
+    ``interaction_check`` is otherwise silent)."""
+    try:
+        return await require_moderator(interaction)
+    except app_commands.AppCommandError as error:
+        await answer_error(interaction, error)
+        return False
+
+
 class ModeratorItem:
-    """Mixed in before ``DynamicItem``: a server-side moderator check that answers the refused user
-    (a failed ``interaction_check`` is otherwise silent), and errors answered instead of only logged."""
+    """Mixed in before ``DynamicItem``: a server-side moderator check that answers the refused user,
+    and errors answered instead of only logged."""
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        try:
-            return await require_moderator(interaction)
-        except app_commands.AppCommandError as error:
-            await answer_error(interaction, error)
-            return False
+        return await moderator_or_told(interaction)
 
     async def callback(self, interaction: discord.Interaction) -> None:
         try:

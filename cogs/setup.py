@@ -30,6 +30,7 @@ from cogs.common import (
     clio_of,
     ensure_postable,
     guild_id_of,
+    moderator_or_told,
     remove_from_clio,
     require_moderator,
 )
@@ -93,11 +94,7 @@ class SetupView(discord.ui.View):
         return self.bot.engine.store
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        try:
-            return await require_moderator(interaction)
-        except app_commands.AppCommandError as error:
-            await answer_error(interaction, error)
-            return False
+        return await moderator_or_told(interaction)
 
     async def on_error(self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item) -> None:
         await answer_error(interaction, error)
@@ -129,10 +126,7 @@ class SetupView(discord.ui.View):
         row=1,
     )
     async def digest_channel(self, interaction: discord.Interaction, select: discord.ui.ChannelSelect) -> None:
-        (channel,) = _resolved(select)
-        ensure_postable(channel)
-        await self.store.settings.set(self.guild_id, digest_channel=channel.id)
-        await self.show(interaction)
+        await self._post_in(interaction, select, "digest_channel")
 
     @discord.ui.select(
         cls=discord.ui.ChannelSelect,
@@ -141,9 +135,13 @@ class SetupView(discord.ui.View):
         row=2,
     )
     async def modlog_channel(self, interaction: discord.Interaction, select: discord.ui.ChannelSelect) -> None:
+        await self._post_in(interaction, select, "modlog_channel")
+
+    async def _post_in(self, interaction: discord.Interaction, select: discord.ui.ChannelSelect, setting: str) -> None:
+        """Save the picked channel as where Clio posts something, once Clio may post there."""
         (channel,) = _resolved(select)
         ensure_postable(channel)
-        await self.store.settings.set(self.guild_id, modlog_channel=channel.id)
+        await self.store.settings.set(self.guild_id, **{setting: channel.id})
         await self.show(interaction)
 
 
