@@ -1,63 +1,35 @@
-"""Digests: ``/summary`` on demand, and ``/digest ...`` schedules posted exactly once per slot."""
+"""``/digest ...``: moderators schedule digests (posted exactly once per slot, by ``cogs.digest_posting``),
+edit, pause and resume them, preview one privately, or post one now. ``/summary`` is ``cogs.summary``."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
-import math
-import time
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import Literal
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.adapter.client import ClioBot
-from bot.adapter.publishing import Page, digest_pages, job_from_record, publish
-from bot.adapter.scheduling import (
-    UTC,
-    DigestJob,
-    DigestScheduler,
-    build_trigger,
-    is_scheduled_slot,
-    job_for_slot,
-    min_interval,
-    repeat,
-)
+from bot.adapter.scheduling import UTC, DigestJob, DigestScheduler, build_trigger, job_for_slot, min_interval, repeat
 from bot.core.errors import UserError
 from bot.core.times import parse_duration
-from bot.engine.digest import COMPACT, FULL, thread_name
+from bot.engine.digest import COMPACT, FULL
 from bot.store.digests import Schedule
 from cogs.common import (
     NO_MENTIONS,
-    MessageChannel,
     clio_of,
-    embeds_of,
     ensure_postable,
-    files_of,
     guild_id_of,
     guild_of,
-    member_of,
-    readable_by,
-    readable_by_audience,
     require_moderator,
     timezone_choices,
 )
+from cogs.digest_posting import RETRY_EVERY_MINUTES, RETRY_JOB, DigestPosting
+from cogs.summary import STYLE_HELP, Style, quotable_channels, summarise
 
-log = logging.getLogger(__name__)
-
-# Errors after which posting is worth another try; a 429 never gets here (discord.py waits it out).
-_TRANSIENT = (discord.DiscordServerError, aiohttp.ClientError, asyncio.TimeoutError)
-# Scheduled digests that could not be posted are tried again this often, for this long.
-RETRY_JOB, RETRY_EVERY_MINUTES, RETRY_FOR_SECONDS = "digests-outbox", 5, 86400.0
-
-Style = Literal["compact", "full"]  # bot.engine.digest.STYLES, as a choice Discord offers
 # Option descriptions shared by the commands that take them (Discord allows 100 characters).
-STYLE_HELP = "compact (top arguments in one embed, full digest in a thread) or full"
 SCHEDULE_HELP = "The schedule's number (see /digest list); start typing to pick one"
 WHEN_HELP = "HH:MM (daily) or a cron expression such as `0 9 * * 1` (Mondays 09:00)"
 TIMEZONE_HELP = "IANA timezone, such as Europe/Paris (default UTC)"
@@ -77,121 +49,9 @@ async def schedule_choices(interaction: discord.Interaction, current: str) -> li
     return choices[:25]
 
 
-async def send_digest(interaction: discord.Interaction, pages: list[Page], ephemeral: bool, thread_title: str) -> None:
-    """Answer a deferred interaction with a digest: page one as the answer, the rest in a thread named
-    ``thread_title`` started from it (or as more follow-ups, for an ephemeral answer, which cannot hold a thread)."""
-    if not pages:
-        await interaction.followup.send(
-            "Nothing to summarise in that window.", ephemeral=ephemeral, allowed_mentions=NO_MENTIONS
-        )
-        return
-
-    async def followup(page: Page) -> discord.Message:
-        return await interaction.followup.send(
-            embeds=embeds_of(page.embeds),
-            files=files_of(page.files),
-            ephemeral=ephemeral,
-            allowed_mentions=NO_MENTIONS,
-            wait=True,
-        )
-
-    first = await followup(pages[0])
-    if len(pages) == 1:
-        return
-    channel = interaction.channel
-    if ephemeral or not isinstance(channel, discord.TextChannel):  # no threads in threads either
-        for page in pages[1:]:
-            await followup(page)
-        return
-    # The follow-up's own object lacks guild data; the channel's partial message has it.
-    thread = await channel.get_partial_message(first.id).create_thread(name=thread_title)
-    for page in pages[1:]:
-        await thread.send(embeds=embeds_of(page.embeds), files=files_of(page.files), allowed_mentions=NO_MENTIONS)
-
-
-async def quotable_channels(
-    interaction: discord.Interaction, channel: discord.TextChannel | None, post: bool
-) -> set[int]:
-    """A summary quotes only what the asker can read, and, posted, what everyone who sees it can read."""
-    member = member_of(interaction)
-    readable = readable_by(guild_of(interaction), member)
-    if post:
-        await require_moderator(interaction)
-        if not isinstance(interaction.channel, MessageChannel):
-            raise UserError("Summaries can only be posted in a server's text channels and threads.")
-        readable &= readable_by_audience(interaction.channel)
-    if channel is not None and channel.id not in readable:
-        who = "some who can read this channel can't" if post else "you can't"
-        raise UserError(f"I can't summarise {channel.mention} here: {who} read it.")
-    return readable
-
-
-async def summarise(
-    engine,
-    interaction: discord.Interaction,
-    since: str,
-    channel: discord.TextChannel | None,
-    ephemeral: bool,
-    readable: set[int],
-    style: Style = FULL,
-) -> None:
-    """Defer (building a digest takes longer than Discord's 3 s), then answer with the digest."""
-    window = parse_duration(since)
-    await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-    until = time.time()
-    start = until - window.total_seconds()
-    pages = await digest_pages(
-        engine, guild_id_of(interaction), start, until, channel.id if channel else None, readable=readable, style=style
-    )
-    await send_digest(interaction, pages, ephemeral, thread_name(channel.name if channel else None, start, until))
-
-
-class Summary(commands.Cog):
-    cooldown_seconds = 10.0  # per member and server
-
-    def __init__(self, bot: ClioBot) -> None:
-        self.bot = bot
-        self.engine = bot.engine
-        self._started: dict[tuple[int, int], float] = {}  # (guild, member) -> their last /summary's start
-
-    @app_commands.command(name="summary", description="Summarise recent discussion, with quotes and sources")
-    @app_commands.guild_only()
-    @app_commands.describe(
-        channel="Only this channel (default: every watched channel)",
-        since="How far back: 90m, 12h, 3d, 2 weeks, 1y (default 24h)",
-        post="Moderators: post it in this channel for everyone (default: only you see it)",
-        style=f"{STYLE_HELP} (default full)",
-    )
-    async def summary(
-        self,
-        interaction: discord.Interaction,
-        channel: discord.TextChannel | None = None,
-        since: str = "24h",
-        post: bool = False,
-        style: Style = FULL,
-    ) -> None:
-        key, now = (guild_id_of(interaction), interaction.user.id), time.monotonic()
-        previous = self._started.get(key)
-        if previous is not None and now - previous < self.cooldown_seconds:
-            raise UserError(f"Slow down: try again in {math.ceil(self.cooldown_seconds - (now - previous))} s.")
-        # Taken at the start, so two at once cannot both run; given back when it fails, so a typo costs nothing.
-        self._started[key] = now
-        try:
-            readable = await quotable_channels(interaction, channel, post)
-            await summarise(self.engine, interaction, since, channel, not post, readable, style)
-        except Exception:
-            if previous is None:
-                self._started.pop(key, None)
-            else:
-                self._started[key] = previous
-            raise
-        if len(self._started) > 10_000:  # forget cooldowns that are over
-            self._started = {k: t for k, t in self._started.items() if now - t < self.cooldown_seconds}
-
-
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_messages=True)
-class Digests(commands.GroupCog, group_name="digest", group_description="Scheduled digests"):
+class Digests(DigestPosting, commands.GroupCog, group_name="digest", group_description="Scheduled digests"):
     # Refuse schedules that would post more often than this: a digest is not a chat message.
     min_interval = timedelta(minutes=15)
     retry_backoff = 2.0
@@ -224,92 +84,6 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
         task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    # -- posting ------------------------------------------------------------------------------------
-
-    async def run_job(self, job: DigestJob) -> discord.TextChannel | None:
-        """Post a digest to its channel, once per slot. Called by the scheduler and by run-now."""
-        await self.bot.wait_until_ready()
-        if self.bot.get_guild(job.guild_id) is None:
-            # Left, or served by another process's shards: whoever serves it posts it.
-            log.info("digest %s: guild %d is not served here; not posted", job.slot_key, job.guild_id)
-            return None
-        channel = self.bot.get_channel(job.target_channel_id)
-        if not isinstance(channel, discord.TextChannel) or channel.guild.id != job.guild_id:
-            log.warning("digest %s: channel %d is gone; not posted", job.slot_key, job.target_channel_id)
-            await self._tell_moderators(job, "its channel is gone or hidden from me")
-            return None
-        try:
-            await publish(
-                self.engine,
-                job,
-                self._poster(channel, job),
-                retry_on=_TRANSIENT,
-                backoff=self.retry_backoff,
-                readable=readable_by_audience(channel),
-            )
-        except Exception as exc:
-            log.exception("digest %s could not be posted", job.slot_key)
-            await self._tell_moderators(job, f"Discord refused it ({exc})")
-            return None
-        return channel
-
-    async def _tell_moderators(self, job: DigestJob, reason: str) -> None:
-        """Once per digest, in the mod-log: a scheduled digest is retried for a day, then given up."""
-        if job.slot_key in self._told or not is_scheduled_slot(job.slot_key):
-            return
-        config = await self.engine.store.settings.get(job.guild_id)
-        modlog = self.bot.get_channel(config.modlog_channel) if config.modlog_channel else None
-        if not isinstance(modlog, MessageChannel):
-            return
-        self._told.add(job.slot_key)
-        text = (
-            f"The digest due <t:{int(job.until)}:f> for <#{job.target_channel_id}> could not be posted: {reason}."
-            f" I try again every {RETRY_EVERY_MINUTES} minutes for a day; the next scheduled digest covers its"
-            " messages too."
-        )
-        with contextlib.suppress(discord.HTTPException):
-            await modlog.send(text, allowed_mentions=NO_MENTIONS)
-
-    def _poster(self, channel: discord.TextChannel, job: DigestJob):
-        async def post(index: int, page: Page, first_id: int | None, nonce: str) -> int:
-            if index == 0:
-                destination: discord.abc.Messageable = channel
-            elif first_id is None:
-                raise RuntimeError("a digest's later pages go in a thread on its first message, which is not posted")
-            else:
-                destination = await self._thread(channel, first_id, job)
-            message = await destination.send(
-                embeds=embeds_of(page.embeds), files=files_of(page.files), nonce=nonce, allowed_mentions=NO_MENTIONS
-            )
-            return message.id
-
-        return post
-
-    async def _thread(self, channel: discord.TextChannel, first_id: int, job: DigestJob) -> discord.Thread:
-        # A thread started from a message has that message's id, so a retry finds the one it made.
-        thread = channel.guild.get_thread(first_id)
-        if thread is not None:
-            return thread
-        with contextlib.suppress(discord.NotFound):
-            fetched = await self.bot.fetch_channel(first_id)
-            if isinstance(fetched, discord.Thread):
-                return fetched
-        scope = channel.guild.get_channel(job.scope_channel_id) if job.scope_channel_id else None
-        scope_name = scope.name if scope else (str(job.scope_channel_id) if job.scope_channel_id else None)
-        name = thread_name(scope_name, job.since, job.until, job.timezone)
-        return await channel.get_partial_message(first_id).create_thread(name=name)
-
-    async def _resume_unfinished(self) -> None:
-        """The digests' outbox: at start-up and every few minutes, scheduled digests of the last day
-        that are not fully posted are posted, resuming after their last posted page."""
-        # Only scheduled slots: a run-now that failed was answered as failed, and is not owed.
-        for record in await self.engine.store.digests.unfinished(since=time.time() - RETRY_FOR_SECONDS):
-            schedule = await self.engine.store.schedules.get_by_id(record.schedule_id) if record.schedule_id else None
-            if schedule is None or schedule.paused or not is_scheduled_slot(record.slot_key):
-                continue
-            if (schedule.last_run_at or 0) < record.window_end:  # no later digest covered it
-                await self.run_job(replace(job_from_record(record), timezone=schedule.timezone))
 
     # -- commands -----------------------------------------------------------------------------------
 
@@ -554,5 +328,4 @@ class Digests(commands.GroupCog, group_name="digest", group_description="Schedul
 
 
 async def setup(bot: ClioBot) -> None:
-    await bot.add_cog(Summary(bot))
     await bot.add_cog(Digests(bot))

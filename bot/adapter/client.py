@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS: tuple[str, ...] = (
     "cogs.ingest",
     "cogs.settings",
+    "cogs.summary",
     "cogs.digests",
     "cogs.arguments",
     "cogs.moderation",
