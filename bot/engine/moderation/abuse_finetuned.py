@@ -1,0 +1,62 @@
+"""A fine-tuned abuse classifier (issue 12): text in, probability of abuse out; onnxruntime, no torch.
+
+The folder (``bot/weights/abuse-v2``) holds ``model.onnx`` (a truncated MiniLM, mean pooling and a linear
+unit with a sigmoid; fp32 arithmetic), the ``tokenizer.json`` it was trained with and ``model.json``
+(model id, maximum length, shipped threshold, figures). Trained and exported by
+:mod:`bot.training.finetune_abuse`. Not wired into the flagger yet.
+
+Texts are scored in batches of similar length with an attention mask; the model is fp32 with no dynamic
+quantization, so a text's score does not depend on what else is in its batch.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from bot.core.config import PACKAGE_ROOT
+
+DEFAULT_DIR = PACKAGE_ROOT / "weights" / "abuse-v2"
+
+
+class FinetunedAbuseModel:
+    def __init__(self, folder: Path = DEFAULT_DIR, threads: int = 1, batch_size: int = 16) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        folder = Path(folder)
+        meta = json.loads((folder / "model.json").read_text("utf-8"))
+        self.model_id: str = meta["model_id"]
+        self.threshold: float = float(meta["threshold"])
+        self.batch_size = batch_size
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=int(meta["max_length"]))
+        self._tokenizer.no_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session = onnxruntime.InferenceSession(
+            str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        """Probability of abuse per text, float32."""
+        out = np.zeros(len(texts), dtype=np.float32)
+        if not len(texts):
+            return out
+        encodings = self._tokenizer.encode_batch([t or " " for t in texts])
+        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            width = max(len(encodings[i].ids) for i in batch)
+            ids = np.zeros((len(batch), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, i in enumerate(batch):
+                ids[row, : len(encodings[i].ids)] = encodings[i].ids
+                mask[row, : len(encodings[i].ids)] = 1
+            out[batch] = np.asarray(self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]).reshape(-1)
+        return out
