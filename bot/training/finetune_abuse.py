@@ -260,6 +260,10 @@ def cross_validate(cfg: FinetuneConfig) -> dict:
         held = np.flatnonzero(~train_rows)
         scores[held] = predict(model, [olid_ids[i] for i in held])
         predicted[held] = scores[held] >= threshold
+        fold_labels = olid.labelled.labels[held].astype(bool)
+        on, off = data.binary_scores(fold_labels, predicted[held]), data.binary_scores(~fold_labels, ~predicted[held])
+        figures["olid_fold_macro_f1"] = (on["f1"] + off["f1"]) / 2
+        figures["olid_fold_oracle"] = _best_macro_f1(fold_labels, scores[held])
         figures["epoch_seconds"] = seconds
         figures["train_texts"] = len(other_ids) + int(train_rows.sum())
         per_fold.append(figures)
