@@ -28,12 +28,15 @@ class ModerationActions(Protocol):
 
     async def delete_message(self, channel_id: int, message_id: int) -> None:
         """Delete a message; one already gone counts as deleted."""
+        ...
 
     async def timeout(self, user_id: int, seconds: float, reason: str) -> None:
         """Time a member out; raises UserError when they are no longer a member."""
+        ...
 
     async def dm(self, user_id: int, text: str) -> bool:
         """Message a member privately; False when they do not accept it."""
+        ...
 
 
 @dataclass(frozen=True)

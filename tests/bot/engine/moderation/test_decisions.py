@@ -11,6 +11,7 @@ from bot.engine.moderation import Flag, decisions, queue
 from bot.store.moderation import ACTIONED, OPEN
 from bot.store.review import CONFIRMED, PROPOSED, EscalationStore
 from tests.bot.conftest import GUILD, make_message
+from tests.conftest import required
 
 ABUSE = Flag("abuse", 0.93, True, "abusive language: second-person insult")
 MODERATOR = 1
@@ -100,7 +101,7 @@ async def test_an_escalation_is_confirmed_once_or_given_back_when_the_timeout_fa
     assert proposed is not None
     with pytest.raises(UserError):
         await decisions.decide_escalation(store, RecordedActions(member=False), GUILD, proposed.id, True, MODERATOR)
-    assert (await EscalationStore(store.db).get(GUILD, proposed.id)).status == PROPOSED
+    assert required(await EscalationStore(store.db).get(GUILD, proposed.id)).status == PROPOSED
 
     actions = RecordedActions()
     confirmed = await decisions.decide_escalation(store, actions, GUILD, proposed.id, True, MODERATOR)
