@@ -15,9 +15,34 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+
+if TYPE_CHECKING:  # both load on first use, so that `clio` starts without them
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+
+def unpadded_tokenizer(path: Path, max_length: int) -> Tokenizer:
+    """A tokenizer that truncates but never pads: each length-sorted batch is padded to its own longest."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.enable_truncation(max_length=max_length)
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def cpu_session(path: Path, threads: int) -> onnxruntime.InferenceSession:
+    """An onnxruntime session on the CPU with ``threads`` threads for each operator, one operator at a time."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 @dataclass(frozen=True)
@@ -43,9 +68,6 @@ class Embedder:
     """Turns texts into L2-normalised float32 vectors."""
 
     def __init__(self, model_dir: Path, threads: int = 2, batch_size: int = 64) -> None:
-        import onnxruntime
-        from tokenizers import Tokenizer
-
         model_dir = Path(model_dir)
         for name in ("model.onnx", "tokenizer.json", "model.json"):
             if not (model_dir / name).is_file():
@@ -53,17 +75,8 @@ class Embedder:
         self.info = ModelInfo(**json.loads((model_dir / "model.json").read_text("utf-8")))
         self.batch_size = batch_size
 
-        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length=self.info.max_length)
-        self._tokenizer.no_padding()  # we pad each length-sorted batch ourselves
-
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = onnxruntime.InferenceSession(
-            str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
-        )
+        self._tokenizer = unpadded_tokenizer(model_dir / "tokenizer.json", self.info.max_length)
+        self._session = cpu_session(model_dir / "model.onnx", threads)
         self._input_names = {i.name for i in self._session.get_inputs()}
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clio-embed")
         # When the job on the worker thread was submitted, and when model work was last interrupted.

@@ -18,30 +18,20 @@ from pathlib import Path
 import numpy as np
 
 from bot.core.config import PACKAGE_ROOT
+from bot.engine.embedding import cpu_session, unpadded_tokenizer
 
 DEFAULT_DIR = PACKAGE_ROOT / "weights" / "abuse-v2"
 
 
 class FinetunedAbuseModel:
     def __init__(self, folder: Path = DEFAULT_DIR, threads: int = 1, batch_size: int = 16) -> None:
-        import onnxruntime
-        from tokenizers import Tokenizer
-
         folder = Path(folder)
         meta = json.loads((folder / "model.json").read_text("utf-8"))
         self.model_id: str = meta["model_id"]
         self.threshold: float = float(meta["threshold"])
         self.batch_size = batch_size
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length=int(meta["max_length"]))
-        self._tokenizer.no_padding()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = onnxruntime.InferenceSession(
-            str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
-        )
+        self._tokenizer = unpadded_tokenizer(folder / "tokenizer.json", int(meta["max_length"]))
+        self._session = cpu_session(folder / "model.onnx", threads)
 
     def score(self, texts: Sequence[str]) -> np.ndarray:
         """Probability of abuse per text, float32."""
