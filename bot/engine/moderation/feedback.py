@@ -10,7 +10,7 @@ text). It feeds back in two ways, both behind a moderator:
   never moves a threshold on its own: a silent rise would also hide real abuse. Counting only flags at
   or above the current threshold means a rise "uses up" the evidence that justified it.
 - Training data. :func:`export_false_positives` writes them as a CSV (``text,label`` with label 0)
-  that ``train_abuse`` reads as extra negatives (``TrainConfig.extra_negatives``).
+  that ``bot.training.abuse_training_data`` reads as extra negatives (``TrainConfig.extra_negatives``).
 
 Texts are personal data: they are redacted when their author is forgotten and when they outlive the
 guild's retention period (:mod:`bot.engine.privacy`), and the export says so in its docstring.

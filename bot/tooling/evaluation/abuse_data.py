@@ -1,6 +1,6 @@
 """Labelled data for the abuse head: loaders, the fixed Davidson split and the metrics, numpy only.
 
-Training (:mod:`bot.training.train_abuse`) and ``clio eval abuse`` both read data through here, so the
+Training (:mod:`bot.training.abuse_training_data`) and ``clio eval abuse`` both read data through here, so the
 held-out split the figures are reported on is the one training never saw. The ConvAbuse test split is
 never read: model selection and reporting use its validation split.
 """
@@ -21,7 +21,13 @@ DEFAULT_CACHE_DIR = REPO_ROOT / ".work" / "abuse-embeddings"
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 CIVIL_HISTORY_FILE = Path(__file__).with_name("civil_history.txt")
 CASUAL_PROFANITY_FILE = Path(__file__).with_name("casual_profanity.txt")
+THREATS_FILE = Path(__file__).with_name("threats.txt")
+VIOLENT_IDIOMS_FILE = Path(__file__).with_name("violent_idioms.txt")
+# Evaluation sets, written apart from every training line above and never trained on.
 BENIGN_HISTORY_FILE = REPO_ROOT / "prompts" / "sample" / "benign_history.txt"
+THREATS_HELDOUT_FILE = REPO_ROOT / "prompts" / "sample" / "threats_heldout.txt"
+IDIOMS_HELDOUT_FILE = REPO_ROOT / "prompts" / "sample" / "idioms_heldout.txt"
+EVALUATION_FILES = (BENIGN_HISTORY_FILE, THREATS_HELDOUT_FILE, IDIOMS_HELDOUT_FILE)
 
 DAVIDSON_SEED = 2017
 DAVIDSON_HELD_OUT = 0.2

@@ -4,7 +4,7 @@ import pytest
 
 from bot.engine.moderation import feedback
 from bot.engine.moderation.feedback import ThresholdAdvice, threshold_advice
-from bot.training.train_abuse import TrainConfig
+from bot.training.abuse_training_data import TrainConfig
 from tests.bot.conftest import GUILD, OTHER_GUILD
 from tests.conftest import required
 
