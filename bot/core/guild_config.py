@@ -18,6 +18,9 @@ class GuildConfig(BaseModel):
     # Moderation (see bot.engine.moderation).
     flaggers: list[str] = Field(default_factory=lambda: ["abuse", "spam", "flood", "policy"])
     abuse_threshold: float | None = Field(default=None, ge=0, le=1)
+    flag_bare_swearing: bool = Field(
+        default=True, description="Flag swearing aimed at nobody, as the public abuse datasets count it."
+    )
     flood_messages: int = Field(
         default=6, ge=2, description="Messages from one author within 10 s that count as a flood."
     )

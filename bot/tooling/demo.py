@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -87,14 +88,16 @@ async def _top_arguments(engine: Engine, guild_id: int, tags: dict, messages) ->
 
 async def _flags(engine: Engine, messages, results) -> list[dict]:
     guild_id = messages[0].guild_id
-    service = ModerationService.for_embedder(engine.embedder.model_id)
+    service = ModerationService.load()
     config = await engine.store.settings.get(guild_id)
     policies = policy_map(await engine.store.arguments.list(guild_id))
     by_id = {m.id: m for m in messages}
     flags = []
     for start, result in zip(range(0, len(messages), INGEST_BATCH), results):
         batch = messages[start : start + INGEST_BATCH]
-        verdicts = flagged_only(service.evaluate(contexts_from_ingest(batch, result), config, policies))
+        contexts = contexts_from_ingest(batch, result)
+        await asyncio.to_thread(service.score_abuse, contexts, config)
+        verdicts = flagged_only(service.evaluate(contexts, config, policies))
         for message_id, hits in verdicts.items():
             flags.extend(
                 {

@@ -56,7 +56,7 @@ class Moderation(FlaggingMixin, DecidingMixin, ReportsMixin, CasesMixin, ModlogD
     def __init__(self, bot: ClioBot) -> None:
         self.bot = bot
         self.store = bot.engine.store
-        self.service = ModerationService.for_embedder(bot.engine.embedder.model_id)
+        self.service = ModerationService.load()
         self.roles = AuthorRoles()
         self._locks = defaultdict(asyncio.Lock)
         self._retained_on = None

@@ -6,6 +6,7 @@ the messages seen since start-up; an author not seen yet counts as having no rol
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import defaultdict
@@ -45,6 +46,7 @@ class FlaggingMixin(ReviewQueueMixin):
         config = await self.store.settings.get(guild_id)
         role_ids, moderators = self.roles.lookup(guild_id, {m.author_id for m in batch})
         contexts = contexts_from_ingest(batch, result, role_ids, moderators)
+        await asyncio.to_thread(self.service.score_abuse, contexts, config)
         verdicts = self.service.evaluate(contexts, config, policy_map(await self.store.arguments.list(guild_id)))
         scores = {mid: f.score for mid, flags in verdicts.items() for f in flags if f.flagger == "abuse"}
         if scores:

@@ -11,12 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import numpy as np
 import pytest
 
 from bot.core.records import IncomingMessage
-from bot.engine.moderation import AbuseModel
-from bot.engine.moderation.abuse import FEATURE_CUES
 from bot.store import Store
 from tests.cogs.conftest import eventually
 from tests.conftest import required
@@ -32,23 +29,10 @@ HISTORY = "The Holodomor killed millions of Ukrainians, and Stalin knew exactly 
 BUTTONS = ("dismiss", "delete", "warn", "fp")
 
 
-def cue_head(embedder_id: str, dimensions: int) -> AbuseModel:
-    """A stand-in abuse head that reads only the lexical cues (about 0.99 with an insult, threat or
-    harassment cue, 0.01 without), so these tests exercise the pipeline whichever embedder the shipped
-    weights were fitted on. The shipped head itself is checked in the last test."""
-    weights = np.zeros((dimensions + len(FEATURE_CUES), 1), np.float32)
-    weights[dimensions:, 0] = 10.0
-    return AbuseModel(embedder_id, 0.5, ((weights, np.array([-5.0], np.float32)),))
-
-
 @pytest.fixture
-def world(clio_world, monkeypatch, embedder):
+def world(clio_world):
     """The world of the conftest plus #modlog (set as the mod-log channel) and a second moderator; the
-    bot, not started, will use the stand-in abuse head."""
-    dimensions = embedder.encode(["x"]).shape[1]
-    monkeypatch.setattr(
-        AbuseModel, "for_embedder", classmethod(lambda cls, model_id, *args: cue_head(model_id, dimensions))
-    )
+    bot is not started yet."""
     return with_modlog(clio_world)
 
 
@@ -560,16 +544,6 @@ async def test_threshold_advice_is_applied_by_a_moderator(clio):
     await (await clio.fake.click_button(digest["id"], button, clio.users["mod"])).wait_original()
     assert (await clio.store.settings.get(guild_id)).abuse_threshold == proposed
     assert fields(current(clio, digest))["Applied"].startswith(f"Abuse threshold set to {proposed:.2f}")
-
-
-async def test_the_shipped_abuse_head_flags_abuse_but_not_history_talk(clio_world):
-    clio = await started(with_modlog(clio_world))
-    if clio.bot.get_cog("Moderation").service.abuse.model is None:
-        pytest.skip("the shipped abuse weights were fitted on another embedder: run `clio train abuse`")
-    calm = await clio.say("bob", HISTORY)
-    _said, entry = await flagged(clio, "alice", ABUSE)
-    assert entry["embeds"][0]["title"] == "Flagged: abuse"
-    assert not await clio.store.flags.for_message(int(clio.guild_id), int(calm["id"]))
 
 
 async def test_warn_and_timeout_by_hand_open_cases(clio):

@@ -134,17 +134,18 @@ async def test_deleting_a_configured_channel_clears_it(clio):
 
 async def test_moderation_settings_flaggers_thresholds_exemptions_and_escalation(clio):
     await _answer(clio, "flagger", {"name": "flood", "enabled": False})
-    await _answer(clio, "flagging", {"abuse": 0.8, "flood": 10, "mass_mentions": 7})
+    await _answer(clio, "flagging", {"abuse": 0.8, "bare_swearing": False, "flood": 10, "mass_mentions": 7})
     await _answer(clio, "exempt", {"exempt": True, "channel": clio.channels["random"]})
     await _answer(clio, "escalation", {"warnings": 2, "days": 7, "timeout_minutes": 120})
     config = await _config(clio)
     assert "flood" not in config.flaggers and "abuse" in config.flaggers
     assert (config.abuse_threshold, config.flood_messages, config.mass_mentions) == (0.8, 10, 7)
+    assert not config.flag_bare_swearing
     assert config.exempt_channels == [int(clio.channels["random"])]
     assert (config.escalation_warnings, config.escalation_days, config.escalation_timeout_minutes) == (2, 7, 120)
 
     shown = {f["name"]: f["value"] for f in (await _answer(clio, "show"))["embeds"][0]["fields"]}
-    assert "abuse 0.80" in shown["Flagging"] and "flood" not in shown["Flaggers"]
+    assert "abuse 0.80, swearing at nobody not flagged" in shown["Flagging"] and "flood" not in shown["Flaggers"]
 
     await _answer(clio, "flagger", {"name": "flood", "enabled": True})
     await _answer(clio, "flagging", {"reset_abuse": True})

@@ -1,32 +1,21 @@
-"""The abuse head: a logistic regression over the message embedding plus a few lexical cues.
+"""The abuse flagger: the fine-tuned classifier's score (:mod:`bot.engine.moderation.abuse_model`) decides;
+a few lexical cues explain it to moderators, and tell swearing aimed at nobody apart for servers that do
+not want it flagged (``GuildConfig.flag_bare_swearing``).
 
-The embedding is computed anyway at ingest, so scoring is a dot product (the loader also takes a small
-dense network, should a retrain ever need one). The weights were
-fitted on one embedding model's vectors and mean nothing on another's: :meth:`AbuseModel.for_embedder`
-refuses a mismatch (the flagger is then disabled, with a warning) instead of scoring garbage.
-Trained by :mod:`bot.training.train_abuse` (``clio train abuse``); figures in the weights' README.
+The score is computed before the flaggers run (``ModerationService.score_abuse``, off the event loop in
+the bot), so checking a message here is cheap.
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from bot.core.config import PACKAGE_ROOT
 from bot.core.guild_config import GuildConfig
+from bot.engine.moderation.abuse_model import AbuseModel
 from bot.engine.moderation.flaggers import Flag, MessageContext
-
-log = logging.getLogger(__name__)
-
-DEFAULT_WEIGHTS_DIR = PACKAGE_ROOT / "weights" / "abuse-v1"
-META_FILE, ARRAYS_FILE = "abuse.json", "abuse.npz"
-FORMAT_VERSION = 1
 
 _INSULT = (
     r"idiots?|morons?|stupid|dumb|dumbass|imbeciles?|retard(?:ed|s)?|losers?|pathetic|worthless|useless|ugly|"
@@ -68,9 +57,6 @@ CUE_PATTERNS: dict[str, str] = {
     ),
 }
 CUES = tuple(CUE_PATTERNS)
-# Bare profanity is reported to moderators but not fed to the head: on ConvAbuse nearly every swear is
-# aimed at the bot, so as a feature it would teach "swearing = abuse".
-FEATURE_CUES = tuple(name for name in CUES if name != "profanity")
 _COMPILED = [re.compile(pattern, re.IGNORECASE) for pattern in CUE_PATTERNS.values()]
 _STRETCHED = re.compile(r"(\w)\1{2,}")
 
@@ -97,87 +83,8 @@ def cue_matrix(texts: Sequence[str], cues: Sequence[str] = CUES) -> np.ndarray:
     return out
 
 
-def head_features(vectors: np.ndarray, texts: Sequence[str], cues: Sequence[str] = FEATURE_CUES) -> np.ndarray:
-    """What the head sees: the embedding, then one 0/1 column per cue."""
-    return np.hstack([np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1), cue_matrix(texts, cues)])
-
-
-@dataclass(frozen=True)
-class AbuseModel:
-    embedder_model_id: str
-    threshold: float
-    # Dense layers: ReLU between them, a sigmoid on the single output.
-    layers: tuple[tuple[np.ndarray, np.ndarray], ...]
-    cues: tuple[str, ...] = FEATURE_CUES
-
-    @property
-    def dimensions(self) -> int:
-        return self.layers[0][0].shape[0] - len(self.cues)
-
-    def score(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        """Probability of abuse for each (vector, text) pair, batched."""
-        if len(texts) == 0:
-            return np.zeros(0, dtype=np.float32)
-        hidden = head_features(vectors, texts, self.cues)
-        for index, (weights, bias) in enumerate(self.layers):
-            hidden = hidden @ weights + bias
-            if index < len(self.layers) - 1:
-                hidden = np.maximum(hidden, 0.0)
-        return (1.0 / (1.0 + np.exp(-hidden[:, 0]))).astype(np.float32)
-
-    def save(self, folder: Path, extra: dict | None = None) -> None:
-        folder = Path(folder)
-        folder.mkdir(parents=True, exist_ok=True)
-        arrays = {}
-        for index, (weights, bias) in enumerate(self.layers):
-            arrays[f"w{index}"], arrays[f"b{index}"] = weights.astype(np.float32), bias.astype(np.float32)
-        np.savez_compressed(folder / ARRAYS_FILE, **arrays)
-        meta = {
-            "format": FORMAT_VERSION,
-            "embedder_model_id": self.embedder_model_id,
-            "dimensions": self.dimensions,
-            "cues": list(self.cues),
-            "layers": len(self.layers),
-            "threshold": round(float(self.threshold), 4),
-            **(extra or {}),
-        }
-        (folder / META_FILE).write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
-
-    @classmethod
-    def load(cls, folder: Path = DEFAULT_WEIGHTS_DIR) -> AbuseModel:
-        folder = Path(folder)
-        meta = json.loads((folder / META_FILE).read_text("utf-8"))
-        if meta.get("format") != FORMAT_VERSION:
-            raise ValueError(f"{folder / META_FILE}: unsupported format {meta.get('format')}")
-        unknown = set(meta["cues"]) - set(CUES)
-        if unknown:
-            raise ValueError(f"{folder}: trained with cues {sorted(unknown)} this code does not know; retrain")
-        with np.load(folder / ARRAYS_FILE) as arrays:
-            layers = tuple((arrays[f"w{i}"], arrays[f"b{i}"]) for i in range(meta["layers"]))
-        return cls(meta["embedder_model_id"], float(meta["threshold"]), layers, tuple(meta["cues"]))
-
-    @classmethod
-    def for_embedder(cls, model_id: str, folder: Path = DEFAULT_WEIGHTS_DIR) -> AbuseModel | None:
-        """The shipped head if it was trained on this embedder's vectors; otherwise None, with a warning."""
-        try:
-            model = cls.load(folder)
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("abuse flagger disabled: cannot load weights from %s (%s)", folder, exc)
-            return None
-        if model.embedder_model_id != model_id:
-            log.warning(
-                "abuse flagger disabled: weights in %s were trained on embedder %r but the bot runs %r; "
-                "retrain with `clio train abuse`",
-                folder,
-                model.embedder_model_id,
-                model_id,
-            )
-            return None
-        return model
-
-
 class AbuseFlagger:
-    """Insults, threats, harassment and hate, scored by the head; the lexical cues explain the score."""
+    """Insults, threats, harassment and hate, scored by the classifier; the lexical cues explain the score."""
 
     name = "abuse"
 
@@ -185,15 +92,29 @@ class AbuseFlagger:
         self.model = model
 
     def check(self, ctx: MessageContext, config: GuildConfig) -> Flag | None:
-        if self.model is None or ctx.vector is None or not ctx.text.strip():
+        if self.model is None or ctx.abuse_score is None or not ctx.text.strip():
             return None
-        score = float(self.model.score(np.asarray(ctx.vector)[None, :], [ctx.text])[0])
+        score = ctx.abuse_score
         threshold = config.abuse_threshold if config.abuse_threshold is not None else self.model.threshold
         cues = cues_in(ctx.text)
-        if cues == ["profanity"]:
-            # Swearing with no target or threat is a weak signal: it must clear a stricter bar.
-            threshold = (threshold + 1.0) / 2
+        if is_bare_swearing(cues) and not config.flag_bare_swearing:
+            return Flag(self.name, score, False, "swearing aimed at nobody, which this server does not flag")
         return Flag(self.name, score, score >= threshold, explain(score, threshold, cues))
+
+
+def is_bare_swearing(cues: Sequence[str]) -> bool:
+    """Profanity with no target, threat or harassment cue."""
+    return list(cues) == ["profanity"]
+
+
+def flag_decisions(
+    texts: Sequence[str], scores: np.ndarray, threshold: float, flag_bare_swearing: bool = True
+) -> np.ndarray:
+    """What the flagger decides for each scored text (for evaluations, which score in bulk)."""
+    return np.array(
+        [s >= threshold and (flag_bare_swearing or not is_bare_swearing(cues_in(t))) for t, s in zip(texts, scores)],
+        dtype=bool,
+    )
 
 
 def explain(score: float, threshold: float, cues: Sequence[str]) -> str:
@@ -202,7 +123,7 @@ def explain(score: float, threshold: float, cues: Sequence[str]) -> str:
     if not cues:
         evidence = "model score only, no lexical cue"
     elif cues == ["profanity"]:
-        evidence = "profanity only, which alone is a weak signal"
+        evidence = "profanity only, aimed at nobody"
     else:
         evidence = ", ".join(cues)
     return f"abusive language (model score {score:.2f} >= {threshold:.2f}): {evidence}"

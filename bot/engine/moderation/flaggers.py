@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-import numpy as np
-
 from bot.core.guild_config import GuildConfig
 
 
@@ -27,7 +25,8 @@ class MessageContext:
     text: str
     created_at: float | None = None  # Unix seconds; None means "now" by the flagger's clock
     author_role_ids: tuple[int, ...] = ()
-    vector: np.ndarray | None = None  # the ingest embedding; None disables the abuse flagger
+    # The abuse classifier's probability (ModerationService.score_abuse); None: the abuse flagger skips it.
+    abuse_score: float | None = None
     tags: list[tuple[int, float]] = field(default_factory=list)  # (argument id, probability) from the matcher
     # Moderators may ping @everyone; the cog sets this from the author's permissions.
     author_is_moderator: bool = False
@@ -44,7 +43,7 @@ class Flagger(Protocol):
 def contexts_from_ingest(
     messages, result, role_ids: dict[int, tuple[int, ...]] | None = None, moderators: frozenset[int] = frozenset()
 ) -> list[MessageContext]:
-    """What the flaggers need, from an ingested batch: its messages plus the vectors and tags ingest made."""
+    """What the flaggers need, from an ingested batch: its messages plus the tags ingest made."""
     role_ids = role_ids or {}
     return [
         MessageContext(
@@ -55,7 +54,6 @@ def contexts_from_ingest(
             text=m.content,
             created_at=m.created_at,
             author_role_ids=role_ids.get(m.author_id, ()),
-            vector=result.vectors.get(m.id),
             tags=result.tags.get(m.id, []),
             author_is_moderator=m.author_id in moderators,
         )

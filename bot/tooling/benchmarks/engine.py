@@ -69,7 +69,7 @@ def _raw_inference_per_second(settings: Settings, embedder: Embedder, texts: lis
 
 async def _median_flag_ms(engine, batches) -> float:
     """What flagging adds per message once ingest has embedded and tagged it."""
-    service = ModerationService.for_embedder(engine.embedder.model_id)
+    service = ModerationService.load()
     config = await engine.store.settings.get(1)
     policies = policy_map(await engine.store.arguments.list(1))
     contexts = [ctx for batch, result in batches for ctx in contexts_from_ingest(batch, result)]

@@ -1,14 +1,14 @@
-"""The abuse head with the shipped weights and the real embedder, plus its cues, loading and metrics."""
+"""The abuse flagger with the shipped model, plus its cues, loading and metrics."""
 
 import logging
 
 import numpy as np
 import pytest
 
-from bot.core.config import get_settings
 from bot.core.guild_config import GuildConfig
-from bot.engine.embedding import shared_embedder
-from bot.engine.moderation.abuse import META_FILE, AbuseFlagger, AbuseModel, cues_in, explain
+from bot.engine.moderation import Flag, ModerationService
+from bot.engine.moderation.abuse import AbuseFlagger, cues_in, explain, flag_decisions
+from bot.engine.moderation.abuse_model import AbuseModel, shared_abuse_model
 from bot.tooling.evaluation import abuse_data
 from tests.conftest import required
 
@@ -36,95 +36,89 @@ ATROCITIES = [
 
 
 @pytest.fixture(scope="module")
-def embedder():
-    return shared_embedder(get_settings().model_dir)
+def model() -> AbuseModel:
+    return required(shared_abuse_model())
 
 
-@pytest.fixture(scope="module")
-def model(embedder):
-    loaded = AbuseModel.for_embedder(embedder.model_id)
-    assert loaded is not None, "shipped abuse weights do not match the embedder: run `clio train abuse`"
-    return loaded
+def flag(model: AbuseModel, text: str, config: GuildConfig | None = None) -> Flag:
+    message = ctx(text)
+    ModerationService(model).score_abuse([message], config or GuildConfig())
+    return required(AbuseFlagger(model).check(message, config or GuildConfig()))
 
 
-def scores(model, embedder, texts):
-    return model.score(embedder.encode(texts), texts)
-
-
-def test_clear_insults_and_threats_are_flagged(model, embedder):
-    got = scores(model, embedder, INSULTS)
+def test_clear_insults_and_threats_are_flagged(model):
+    got = model.score(INSULTS)
     assert (got >= model.threshold).all(), dict(zip(INSULTS, got.round(3)))
 
 
-def test_talk_about_atrocities_is_not_flagged(model, embedder):
-    got = scores(model, embedder, ATROCITIES)
+def test_talk_about_atrocities_is_not_flagged(model):
+    got = model.score(ATROCITIES)
     assert (got < model.threshold).all(), dict(zip(ATROCITIES, got.round(3)))
 
 
-def test_benign_history_false_flag_rate_at_most_3_percent(model, embedder):
-    lines = abuse_data.read_lines(abuse_data.BENIGN_HISTORY_FILE)
-    assert len(lines) >= 100
-    got = scores(model, embedder, lines)
-    flagged = [(line, round(float(s), 3)) for line, s in zip(lines, got) if s >= model.threshold]
-    assert len(flagged) / len(lines) <= 0.03, flagged
+@pytest.mark.parametrize(
+    "path, most_flagged",
+    [(abuse_data.BENIGN_HISTORY_FILE, 0.01), (abuse_data.IDIOMS_HELDOUT_FILE, 0.05)],
+    ids=["benign-history", "violent-idioms"],
+)
+def test_evaluation_sets_of_harmless_messages_are_rarely_flagged(model, path, most_flagged):
+    lines = abuse_data.read_lines(path)
+    assert len(lines) >= 80
+    flagged = flag_decisions(lines, model.score(lines), model.threshold)
+    assert flagged.mean() <= most_flagged, [line for line, hit in zip(lines, flagged) if hit]
 
 
-def test_profanity_alone_is_a_weaker_signal_than_a_directed_insult(model, embedder):
+def test_threats_and_incitement_are_flagged_by_meaning(model):
+    """Held-out threats written apart from the training lines: most must be caught, with or without a cue."""
+    lines = abuse_data.read_lines(abuse_data.THREATS_HELDOUT_FILE)
+    assert len(lines) >= 80
+    flagged = flag_decisions(lines, model.score(lines), model.threshold)
+    assert flagged.mean() >= 0.75, [line for line, hit in zip(lines, flagged) if not hit]
+    without_a_cue = [hit for line, hit in zip(lines, flagged) if not cues_in(line)]
+    assert len(without_a_cue) >= 40 and np.mean(without_a_cue) >= 0.7
+
+
+def test_servers_may_leave_swearing_aimed_at_nobody_unflagged(model):
     undirected = ["this fucking traffic", "oh shit, I missed the bus again", "holy shit, that is a lot of tanks"]
     directed = ["you are fucking traffic", "oh shit, you are an idiot", "holy shit you are a moron"]
-    assert (scores(model, embedder, undirected) < scores(model, embedder, directed)).all()
-    flagger = AbuseFlagger(model)
-    verdicts = [required(flagger.check(ctx(t, vector=embedder.encode([t])[0]), GuildConfig())) for t in undirected]
-    assert not any(v.flagged for v in verdicts), [(v.score, v.reason) for v in verdicts]
+    assert (model.score(undirected) < model.score(directed)).all()
+    quiet = GuildConfig(flag_bare_swearing=False)
+    for text in undirected:
+        verdict = flag(model, text, quiet)
+        assert not verdict.flagged and verdict.reason == "swearing aimed at nobody, which this server does not flag"
+    assert all(flag(model, text, quiet).flagged for text in directed)
 
 
-def test_flagger_reason_names_score_threshold_and_cue(model, embedder):
-    text = "you are a fucking idiot"
-    flag = required(AbuseFlagger(model).check(ctx(text, vector=embedder.encode([text])[0]), GuildConfig()))
-    assert flag.flagged and flag.flagger == "abuse"
-    assert flag.reason.startswith(f"abusive language (model score {flag.score:.2f} >= {model.threshold:.2f})")
-    assert "second-person insult" in flag.reason
+def test_flagger_reason_names_score_threshold_and_cue(model):
+    verdict = flag(model, "you are a fucking idiot")
+    assert verdict.flagged and verdict.flagger == "abuse"
+    assert verdict.reason.startswith(f"abusive language (model score {verdict.score:.2f} >= {model.threshold:.2f})")
+    assert "second-person insult" in verdict.reason
 
 
-def test_guild_threshold_overrides_the_shipped_one(model, embedder):
-    for text in ("this traffic is driving me mad", "this fucking traffic"):  # no cue; bare profanity
-        message = ctx(text, vector=embedder.encode([text])[0])
-        flagger = AbuseFlagger(model)
-        shipped = required(flagger.check(message, GuildConfig()))
-        assert not shipped.flagged
-        lowered = required(flagger.check(message, GuildConfig(abuse_threshold=shipped.score / 2)))
-        assert lowered.flagged == (text == "this traffic is driving me mad")  # profanity alone: a stricter bar
-        assert required(flagger.check(message, GuildConfig(abuse_threshold=0.0))).score == shipped.score
+def test_guild_threshold_overrides_the_shipped_one(model):
+    text = "this traffic is driving me mad"
+    shipped = flag(model, text)
+    assert not shipped.flagged
+    assert flag(model, text, GuildConfig(abuse_threshold=shipped.score / 2)).flagged
+    assert flag(model, text, GuildConfig(abuse_threshold=0.0)).score == shipped.score
 
 
-def test_flagger_needs_a_vector_and_a_model(model):
-    assert AbuseFlagger(model).check(ctx("you idiot"), GuildConfig()) is None
-    assert AbuseFlagger(None).check(ctx("you idiot", vector=np.zeros(384, np.float32)), GuildConfig()) is None
+def test_flagger_needs_a_score_and_a_model(model):
+    assert AbuseFlagger(model).check(ctx("you idiot"), GuildConfig()) is None  # never scored
+    assert AbuseFlagger(None).check(ctx("you idiot", abuse_score=0.99), GuildConfig()) is None
 
 
-def test_weights_for_another_embedder_are_refused_with_a_warning(model, tmp_path, caplog):
-    model.save(tmp_path, {})
-    with caplog.at_level(logging.WARNING, logger="bot.engine.moderation.abuse"):
-        assert AbuseModel.for_embedder("some-other-model", tmp_path) is None
-    assert "abuse flagger disabled" in caplog.text and "clio train abuse" in caplog.text
-    assert AbuseModel.for_embedder(model.embedder_model_id, tmp_path) is not None
-
-
-def test_missing_or_broken_weights_disable_without_crashing(tmp_path, caplog):
-    with caplog.at_level(logging.WARNING, logger="bot.engine.moderation.abuse"):
-        assert AbuseModel.for_embedder("x", tmp_path / "absent") is None
-        (tmp_path / META_FILE).write_text("{not json", "utf-8")
-        assert AbuseModel.for_embedder("x", tmp_path) is None
+def test_missing_or_broken_model_disables_the_flagger_without_crashing(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="bot.engine.moderation.abuse_model"):
+        assert shared_abuse_model(tmp_path / "absent") is None
+        (tmp_path / "model.json").write_text("{not json", "utf-8")
+        assert shared_abuse_model(tmp_path) is None
     assert caplog.text.count("abuse flagger disabled") == 2
-
-
-def test_save_and_load_round_trip(model, tmp_path):
-    model.save(tmp_path, {"note": "test"})
-    again = AbuseModel.load(tmp_path)
-    vectors = np.random.default_rng(0).normal(size=(3, model.dimensions)).astype(np.float32)
-    texts = ["a", "you idiot", "kill yourself"]
-    assert np.allclose(model.score(vectors, texts), again.score(vectors, texts))
-    assert again.threshold == pytest.approx(model.threshold)
+    service = ModerationService.load(tmp_path)
+    message = ctx("you idiot")
+    service.score_abuse([message], GuildConfig())
+    assert not service.abuse_enabled and message.abuse_score is None
 
 
 @pytest.mark.parametrize(
@@ -147,7 +141,7 @@ def test_cues(text, cues):
 
 def test_explain_is_honest_about_evidence():
     assert explain(0.9, 0.6, []).endswith("model score only, no lexical cue")
-    assert explain(0.9, 0.6, ["profanity"]).endswith("profanity only, which alone is a weak signal")
+    assert explain(0.9, 0.6, ["profanity"]).endswith("profanity only, aimed at nobody")
     assert explain(0.2, 0.6, ["profanity"]) == "below the abuse threshold (model score 0.20 < 0.60)"
 
 

@@ -1,13 +1,11 @@
-"""The fine-tuned abuse classifier scores a text the same alone and inside any batch."""
+"""The abuse classifier scores a text the same alone and inside any batch."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from bot.engine.moderation.abuse_finetuned import DEFAULT_DIR, FinetunedAbuseModel
-
-pytestmark = pytest.mark.skipif(not (DEFAULT_DIR / "model.onnx").is_file(), reason="abuse-v2 weights not shipped")
+from bot.engine.moderation.abuse_model import AbuseModel
 
 TEXTS = [
     "you are a pathetic idiot and everyone here hates you",
@@ -22,11 +20,11 @@ TEXTS = [
 
 
 @pytest.fixture(scope="module")
-def model() -> FinetunedAbuseModel:
-    return FinetunedAbuseModel(threads=1, batch_size=4)
+def model() -> AbuseModel:
+    return AbuseModel(threads=1, batch_size=4)
 
 
-def test_score_does_not_depend_on_batch(model: FinetunedAbuseModel) -> None:
+def test_score_does_not_depend_on_batch(model: AbuseModel) -> None:
     together = model.score(TEXTS)
     alone = np.array([model.score([text])[0] for text in TEXTS])
     assert together.shape == (len(TEXTS),) and together.dtype == np.float32
@@ -35,7 +33,7 @@ def test_score_does_not_depend_on_batch(model: FinetunedAbuseModel) -> None:
     np.testing.assert_allclose(reordered[: len(TEXTS)][::-1], together, atol=1e-5, rtol=0)
 
 
-def test_scores_are_probabilities(model: FinetunedAbuseModel) -> None:
+def test_scores_are_probabilities(model: AbuseModel) -> None:
     scores = model.score(TEXTS)
     assert ((scores >= 0) & (scores <= 1)).all()
     assert model.score([]).shape == (0,)
