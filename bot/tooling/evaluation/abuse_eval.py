@@ -107,20 +107,14 @@ def format_report(report: dict) -> str:
         f"  {'Davidson hate vs neither':36} ROC AUC {d['hate_vs_neither_roc_auc']:.3f}; flagged: hate "
         f"{d['flag_rate_hate']:.1%}, offensive {d['flag_rate_offensive']:.1%}, neither {d['flag_rate_neither']:.1%}"
     )
-    benign = report.get("benign_history")
-    if benign:
-        lines.append(
-            f"  {'Benign history':36} n={benign['n']:5d} false flags {benign['flagged']} "
-            f"({benign['false_flag_rate']:.1%})"
-        )
-        lines.extend(f"    flagged: {score:.3f}  {text}" for text, score in benign["examples"])
-    idioms = report.get("violent_idioms")
-    if idioms:
-        lines.append(
-            f"  {'Violent idioms (held out)':36} n={idioms['n']:5d} false flags {idioms['flagged']} "
-            f"({idioms['false_flag_rate']:.1%})"
-        )
-        lines.extend(f"    flagged: {score:.3f}  {text}" for text, score in idioms["examples"])
+    for key, title in (("benign_history", "Benign history"), ("violent_idioms", "Violent idioms (held out)")):
+        harmless = report.get(key)
+        if harmless:
+            lines.append(
+                f"  {title:36} n={harmless['n']:5d} false flags {harmless['flagged']} "
+                f"({harmless['false_flag_rate']:.1%})"
+            )
+            lines.extend(f"    flagged: {score:.3f}  {text}" for text, score in harmless["examples"])
     threats = report.get("threats")
     if threats:
         lines.append(
