@@ -195,7 +195,7 @@ def flag_command(messages_path: Path, output_path: Path) -> None:
 def eval_abuse_command(data_dir: Path | None, weights_dir: Path | None, as_json: bool) -> None:
     """The abuse flagger at its shipped threshold: ROC AUC, precision, recall and F1 on ConvAbuse valid and
     on our held-out Davidson split (neither trained on), the benign-history false-flag rate, and the OLID
-    cross-validation figures its training recipe recorded (the shipped model has seen all of OLID train)."""
+    cross-validation figures its training recipe recorded (the shipped model trained on OLID train)."""
     from bot.engine.moderation.abuse_model import DEFAULT_DIR, AbuseModel
     from bot.tooling.evaluation.abuse_data import DEFAULT_DATA_DIR
     from bot.tooling.evaluation.abuse_eval import evaluate, format_report

@@ -122,7 +122,7 @@ def explain(score: float, threshold: float, cues: Sequence[str]) -> str:
         return f"below the abuse threshold (model score {score:.2f} < {threshold:.2f})"
     if not cues:
         evidence = "model score only, no lexical cue"
-    elif cues == ["profanity"]:
+    elif is_bare_swearing(cues):
         evidence = "profanity only, aimed at nobody"
     else:
         evidence = ", ".join(cues)

@@ -37,8 +37,11 @@ class AbuseModel:
         self.threshold: float = float(meta["threshold"])
         self.figures: dict = meta.get("figures", {})
         self.batch_size = batch_size
-        self._tokenizer = unpadded_tokenizer(folder / "tokenizer.json", int(meta["max_length"]))
-        self._session = cpu_session(folder / "model.onnx", threads)
+        try:
+            self._tokenizer = unpadded_tokenizer(folder / "tokenizer.json", int(meta["max_length"]))
+            self._session = cpu_session(folder / "model.onnx", threads)
+        except Exception as exc:  # tokenizers and onnxruntime raise their own Exception subclasses
+            raise ValueError(f"cannot load the tokenizer or model in {folder}: {exc}") from exc
 
     def score(self, texts: Sequence[str]) -> np.ndarray:
         """Probability of abuse per text, float32."""

@@ -10,8 +10,9 @@ against the shipped threshold); ROC AUC is of the score.
 - Benign history: heated but civil messages (prompts/sample/benign_history.txt); every flag is a false one.
 - Violent idioms and threats (prompts/sample/idioms_heldout.txt, threats_heldout.txt): written apart from
   the training lines; every idiom flagged is a false flag, every threat missed a miss.
-- OLID train by folds: the shipped model has seen all of OLID train, so these are the figures its training
-  recipe recorded from fold models that had not (``model.json``), not recomputed here.
+- OLID train by folds: the shipped model trained on OLID train, so these are the figures its training
+  recipe recorded from fold models that had not seen the fold they scored (``model.json``), not
+  recomputed here.
 """
 
 from __future__ import annotations

@@ -118,7 +118,12 @@ def test_missing_or_broken_model_disables_the_flagger_without_crashing(tmp_path,
         assert shared_abuse_model(tmp_path / "absent") is None
         (tmp_path / "model.json").write_text("{not json", "utf-8")
         assert shared_abuse_model(tmp_path) is None
-    assert caplog.text.count("abuse flagger disabled") == 2
+        damaged = tmp_path / "damaged"
+        damaged.mkdir()
+        (damaged / "model.json").write_text('{"model_id": "x", "threshold": 0.5, "max_length": 64}', "utf-8")
+        (damaged / "model.onnx").write_bytes(b"not a model")
+        assert shared_abuse_model(damaged) is None
+    assert caplog.text.count("abuse flagger disabled") == 3
     service = ModerationService.load(tmp_path)
     message = ctx("you idiot")
     service.score_abuse([message], GuildConfig())
