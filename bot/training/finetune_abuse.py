@@ -340,7 +340,7 @@ def export_onnx(model, folder: Path) -> None:
     """fp32 graph (sigmoid score per text) with its large weights stored as float16, as matcher-v2 is."""
     import torch
 
-    from bot.training.train_matcher import store_weights_as_float16
+    from bot.training.onnx_float16 import store_weights_as_float16
 
     class Scorer(torch.nn.Module):
         def __init__(self, inner) -> None:

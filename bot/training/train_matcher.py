@@ -420,30 +420,6 @@ def train(cfg: TrainConfig) -> dict:
 # --- export --------------------------------------------------------------------------------------
 
 
-def store_weights_as_float16(source: Path, target: Path, min_elements: int = 1024) -> None:
-    """Keep large float32 weights as float16 behind a Cast: half the file, same fp32 arithmetic, since
-    onnxruntime folds each Cast of a constant into a float32 weight once, when the session loads."""
-    import onnx
-    from onnx import TensorProto, helper, numpy_helper
-
-    model = onnx.load(str(source))
-    graph = model.graph
-    casts = []
-    for initializer in list(graph.initializer):
-        if initializer.data_type != TensorProto.FLOAT:
-            continue
-        weights = numpy_helper.to_array(initializer)
-        if weights.size < min_elements:
-            continue
-        half_name = initializer.name + "__fp16"
-        graph.initializer.remove(initializer)
-        graph.initializer.append(numpy_helper.from_array(weights.astype(np.float16), half_name))
-        casts.append(helper.make_node("Cast", [half_name], [initializer.name], to=TensorProto.FLOAT))
-    for node in reversed(casts):
-        graph.node.insert(0, node)
-    onnx.save(model, str(target))
-
-
 def onnx_encoder(folder: Path):
     from bot.engine.embedding import Embedder
 
@@ -452,6 +428,7 @@ def onnx_encoder(folder: Path):
 
 def export(cfg: TrainConfig, encoder: Encoder, held: HeldOut, dev: kpa.KpaSplit) -> dict:
     from bot.training.calibrate import fit_calibration
+    from bot.training.onnx_float16 import store_weights_as_float16
 
     stage = cfg.work_dir / "export"
     shutil.rmtree(stage, ignore_errors=True)
@@ -507,7 +484,8 @@ def write_readme(cfg: TrainConfig, report: dict) -> None:
         f"* model id: `{report['model_id']}`",
         f"* `model.onnx`: {report['size_mb']} MB, all-MiniLM-L6-v2 fine-tuned as below; weights stored as float16 "
         "behind Cast nodes that onnxruntime folds at load, so inference is fp32 and deterministic (a text's "
-        "vector does not depend on the batch it is in). Inputs `input_ids`, `attention_mask`, `token_type_ids`; "
+        "vector does not depend on the batch it is in); the embedding tables stay float16 in memory and only "
+        "the rows a batch looks up are cast (`bot/training/onnx_float16.py`). Inputs `input_ids`, `attention_mask`, `token_type_ids`; "
         "output `last_hidden_state`; the runtime mean-pools and L2-normalises (`bot/engine/embedding.py`).",
         "* `tokenizer.json`: unchanged from all-MiniLM-L6-v2.",
         "* `calibration.json`: Platt scaling, the example offset, the counter margin and the default threshold "
