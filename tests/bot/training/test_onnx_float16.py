@@ -30,7 +30,7 @@ def _lookup_model(path, table: np.ndarray, projection: np.ndarray) -> None:
 
 def _run(path, ids: np.ndarray) -> np.ndarray:
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    return session.run(None, {"ids": ids})[0]
+    return np.asarray(session.run(None, {"ids": ids})[0])
 
 
 def test_tables_read_by_gather_stay_float16_and_outputs_do_not_change(tmp_path):
