@@ -6,6 +6,12 @@ and the text is marked unprocessed in it, so embedding, tagging and flagging cat
 past ``max_pending`` items, :meth:`IngestQueue.put` waits for the writer. Deletes travel through the
 same queue so they apply in arrival order: a message created then deleted within one batch window
 ends up deleted.
+
+When the database is down (locked, unreachable, out of space), nothing is dropped: what was not
+written goes back to the head of the queue and the writer retries with a growing pause, while producers
+wait once the queue is full. Only a message the database refuses for what it is (a constraint, an
+unstorable character) is dropped, alone, and logged. At shutdown the writer gives up after
+``close_attempts`` such retries and logs what it could not write.
 """
 
 from __future__ import annotations
@@ -35,6 +41,10 @@ class _DeleteChannel:
     channel_id: int
 
 
+class _StoreDown(Exception):
+    """A write failed because of the database, not the data: retry it later."""
+
+
 class IngestQueue:
     def __init__(
         self,
@@ -44,12 +54,16 @@ class IngestQueue:
         interval: float = 0.2,
         max_pending: int = 10_000,
         on_stored: Callable[[], None] | None = None,
+        max_retry_pause: float = 30.0,
+        close_attempts: int = 5,
     ) -> None:
         self.store = store
         self.max_batch = max_batch
         self.interval = interval
         self.max_pending = max_pending
         self.on_stored = on_stored
+        self.max_retry_pause = max_retry_pause
+        self.close_attempts = close_attempts
         self.ingested = 0  # messages written since start, for benchmarks and logs
         self._pending: deque = deque()
         self._room = asyncio.Event()
@@ -110,6 +124,7 @@ class IngestQueue:
         self._has_items.set()
 
     async def _run(self) -> None:
+        failures = 0
         while self._pending or not self._closing:
             if not self._pending:
                 await self._has_items.wait()
@@ -117,7 +132,19 @@ class IngestQueue:
             if self._waiting_upserts < self.max_batch and not self._closing:
                 with contextlib.suppress(TimeoutError):  # a batch goes out when full or after the interval
                     await asyncio.wait_for(self._batch_full.wait(), self.interval)
-            await self._apply(self._take())
+            batch = self._take()
+            applied = await self._apply(batch)
+            if applied < len(batch):
+                failures += 1
+                self._put_back(batch[applied:])
+                if self._closing and failures >= self.close_attempts:
+                    self._give_up()
+                    break
+                pause = min(self.max_retry_pause, self.interval * 2**failures)
+                log.warning("database unavailable; %d items wait, retrying in %.1f s", len(self._pending), pause)
+                await asyncio.sleep(pause)
+                continue
+            failures = 0
             if not self._pending:
                 self._idle.set()
 
@@ -136,29 +163,66 @@ class IngestQueue:
             self._room.set()
         return batch
 
-    async def _apply(self, batch: list) -> None:
-        run: list[IncomingMessage] = []
-        for item in batch:
-            if isinstance(item, IncomingMessage):
-                run.append(item)
-                continue
-            await self._ingest(run)
-            run = []
-            try:
-                if isinstance(item, _Delete):
-                    await self.store.messages.delete(item.guild_id, item.message_ids)
-                else:
-                    await self.store.messages.delete_channel(item.guild_id, item.channel_id)
-            except Exception:
-                log.exception("could not apply %r", item)
-        await self._ingest(run)
+    def _put_back(self, items: list) -> None:
+        """Return unwritten items to the head of the queue, in their order."""
+        self._pending.extendleft(reversed(items))
+        self._waiting_upserts += sum(isinstance(item, IncomingMessage) for item in items)
+        if self._waiting_upserts >= self.max_batch:
+            self._batch_full.set()
+        if len(self._pending) >= self.max_pending:
+            self._room.clear()
+        self._has_items.set()
+
+    def _give_up(self) -> None:
+        messages = sum(isinstance(item, IncomingMessage) for item in self._pending)
+        log.error(
+            "shutting down with the database unavailable: %d messages and %d deletions not written "
+            "(backfill fetches the messages again at the next start)",
+            messages,
+            len(self._pending) - messages,
+        )
+        self._pending.clear()
+        self._waiting_upserts = 0
+        self._has_items.clear()
+        self._room.set()
+        self._idle.set()
+
+    async def _apply(self, batch: list) -> int:
+        """Write ``batch`` in order; returns how many of its items were written (or refused for good)
+        before the database became unavailable: all of them, normally."""
+        done = 0
+        try:
+            for position, item in enumerate(batch):
+                if isinstance(item, IncomingMessage):
+                    continue
+                await self._ingest(batch[done:position])
+                done = position
+                await self._delete(item)
+                done = position + 1
+            await self._ingest(batch[done:])
+        except _StoreDown:
+            return done
+        return len(batch)
+
+    async def _delete(self, item: _Delete | _DeleteChannel) -> None:
+        try:
+            if isinstance(item, _Delete):
+                await self.store.messages.delete(item.guild_id, item.message_ids)
+            else:
+                await self.store.messages.delete_channel(item.guild_id, item.channel_id)
+        except Exception as error:
+            if self.store.db.is_outage(error):
+                raise _StoreDown from error
+            log.exception("could not apply %r", item)
 
     async def _ingest(self, messages: list[IncomingMessage]) -> None:
         if not messages:
             return
         try:
             await self.store.messages.upsert(messages, review=True)
-        except Exception:
+        except Exception as error:
+            if self.store.db.is_outage(error):
+                raise _StoreDown from error
             if len(messages) == 1:
                 log.exception("could not store message %d", messages[0].id)
                 return

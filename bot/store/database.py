@@ -188,6 +188,11 @@ class Database(ABC):
     @abstractmethod
     async def close(self) -> None: ...
 
+    @abstractmethod
+    def is_outage(self, error: BaseException) -> bool:
+        """Whether a failed statement failed because of the database (down, locked, out of space, the
+        connection lost), so the same write may succeed later, rather than because of what it wrote."""
+
     # -- shared --
 
     def _joined(self) -> Connection | None:

@@ -142,6 +142,18 @@ class PostgresDatabase(Database):
     async def close(self) -> None:
         await self._pool.close()
 
+    def is_outage(self, error: BaseException) -> bool:
+        return isinstance(
+            error,
+            (
+                OSError,  # refused, reset, timed out
+                asyncpg.InterfaceError,  # the connection closed under the statement
+                asyncpg.PostgresConnectionError,
+                asyncpg.exceptions.OperatorInterventionError,  # server shutting down, backend terminated
+                asyncpg.exceptions.InsufficientResourcesError,  # disk full, too many connections
+            ),
+        )
+
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[Connection]:
         async with self._pool.acquire() as conn, conn.transaction():

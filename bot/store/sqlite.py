@@ -116,6 +116,10 @@ class SqliteDatabase(Database):
         await self._reader.close()
         await self._writer.close()
 
+    def is_outage(self, error: BaseException) -> bool:
+        # OperationalError: locked or busy past the timeout, disk full or failing, read-only file.
+        return isinstance(error, (sqlite3.OperationalError, OSError))
+
     @asynccontextmanager
     async def _begin(self) -> AsyncIterator[Connection]:
         async with self._write_lock:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 
+import asyncpg
 import pytest
 
 from bot.engine.ingest_queue import IngestQueue
+from bot.store import Store
 from tests.bot.conftest import GUILD, make_message
+from tests.conftest import postgres_schema
 
 
 async def _ids(store) -> list[int]:
@@ -70,6 +74,104 @@ async def test_a_bad_message_costs_only_itself(store, caplog):
         await queue.close()
     assert await _ids(store) == [m.id for m in good]
     assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 1
+
+
+async def _until_logged(caplog, text: str) -> None:
+    async def poll():
+        while not any(text in r.getMessage() for r in caplog.records):
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(poll(), 30)
+
+
+async def test_a_locked_database_delays_writes_and_loses_nothing(tmp_path, caplog):
+    path = tmp_path / "clio.sqlite3"
+    store = await Store.open(str(path))
+    # Another process holds the write lock past the busy timeout (a long import, a backup).
+    blocker = sqlite3.connect(path, isolation_level=None)
+    try:
+        queue = IngestQueue(store, interval=0.05, max_retry_pause=0.2)
+        queue.start()
+        blocker.execute("BEGIN EXCLUSIVE")
+        kept, gone = make_message("kept"), make_message("gone")
+        with caplog.at_level(logging.WARNING, logger="bot.engine.ingest_queue"):
+            await queue.put(kept)
+            await queue.put(gone)
+            queue.delete(GUILD, [gone.id])
+            await _until_logged(caplog, "database unavailable")
+            assert await _ids(store) == []
+            blocker.execute("ROLLBACK")
+            await queue.drain()
+        assert await _ids(store) == [kept.id]  # stored, and the deletion applied after it, in order
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+        await queue.close()
+    finally:
+        blocker.close()
+        await store.close()
+
+
+async def _backend_waiting_on_a_lock(admin) -> int:
+    while True:
+        pid = await admin.fetchval(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        if pid is not None:
+            return pid
+        await asyncio.sleep(0.05)
+
+
+async def test_a_postgres_connection_killed_mid_write_loses_nothing(caplog):
+    async with postgres_schema() as url:
+        store = await Store.open(url)
+        locker, admin = await asyncpg.connect(url), await asyncpg.connect(url)
+        try:
+            queue = IngestQueue(store, interval=0.05, max_retry_pause=0.2)
+            queue.start()
+            before = [make_message(f"before {n}") for n in range(3)]
+            for message in before:
+                await queue.put(message)
+            await queue.drain()
+            # A write waits on a lock when the server drops its connection (a restart, a failover).
+            held = locker.transaction()
+            await held.start()
+            await locker.execute("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE")
+            after = [make_message(f"after {n}") for n in range(3)]
+            with caplog.at_level(logging.WARNING, logger="bot.engine.ingest_queue"):
+                for message in after:
+                    await queue.put(message)
+                waiting = await asyncio.wait_for(_backend_waiting_on_a_lock(admin), 30)
+                assert await admin.fetchval("SELECT pg_terminate_backend($1)", waiting)
+                await _until_logged(caplog, "database unavailable")
+                await held.rollback()
+                await queue.drain()
+            assert await _ids(store) == sorted(m.id for m in before + after)
+            await queue.close()
+        finally:
+            await locker.close()
+            await admin.close()
+            await store.close()
+
+
+async def test_shutdown_with_the_database_down_gives_up_and_says_what_was_lost(tmp_path, caplog):
+    path = tmp_path / "clio.sqlite3"
+    store = await Store.open(str(path))
+    blocker = sqlite3.connect(path, isolation_level=None)
+    try:
+        queue = IngestQueue(store, interval=0.05, max_retry_pause=0.1, close_attempts=1)
+        queue.start()
+        blocker.execute("BEGIN EXCLUSIVE")
+        with caplog.at_level(logging.WARNING, logger="bot.engine.ingest_queue"):
+            await queue.put(make_message("never written"))
+            await queue.close()
+        errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+        assert errors == [
+            "shutting down with the database unavailable: 1 messages and 0 deletions not written "
+            "(backfill fetches the messages again at the next start)"
+        ]
+        assert not queue.busy
+    finally:
+        blocker.close()
+        await store.close()
 
 
 async def test_a_digest_slot_is_claimed_once(store):
