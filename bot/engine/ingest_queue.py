@@ -133,15 +133,21 @@ class IngestQueue:
                 with contextlib.suppress(TimeoutError):  # a batch goes out when full or after the interval
                     await asyncio.wait_for(self._batch_full.wait(), self.interval)
             batch = self._take()
-            applied = await self._apply(batch)
-            if applied < len(batch):
+            applied, outage = await self._apply(batch)
+            if outage is not None:
                 failures += 1
                 self._put_back(batch[applied:])
                 if self._closing and failures >= self.close_attempts:
                     self._give_up()
                     break
-                pause = min(self.max_retry_pause, self.interval * 2**failures)
-                log.warning("database unavailable; %d items wait, retrying in %.1f s", len(self._pending), pause)
+                pause = min(self.max_retry_pause, self.interval * 2 ** min(failures, 16))
+                log.warning(
+                    "database unavailable (%s: %s); %d items wait, retrying in %.1f s",
+                    type(outage).__name__,
+                    outage,
+                    len(self._pending),
+                    pause,
+                )
                 await asyncio.sleep(pause)
                 continue
             failures = 0
@@ -187,9 +193,9 @@ class IngestQueue:
         self._room.set()
         self._idle.set()
 
-    async def _apply(self, batch: list) -> int:
-        """Write ``batch`` in order; returns how many of its items were written (or refused for good)
-        before the database became unavailable: all of them, normally."""
+    async def _apply(self, batch: list) -> tuple[int, BaseException | None]:
+        """Write ``batch`` in order. Returns how many of its items were written (or refused for good)
+        and, if the database became unavailable before the rest, the error that said so."""
         done = 0
         try:
             for position, item in enumerate(batch):
@@ -200,9 +206,9 @@ class IngestQueue:
                 await self._delete(item)
                 done = position + 1
             await self._ingest(batch[done:])
-        except _StoreDown:
-            return done
-        return len(batch)
+        except _StoreDown as down:
+            return done, down.__cause__
+        return len(batch), None
 
     async def _delete(self, item: _Delete | _DeleteChannel) -> None:
         try:
