@@ -4,7 +4,7 @@ Two rewrites, both exact (the model's outputs do not change by a single bit):
 
 * every large float32 weight is stored as float16 behind a ``Cast``: half the file, and onnxruntime
   folds each such Cast into a float32 weight once, when the session loads;
-* a lookup table read only by ``Gather`` (the word, position and token-type embeddings) is not cast
+* a lookup table read only by ``Gather`` (the word and position embeddings) is not cast
   whole: each Gather reads the float16 table and casts just the rows it picked. Casting a float16
   value to float32 is exact, so this gives the same numbers, while the 30,522-row word table stays in
   memory at half its float32 size (about 23 MB saved per model, in every process that loads it).
