@@ -118,6 +118,10 @@ class IngestQueue:
             log.warning("ingest queue is closed; dropped %r", type(item).__name__)
             return
         self._pending.append(item)
+        self._grown()
+
+    def _grown(self) -> None:
+        """After items joined the queue: the writer has work, and producers wait once it is full."""
         if len(self._pending) >= self.max_pending:
             self._room.clear()
         self._idle.clear()
@@ -175,9 +179,7 @@ class IngestQueue:
         self._waiting_upserts += sum(isinstance(item, IncomingMessage) for item in items)
         if self._waiting_upserts >= self.max_batch:
             self._batch_full.set()
-        if len(self._pending) >= self.max_pending:
-            self._room.clear()
-        self._has_items.set()
+        self._grown()
 
     def _give_up(self) -> None:
         messages = sum(isinstance(item, IncomingMessage) for item in self._pending)
