@@ -42,7 +42,12 @@ class _DeleteChannel:
 
 
 class _StoreDown(Exception):
-    """A write failed because of the database, not the data: retry it later."""
+    """A write failed because of the database, not the data: retry it later. ``written``: how many of
+    the messages handed to that write were done with before it failed (stored, or refused for good)."""
+
+    def __init__(self, written: int = 0) -> None:
+        super().__init__(written)
+        self.written = written
 
 
 class IngestQueue:
@@ -209,7 +214,7 @@ class IngestQueue:
                 done = position + 1
             await self._ingest(batch[done:])
         except _StoreDown as down:
-            return done, down.__cause__
+            return done + down.written, down.__cause__
         return len(batch), None
 
     async def _delete(self, item: _Delete | _DeleteChannel) -> None:
@@ -236,8 +241,12 @@ class IngestQueue:
                 return
             # One bad message must not cost the whole batch: it would leave a gap backfill never fills.
             log.warning("batch of %d failed; retrying one by one", len(messages), exc_info=True)
-            for message in messages:
-                await self._ingest([message])
+            for written, message in enumerate(messages):
+                try:
+                    await self._ingest([message])
+                except _StoreDown as down:
+                    # Those before it are stored (or refused and logged): only the rest goes back.
+                    raise _StoreDown(written) from down.__cause__
             return
         self.ingested += len(messages)
         if self.on_stored is not None:

@@ -110,6 +110,38 @@ async def test_a_locked_database_delays_writes_and_loses_nothing(tmp_path, caplo
         await store.close()
 
 
+async def test_an_outage_while_retrying_one_by_one_writes_each_message_once(tmp_path, caplog):
+    path = tmp_path / "clio.sqlite3"
+    store = await Store.open(str(path))
+    blocker = sqlite3.connect(path, isolation_level=None)
+
+    def lock_after_first_store() -> None:
+        # The batch failed on the bad message and is being retried one by one; the database
+        # becomes unavailable right after the first of them is stored.
+        if queue.ingested == 1:
+            blocker.execute("BEGIN EXCLUSIVE")
+
+    try:
+        queue = IngestQueue(store, interval=0.05, max_retry_pause=0.2, on_stored=lock_after_first_store)
+        good = [make_message("first"), make_message("last")]
+        await queue.put(good[0])
+        await queue.put(make_message("a lone surrogate \ud800 no database can store"))
+        await queue.put(good[1])
+        with caplog.at_level(logging.WARNING, logger="bot.engine.ingest_queue"):
+            queue.start()
+            await _until_logged(caplog, "database unavailable")
+            assert await _ids(store) == [good[0].id]
+            blocker.execute("ROLLBACK")
+            await queue.close()
+        assert await _ids(store) == [m.id for m in good]
+        assert queue.ingested == 2  # the first message was not put back and written again
+        # Only the rest of the batch was retried: the bad message was refused (and logged) once.
+        assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 1
+    finally:
+        blocker.close()
+        await store.close()
+
+
 async def _backend_waiting_on_a_lock(admin) -> int:
     while True:
         pid = await admin.fetchval(
