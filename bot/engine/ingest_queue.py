@@ -89,9 +89,6 @@ class IngestQueue:
         """Queue a new or edited message; waits while the queue is full."""
         await self._room.wait()
         self._push(message)
-        self._waiting_upserts += 1
-        if self._waiting_upserts >= self.max_batch:
-            self._batch_full.set()
 
     def delete(self, guild_id: int, message_ids: Sequence[int]) -> None:
         self._push(_Delete(guild_id, tuple(message_ids)))
@@ -123,10 +120,14 @@ class IngestQueue:
             log.warning("ingest queue is closed; dropped %r", type(item).__name__)
             return
         self._pending.append(item)
-        self._grown()
+        self._grown([item])
 
-    def _grown(self) -> None:
-        """After items joined the queue: the writer has work, and producers wait once it is full."""
+    def _grown(self, items: list) -> None:
+        """After ``items`` joined the queue: the writer has work (a full batch goes out at once), and
+        producers wait once the queue is full."""
+        self._waiting_upserts += sum(isinstance(item, IncomingMessage) for item in items)
+        if self._waiting_upserts >= self.max_batch:
+            self._batch_full.set()
         if len(self._pending) >= self.max_pending:
             self._room.clear()
         self._idle.clear()
@@ -181,10 +182,7 @@ class IngestQueue:
     def _put_back(self, items: list) -> None:
         """Return unwritten items to the head of the queue, in their order."""
         self._pending.extendleft(reversed(items))
-        self._waiting_upserts += sum(isinstance(item, IncomingMessage) for item in items)
-        if self._waiting_upserts >= self.max_batch:
-            self._batch_full.set()
-        self._grown()
+        self._grown(items)
 
     def _give_up(self) -> None:
         messages = sum(isinstance(item, IncomingMessage) for item in self._pending)
